@@ -1,10 +1,12 @@
 //! evrule: Amazon EventBridge event patterns, compiled and matched fast.
 #![deny(missing_docs)]
 
+mod compile;
 mod error;
+mod event;
+mod matcher;
 pub mod pattern;
 
 pub use error::Error;
-pub use pattern::{Limits, Pattern};
-mod matcher;
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};
+pub use pattern::{Limits, Pattern};

@@ -4,8 +4,10 @@
 mod compile;
 mod error;
 mod event;
+pub(crate) mod json;
 mod matcher;
 pub mod pattern;
+pub mod reference;
 
 pub use error::Error;
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};

@@ -163,6 +163,25 @@ fn cidr_range(c: &crate::pattern::Cidr) -> (bool, u128, u128) {
     }
 }
 
+/// Whether `ip` falls in the block `lo..=hi` of family `v6`.
+///
+/// Across families we answer as EventBridge does: event-ruler compares
+/// addresses as hex digit strings (8 digits for IPv4, 32 for IPv6), so an
+/// IPv6 address is inside an IPv4 block when its first 32 bits `t` satisfy
+/// `lo <= t < hi`, and an IPv4 address `v` is inside an IPv6 block when
+/// `lo_top < v <= hi_top` (the blocks' first 32 bits). Recorded, e.g., as
+/// `0.0.0.0/0` matching `fe80::e00`.
+fn cidr_contains(v6: bool, lo: u128, hi: u128, ip: IpKey) -> bool {
+    match (v6, ip.v6) {
+        (a, b) if a == b => ip.bits >= lo && ip.bits <= hi,
+        (false, true) => {
+            let t = ip.bits >> 96;
+            lo <= t && t < hi
+        }
+        _ => (lo >> 96) < ip.bits && ip.bits <= (hi >> 96),
+    }
+}
+
 fn in_range(r: &Range, x: f64) -> bool {
     if let Some(lo) = r.lower {
         if x < lo.value || (x == lo.value && !lo.inclusive) {
@@ -373,7 +392,7 @@ fn run_test(t: &Test, v: &Value, facts: &mut Facts) -> bool {
             let (x, exact) = facts.num(v);
             exact && in_range(r, x)
         }
-        Test::Cidr { v6, lo, hi } => is_str && facts.ip(v).is_some_and(|ip| ip.v6 == *v6 && ip.bits >= *lo && ip.bits <= *hi),
+        Test::Cidr { v6, lo, hi } => is_str && facts.ip(v).is_some_and(|ip| cidr_contains(*v6, *lo, *hi, ip)),
         Test::Wildcard(g) => is_str && g.matches(v.bytes),
         Test::FoldedEquals(f) => is_str && f.matches(v.bytes, true),
         Test::FoldedPrefix(f) => is_str && f.matches(v.bytes, false),

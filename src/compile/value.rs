@@ -195,6 +195,10 @@ pub(crate) fn may_be_ip(s: &[u8]) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Folded {
     alts: Vec<Vec<Box<[u8]>>>,
+    /// EventBridge (event-ruler) builds case-insensitive matchers per UTF-16
+    /// unit, so a pattern holding a character outside the Basic
+    /// Multilingual Plane never matches anything; we answer the same.
+    never: bool,
 }
 
 impl Folded {
@@ -211,7 +215,7 @@ impl Folded {
                 v
             })
             .collect();
-        Folded { alts }
+        Folded { alts, never: pattern.chars().any(|c| u32::from(c) > 0xFFFF) }
     }
 
     /// The same pattern read backwards, for suffix tests on reversed text.
@@ -231,12 +235,16 @@ impl Folded {
                         .collect()
                 })
                 .collect(),
+            never: self.never,
         }
     }
 
     /// Match at the start of `text`. `whole`: the match must end at the end
     /// of `text` (equals), else any end (prefix).
     pub(crate) fn matches(&self, text: &[u8], whole: bool) -> bool {
+        if self.never {
+            return false;
+        }
         // Positions still alive: text offsets reached after i pattern chars.
         let mut live: Vec<usize> = vec![0];
         let mut next: Vec<usize> = Vec::new();
@@ -347,6 +355,8 @@ mod tests {
         assert!(Folded::new("ΣΊΣΥΦΟΣ").matches("σίσυφοσ".as_bytes(), true));
         assert!(!Folded::new("ΣΊΣΥΦΟΣ").matches("σίσυφος".as_bytes(), true));
         assert!(Folded::new("ab").reversed().matches_suffix(b"xxAB"));
+        // Outside the BMP: never, as EventBridge.
+        assert!(!Folded::new("a🎁").matches("a🎁".as_bytes(), true));
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl<'a> Reader<'a> {
             self.skip_ws();
             let start = self.pos;
             let mut node = match self.peek() {
-                None => return Err(self.eof_error(&stack)),
+                None => return Err(syntax("EOF while parsing a value", self.pos)),
                 Some(b'[') | Some(b'{') => {
                     if stack.len() >= max_depth {
                         return Err(Error {
@@ -168,6 +168,9 @@ impl<'a> Reader<'a> {
                     self.pos += 1;
                     self.skip_ws();
                     if open == b'[' {
+                        if self.peek().is_none() {
+                            return Err(syntax("EOF while parsing a list", self.pos));
+                        }
                         if self.peek() == Some(b']') {
                             self.pos += 1;
                             Node {
@@ -321,14 +324,6 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
-        }
-    }
-
-    fn eof_error(&self, stack: &[Frame]) -> Error {
-        match stack.last() {
-            Some(Frame::Array { .. }) => syntax("EOF while parsing a list", self.pos),
-            Some(Frame::Object { .. }) => syntax("EOF while parsing an object", self.pos),
-            None => syntax("EOF while parsing a value", self.pos),
         }
     }
 
@@ -554,6 +549,10 @@ mod tests {
         assert_eq!(err(r#"{"a" 1}"#), ("expected `:`".into(), 5));
         assert_eq!(err(r#"{"a":1"#), ("EOF while parsing an object".into(), 6));
         assert_eq!(err("[1"), ("EOF while parsing a list".into(), 2));
+        assert_eq!(err("["), ("EOF while parsing a list".into(), 1));
+        assert_eq!(err("[1,"), ("EOF while parsing a value".into(), 3));
+        assert_eq!(err("{"), ("EOF while parsing an object".into(), 1));
+        assert_eq!(err(r#"{"a":"#), ("EOF while parsing a value".into(), 5));
         assert_eq!(err(""), ("EOF while parsing a value".into(), 0));
         assert_eq!(err("\"ab"), ("EOF while parsing a string".into(), 3));
         assert_eq!(err("[01]"), ("invalid number".into(), 2));

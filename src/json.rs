@@ -93,8 +93,15 @@ pub(crate) struct Error {
 pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = before[start..].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = before[start..]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -148,7 +155,7 @@ impl<'a> Reader<'a> {
             self.skip_ws();
             let start = self.pos;
             let mut node = match self.peek() {
-                None => return Err(self.eof_error(&stack)),
+                None => return Err(syntax("EOF while parsing a value", self.pos)),
                 Some(b'[') | Some(b'{') => {
                     if stack.len() >= max_depth {
                         return Err(Error {
@@ -161,14 +168,23 @@ impl<'a> Reader<'a> {
                     self.pos += 1;
                     self.skip_ws();
                     if open == b'[' {
+                        if self.peek().is_none() {
+                            return Err(syntax("EOF while parsing a list", self.pos));
+                        }
                         if self.peek() == Some(b']') {
                             self.pos += 1;
                             Node {
                                 value: Value::Array(Vec::new()),
-                                span: Span { start, end: self.pos },
+                                span: Span {
+                                    start,
+                                    end: self.pos,
+                                },
                             }
                         } else {
-                            stack.push(Frame::Array { start, items: Vec::new() });
+                            stack.push(Frame::Array {
+                                start,
+                                items: Vec::new(),
+                            });
                             continue 'value;
                         }
                     } else {
@@ -177,7 +193,10 @@ impl<'a> Reader<'a> {
                                 self.pos += 1;
                                 Node {
                                     value: Value::Object(Vec::new()),
-                                    span: Span { start, end: self.pos },
+                                    span: Span {
+                                        start,
+                                        end: self.pos,
+                                    },
                                 }
                             }
                             Some(b'"') => {
@@ -198,7 +217,10 @@ impl<'a> Reader<'a> {
                     let s = self.string()?;
                     Node {
                         value: Value::String(s),
-                        span: Span { start, end: self.pos },
+                        span: Span {
+                            start,
+                            end: self.pos,
+                        },
                     }
                 }
                 Some(b'-' | b'0'..=b'9') => {
@@ -208,7 +230,10 @@ impl<'a> Reader<'a> {
                         .to_string();
                     Node {
                         value: Value::Number(text),
-                        span: Span { start, end: self.pos },
+                        span: Span {
+                            start,
+                            end: self.pos,
+                        },
                     }
                 }
                 Some(b't') => self.literal(b"true", Value::Bool(true))?,
@@ -241,7 +266,10 @@ impl<'a> Reader<'a> {
                             }
                             Some(b']') => {
                                 self.pos += 1;
-                                let span = Span { start: *start, end: self.pos };
+                                let span = Span {
+                                    start: *start,
+                                    end: self.pos,
+                                };
                                 let items = std::mem::take(items);
                                 stack.pop();
                                 node = Node {
@@ -270,14 +298,19 @@ impl<'a> Reader<'a> {
                                     None => {
                                         return Err(syntax("EOF while parsing an object", self.pos))
                                     }
-                                    Some(_) => return Err(syntax("key must be a string", self.pos)),
+                                    Some(_) => {
+                                        return Err(syntax("key must be a string", self.pos))
+                                    }
                                 }
                                 *key = Some(self.key()?);
                                 continue 'value;
                             }
                             Some(b'}') => {
                                 self.pos += 1;
-                                let span = Span { start: *start, end: self.pos };
+                                let span = Span {
+                                    start: *start,
+                                    end: self.pos,
+                                };
                                 let members = std::mem::take(members);
                                 stack.pop();
                                 node = Node {
@@ -294,19 +327,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn eof_error(&self, stack: &[Frame]) -> Error {
-        match stack.last() {
-            Some(Frame::Array { .. }) => syntax("EOF while parsing a list", self.pos),
-            Some(Frame::Object { .. }) => syntax("EOF while parsing an object", self.pos),
-            None => syntax("EOF while parsing a value", self.pos),
-        }
-    }
-
     /// Read `"key"` and the `:` after it.
     fn key(&mut self) -> Result<(String, Span), Error> {
         let start = self.pos;
         let k = self.string()?;
-        let span = Span { start, end: self.pos };
+        let span = Span {
+            start,
+            end: self.pos,
+        };
         self.skip_ws();
         match self.peek() {
             Some(b':') => {
@@ -329,7 +357,10 @@ impl<'a> Reader<'a> {
         }
         Ok(Node {
             value,
-            span: Span { start, end: self.pos },
+            span: Span {
+                start,
+                end: self.pos,
+            },
         })
     }
 
@@ -491,12 +522,20 @@ mod tests {
     fn values_and_spans() {
         let text = br#" {"a": [1, -2.5e3, "x\u00e9\ud83d\ude00", true, null], "a": {}} "#;
         let n = parse(text, 64).unwrap();
-        assert_eq!(n.span, Span { start: 1, end: text.len() - 1 });
+        assert_eq!(
+            n.span,
+            Span {
+                start: 1,
+                end: text.len() - 1
+            }
+        );
         let Value::Object(m) = &n.value else { panic!() };
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].0, "a");
         assert_eq!(m[0].1, Span { start: 2, end: 5 });
-        let Value::Array(items) = &m[0].2.value else { panic!() };
+        let Value::Array(items) = &m[0].2.value else {
+            panic!()
+        };
         assert_eq!(items[1].value, Value::Number("-2.5e3".into()));
         assert_eq!(items[2].value, Value::String("xé😀".into()));
         assert_eq!(items[3].value, Value::Bool(true));
@@ -510,6 +549,10 @@ mod tests {
         assert_eq!(err(r#"{"a" 1}"#), ("expected `:`".into(), 5));
         assert_eq!(err(r#"{"a":1"#), ("EOF while parsing an object".into(), 6));
         assert_eq!(err("[1"), ("EOF while parsing a list".into(), 2));
+        assert_eq!(err("["), ("EOF while parsing a list".into(), 1));
+        assert_eq!(err("[1,"), ("EOF while parsing a value".into(), 3));
+        assert_eq!(err("{"), ("EOF while parsing an object".into(), 1));
+        assert_eq!(err(r#"{"a":"#), ("EOF while parsing a value".into(), 5));
         assert_eq!(err(""), ("EOF while parsing a value".into(), 0));
         assert_eq!(err("\"ab"), ("EOF while parsing a string".into(), 3));
         assert_eq!(err("[01]"), ("invalid number".into(), 2));
@@ -523,8 +566,14 @@ mod tests {
         assert_eq!(err("{} x"), ("trailing characters".into(), 3));
         assert_eq!(err("{1:2}"), ("key must be a string".into(), 1));
         assert_eq!(err(r#"["\x"]"#), ("invalid escape".into(), 3));
-        assert_eq!(err(r#"["\ud800"]"#), ("lone leading surrogate in hex escape".into(), 2));
-        assert_eq!(err(r#"["\udc00"]"#), ("invalid unicode code point".into(), 2));
+        assert_eq!(
+            err(r#"["\ud800"]"#),
+            ("lone leading surrogate in hex escape".into(), 2)
+        );
+        assert_eq!(
+            err(r#"["\udc00"]"#),
+            ("invalid unicode code point".into(), 2)
+        );
         assert_eq!(err("[1 2]"), ("expected `,` or `]`".into(), 3));
         assert_eq!(err(r#"{"a":1 "b":2}"#), ("expected `,` or `}`".into(), 7));
     }

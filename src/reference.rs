@@ -20,6 +20,10 @@
 //! The search tries every combination (backtracking), which is exponential
 //! in the worst case and fine for tests.
 
+// The `Error` type and these signatures are the crate's API contract;
+// its size is a deliberate trade for carrying position and path inline.
+#![allow(clippy::result_large_err)]
+
 use crate::error::{Error, Kind};
 use crate::json::{self, Node, Value};
 use crate::pattern::value::{condition_matches_leaf, LeafValue};
@@ -178,7 +182,9 @@ fn assign<'l>(
         });
     };
     for leaf in leaves.iter().filter(|l| &l.path == path) {
-        if conds.iter().any(|c| condition_matches_leaf(&c.kind, leaf.value))
+        if conds
+            .iter()
+            .any(|c| condition_matches_leaf(&c.kind, leaf.value))
             && chosen.iter().all(|c| consistent(c, leaf))
         {
             chosen.push(leaf);

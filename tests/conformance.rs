@@ -14,8 +14,14 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
     // spec defines ignoring case per character: a character with no case
     // matches itself.
     ("gen-s1-0014", "equals-ignore-case with a non-BMP character"),
-    ("gen-s1-0055", "anything-but/equals-ignore-case with a non-BMP character"),
-    ("gen-s1-0123", "anything-but/equals-ignore-case with a non-BMP character"),
+    (
+        "gen-s1-0055",
+        "anything-but/equals-ignore-case with a non-BMP character",
+    ),
+    (
+        "gen-s1-0123",
+        "anything-but/equals-ignore-case with a non-BMP character",
+    ),
     // event-ruler compares CIDR ranges on hex digit strings and stops after
     // the IPv4 range's 8 digits, so an IPv4 block such as 0.0.0.0/0 also
     // matches IPv6 addresses. The spec: "strings holding an IPv4 / IPv6
@@ -66,7 +72,11 @@ fn check_validation(case: &Value) -> Result<(), String> {
             if e.message() == reason || e.message().trim_end() == reason.trim_end() {
                 Ok(())
             } else {
-                Err(format!("reason {:?}, expected {:?}: {text}", e.message(), reason))
+                Err(format!(
+                    "reason {:?}, expected {:?}: {text}",
+                    e.message(),
+                    reason
+                ))
             }
         }
     }
@@ -121,14 +131,20 @@ fn check_match(case: &Value) -> Result<(), String> {
 fn conformance() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/conformance");
     let mut failures = Vec::new();
-    for file in ["aws-recorded.jsonl", "generated-public.jsonl", "ruler-correctness.jsonl"] {
+    for file in [
+        "aws-recorded.jsonl",
+        "generated-public.jsonl",
+        "ruler-correctness.jsonl",
+    ] {
         let data = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
         let mut counts = Counts::default();
         for line in data.lines().filter(|l| !l.trim().is_empty()) {
             // A few lines record `1e400` as the (non-JSON) token `Infinity`
             // in `pattern`; they carry the real text in `pattern_text`.
             let case: Value = serde_json::from_str(line).unwrap_or_else(|_| {
-                let patched = line.replace("-Infinity", "null").replace("Infinity", "null");
+                let patched = line
+                    .replace("-Infinity", "null")
+                    .replace("Infinity", "null");
                 serde_json::from_str(&patched).unwrap()
             });
             let id = case["id"].as_str().unwrap_or("?").to_string();
@@ -163,5 +179,57 @@ fn conformance() {
         "{} failing cases:\n  {}",
         failures.len(),
         failures.join("\n  ")
+    );
+}
+
+/// Every accepted pattern of the conformance files stays accepted with the
+/// wildcard complexity limit lowered to 6 (the spec: "every wildcard in the
+/// conformance files scores 6 or less"), except AWS's own example
+/// `/Users/*/dir/dir/dir/dir/dir/doc.txt`, which the spec scores 7.
+#[test]
+fn conformance_wildcards_score_at_most_6() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/conformance");
+    let strict = evrule::Limits::new().max_wildcard_complexity(6);
+    let mut checked = 0;
+    let mut above_6 = Vec::new();
+    for file in [
+        "aws-recorded.jsonl",
+        "generated-public.jsonl",
+        "ruler-correctness.jsonl",
+    ] {
+        let data = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+        for line in data.lines().filter(|l| l.contains("wildcard")) {
+            let Ok(case) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let mut texts = Vec::new();
+            if case["valid"].as_bool() == Some(true) {
+                texts.push(case["pattern_text"].as_str().map_or_else(
+                    || serde_json::to_string(&case["pattern"]).unwrap(),
+                    str::to_string,
+                ));
+            }
+            for r in case["rules"].as_array().into_iter().flatten() {
+                texts.push(r["pattern_text"].as_str().map_or_else(
+                    || serde_json::to_string(&r["pattern"]).unwrap(),
+                    str::to_string,
+                ));
+            }
+            for text in texts.iter().filter(|t| t.contains("wildcard")) {
+                checked += 1;
+                if let Err(e) = Pattern::parse_with(text, &strict) {
+                    assert_eq!(e[0].limit(), Some("wildcard complexity"), "{text}");
+                    let relaxed = evrule::Limits::new().max_wildcard_complexity(7);
+                    assert!(Pattern::parse_with(text, &relaxed).is_ok(), "{text}");
+                    above_6.push(text.clone());
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} patterns with wildcards");
+    above_6.dedup();
+    assert_eq!(
+        above_6,
+        [r#"{"FileName":[{"wildcard":"/Users/*/dir/dir/dir/dir/dir/doc.txt"}]}"#]
     );
 }

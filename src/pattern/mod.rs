@@ -5,9 +5,24 @@
 //! JSON library throws away), then validates it against the rules of
 //! EventBridge (spec sections 2-4 and 6), collecting every problem with its
 //! JSON path and position rather than stopping at the first.
+//!
+//! Reasons use AWS's exact wording (`Value of > must be numeric`,
+//! `Bottom must be less than top`, ...) so that users can search for them;
+//! JSON syntax errors use serde_json's (`trailing comma`, `expected value`).
+//!
+//! Limits ([`Limits`]): the pattern's length in characters, the nesting depth
+//! (never above 512, so that nothing can overflow the stack), the number of
+//! sub-rules produced by `$or`, and wildcard complexity. Wildcard complexity
+//! is the largest number of positions of a wildcard that can be live at once
+//! while some string is read: every star once reached stays live, and a
+//! literal character after a star is live while the text read so far ends
+//! with the characters leading up to it. `arn:aws:events:us-east-1:*:event-bus/*`
+//! scores 3, `/Users/*/dir/dir/dir/dir/dir/doc.txt` 7 and
+//! `*:*:*:*:*:event-bus/*` 11; the default limit, 8, accepts the first two
+//! and rejects the third, as AWS does.
 
 mod ast;
-mod parse;
+pub(crate) mod parse;
 pub(crate) mod value;
 
 pub use ast::*;
@@ -71,7 +86,8 @@ impl Limits {
         self
     }
 
-    /// Deepest accepted nesting of JSON objects and arrays.
+    /// Deepest accepted nesting of JSON objects and arrays. Values above
+    /// 512 count as 512: nesting is never allowed to endanger the stack.
     ///
     /// ```
     /// let l = evrule::Limits::new().max_depth(3);
@@ -83,7 +99,10 @@ impl Limits {
         self
     }
 
-    /// Largest accepted wildcard complexity (see the crate docs).
+    /// Largest accepted wildcard complexity: the most positions of one
+    /// wildcard that can be live at once while a string is read (see the
+    /// module docs of [`crate::pattern`]). AWS's examples score 3, 7 and 11;
+    /// the default, 8, accepts the first two.
     ///
     /// ```
     /// let l = evrule::Limits::new().max_wildcard_complexity(2);

@@ -168,6 +168,9 @@ fn case_forms(c: char) -> [String; 2] {
 /// Byte positions in `text` reachable after matching all of `pattern`
 /// ignoring case, starting at byte `start` and reading forwards.
 fn ignore_case_ends(pattern: &str, text: &str, start: usize) -> Vec<usize> {
+    if beyond_bmp(pattern) {
+        return Vec::new();
+    }
     let mut live = vec![start];
     for c in pattern.chars() {
         let forms = case_forms(c);
@@ -189,6 +192,14 @@ fn ignore_case_ends(pattern: &str, text: &str, start: usize) -> Vec<usize> {
     live
 }
 
+/// EventBridge (event-ruler) builds its case-insensitive matchers per
+/// UTF-16 unit, so a pattern holding a character outside the Basic
+/// Multilingual Plane never matches (recorded: `"SKu-🎁"` does not match
+/// `"SKU-🎁"`). We answer the same.
+fn beyond_bmp(pattern: &str) -> bool {
+    pattern.chars().any(|c| u32::from(c) > 0xFFFF)
+}
+
 /// `equals-ignore-case`: each character `c` of `pattern` matches exactly
 /// the text of `c`'s lower-case or upper-case mapping; the event text is
 /// never transformed (`"straße"` matches `"STRASSE"`, not the reverse).
@@ -205,6 +216,9 @@ pub(crate) fn ignore_case_prefix(pattern: &str, text: &str) -> bool {
 /// `suffix` with `equals-ignore-case`: some suffix of `text` matches
 /// `pattern` ignoring case.
 pub(crate) fn ignore_case_suffix(pattern: &str, text: &str) -> bool {
+    if beyond_bmp(pattern) {
+        return false;
+    }
     // Read backwards: start positions that can reach the end.
     let mut live = vec![text.len()];
     for c in pattern.chars().rev() {
@@ -361,9 +375,36 @@ pub(crate) fn string_equals(pattern: &str, text: &str) -> bool {
         }
 }
 
-/// Whether the address `ip` is inside the block `cidr` (same family, same
-/// first `prefix_len` bits).
+/// An address as EventBridge compares it: upper-case hex digits, 8 for
+/// IPv4 and 32 for IPv6.
+fn ip_hex(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(a) => format!("{:08X}", u32::from(a)),
+        IpAddr::V6(a) => format!("{:032X}", u128::from(a)),
+    }
+}
+
+/// Whether the address `ip` is inside the block `cidr`: same family, same
+/// first `prefix_len` bits. Across families EventBridge compares the hex
+/// strings of the address and of the block's first and last address
+/// (recorded: `0.0.0.0/0` matches `fe80::e00`); we answer the same.
 pub(crate) fn cidr_contains_ip(cidr: &Cidr, ip: IpAddr) -> bool {
+    if cidr.network.is_ipv4() != ip.is_ipv4() {
+        let (first, last) = match cidr.network {
+            IpAddr::V4(net) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(cidr.prefix_len)).unwrap_or(0);
+                let lo = u32::from(net) & mask;
+                (IpAddr::from(std::net::Ipv4Addr::from(lo)), IpAddr::from(std::net::Ipv4Addr::from(lo | !mask)))
+            }
+            IpAddr::V6(net) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(cidr.prefix_len)).unwrap_or(0);
+                let lo = u128::from(net) & mask;
+                (IpAddr::from(std::net::Ipv6Addr::from(lo)), IpAddr::from(std::net::Ipv6Addr::from(lo | !mask)))
+            }
+        };
+        let h = ip_hex(ip);
+        return ip_hex(first) <= h && h <= ip_hex(last);
+    }
     match (cidr.network, ip) {
         (IpAddr::V4(net), IpAddr::V4(a)) => {
             let mask = u32::MAX
@@ -538,7 +579,7 @@ mod tests {
             prefix_len: 0,
         };
         assert!(cidr_contains(&z, "200.0.0.1"));
-        assert!(!cidr_contains(&z, "::1"));
+        assert!(cidr_contains(&z, "::1")); // EventBridge compares across families
     }
 
     #[test]

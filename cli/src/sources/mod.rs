@@ -369,7 +369,14 @@ fn read_rules(
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().to_ascii_lowercase());
     if name.ends_with(".tf") {
-        return hcl::rules(file).map_err(|e| SourceError::read(file, e));
+        let ctx = Ctx {
+            file,
+            json: false,
+            options,
+        };
+        let mut out = Vec::new();
+        hcl::rules(&ctx, &mut out).map_err(|e| SourceError::read(file, e))?;
+        return Ok(out);
     }
     let text = file.text().trim_start_matches('\u{feff}');
     let json = if name.ends_with(".json") {
@@ -539,13 +546,9 @@ impl Ctx<'_> {
         let (text, embedded, map) = match &pattern.value {
             Value::Unknown(_) => (None, false, PosMap::Anchors(Vec::new())),
             Value::String(s) => {
-                let literal = self.json
-                    && pattern.tag.is_none()
-                    && self.file.text().as_bytes().get(pattern.offset) == Some(&b'"');
-                let map = if literal {
-                    PosMap::Segments(json::string_segments(self.file.text(), pattern.offset))
-                } else {
-                    PosMap::Anchors(vec![(0, pattern.offset)])
+                let map = match string_segments(self.file.text(), pattern) {
+                    Some(segments) => PosMap::Segments(segments),
+                    None => PosMap::Anchors(vec![(0, pattern.offset)]),
                 };
                 (Some(s.clone()), true, map)
             }
@@ -579,5 +582,44 @@ fn required_name(item: &Node, key: &str) -> Result<String, ReadError> {
             )),
         },
         None => Err(ReadError::at(format!("rule has no `{key}`"), item.offset)),
+    }
+}
+
+/// Exact segments for a pattern held in a one-line quoted string (JSON,
+/// YAML or HCL), when the string's layout is simple enough to follow.
+fn string_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
+    if node.tag.is_some() {
+        return None;
+    }
+    let rest = &text[node.offset..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    match line.as_bytes().first()? {
+        b'"' => {
+            let segments = json::string_segments(text, node.offset);
+            // The string must close on this line for the map to hold.
+            let closes = line.len() > 1 && line[1..].contains('"');
+            closes.then_some(segments)
+        }
+        b'\'' => {
+            // YAML single quotes: `''` is the only escape.
+            let mut segments = vec![(0, node.offset + 1)];
+            let bytes = line.as_bytes();
+            let (mut raw, mut decoded) = (1, 0);
+            loop {
+                match bytes.get(raw)? {
+                    b'\'' if bytes.get(raw + 1) == Some(&b'\'') => {
+                        raw += 2;
+                        decoded += 1;
+                        segments.push((decoded, node.offset + raw));
+                    }
+                    b'\'' => return Some(segments),
+                    _ => {
+                        raw += 1;
+                        decoded += 1;
+                    }
+                }
+            }
+        }
+        _ => None,
     }
 }

@@ -375,7 +375,10 @@ fn read_rules(
             options,
         };
         let mut out = Vec::new();
-        hcl::rules(&ctx, &mut out).map_err(|e| SourceError::read(file, e))?;
+        hcl::rules(&ctx, &mut out).map_err(|mut e| {
+            e.message = format!("invalid Terraform: {}", e.message);
+            SourceError::read(file, e)
+        })?;
         return Ok(out);
     }
     let text = file.text().trim_start_matches('\u{feff}');
@@ -390,6 +393,7 @@ fn read_rules(
         let bom = file.text().len() - text.len();
         let mut doc = json::parse(text).map_err(|mut e| {
             e.offset = e.offset.map(|o| o + bom);
+            e.message = format!("invalid JSON: {}", e.message);
             SourceError::read(file, e)
         })?;
         if bom > 0 {

@@ -26,7 +26,10 @@ pub fn parse(file: &SourceFile) -> Result<Vec<Node>, ReadError> {
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
-            ReadError::at(e.info().to_string(), file.offset_of(m.line(), m.col()))
+            ReadError::at(
+                format!("invalid YAML: {}", e.info()),
+                file.offset_of(m.line(), m.col()),
+            )
         })?;
         let offset = file.offset_of(span.start.line(), span.start.col());
         let (node, size, anchor) = match event {

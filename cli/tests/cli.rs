@@ -400,7 +400,7 @@ fn invalid_utf8_names_the_position() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        format!("evrule: {}:2:16: invalid UTF-8\n", f.display())
+        format!("evrule: {}:2:15: invalid UTF-8\n", f.display())
     );
 }
 

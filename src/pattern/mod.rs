@@ -7,7 +7,6 @@
 //! JSON path and position rather than stopping at the first.
 
 mod ast;
-mod stub_parse; // TEMPORARY: removed when the `pattern` branch lands
 
 pub use ast::*;
 

@@ -2,7 +2,9 @@
 #![deny(missing_docs)]
 
 mod error;
+pub(crate) mod json;
 pub mod pattern;
+pub mod reference;
 
 pub use error::Error;
 pub use pattern::{Limits, Pattern};

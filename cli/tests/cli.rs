@@ -128,7 +128,7 @@ fn check_bare_pattern_files() {
     assert_eq!(code, 1);
     assert_eq!(
         found,
-        ["testdata/rules/pattern/bad-numeric.json:4:34: error[bad-numeric] /detail/total/0/numeric/1: Value of > must be numeric"]
+        ["testdata/rules/pattern/bad-numeric.json:4:35: error[bad-numeric] /detail/total/0/numeric/1: Value of > must be numeric"]
     );
 }
 
@@ -139,8 +139,8 @@ fn check_list_rules_and_describe_rule_point_inside_the_string() {
     assert_eq!(
         found,
         [
-            "testdata/rules/aws/describe-rule.json:4:112: error[payments-failed] /detail/status/0/numeric/1: Value of >= must be numeric (pattern text line 1 column 79)",
-            "testdata/rules/aws/list-rules.json:20:110: error[big-orders] /detail/total/0/numeric/1: Value of > must be numeric (pattern text line 1 column 69)",
+            "testdata/rules/aws/describe-rule.json:4:114: error[payments-failed] /detail/status/0/numeric/1: Value of >= must be numeric (pattern text line 1 column 80)",
+            "testdata/rules/aws/list-rules.json:20:112: error[big-orders] /detail/total/0/numeric/1: Value of > must be numeric (pattern text line 1 column 70)",
             "testdata/rules/aws/list-rules.yaml:8:28: error[empty-source] /source: Empty arrays are not allowed (pattern text line 1 column 11)",
         ]
     );
@@ -168,11 +168,10 @@ fn check_cloudformation_templates() {
         found,
         [
             "testdata/rules/cfn/template.json:11:25: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder",
-            "testdata/rules/cfn/template.json:23:100: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric (pattern text line 1 column 63)",
-            "testdata/rules/cfn/template.yaml:34:30: error[BigOrdersRule] /detail/total/0/numeric/1: Value of > must be numeric",
+            "testdata/rules/cfn/template.json:23:102: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric (pattern text line 1 column 64)",
             "testdata/rules/cfn/template.yaml:41:9: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder",
-            "testdata/rules/cfn/template.yaml:53:22: error[broken] /detail/status/1/bogus: Unrecognized match type bogus",
-            "testdata/rules/cfn/template.yaml:58:85: error[string-pattern] /detail/n/0/numeric/1: Value of < must be numeric (pattern text line 1 column 64)",
+            "testdata/rules/cfn/template.yaml:53:15: error[broken] /detail/status/1/bogus: Unrecognized match type bogus",
+            "testdata/rules/cfn/template.yaml:58:86: error[string-pattern] /detail/n/0/numeric/1: Value of < must be numeric (pattern text line 1 column 65)",
         ]
     );
 }
@@ -196,8 +195,8 @@ fn check_terraform() {
     assert_eq!(
         found,
         [
-            "testdata/rules/terraform/main.tf:29:48: error[ec2-heredoc] /detail/state/0/numeric/1: Value of < must be numeric",
-            "testdata/rules/terraform/main.tf:40:48: error[staged] /detail/status/1/bogus: Unrecognized match type bogus",
+            "testdata/rules/terraform/main.tf:29:49: error[ec2-heredoc] /detail/state/0/numeric/1: Value of < must be numeric",
+            "testdata/rules/terraform/main.tf:40:40: error[staged] /detail/status/1/bogus: Unrecognized match type bogus",
             "testdata/rules/terraform/main.tf:36:30: note[staged] : pattern of rule `staged` is not fully static: local.sources, var.stage checked as a placeholder",
             "testdata/rules/terraform/main.tf:48:67: error[quoted] /detail/x: Empty arrays are not allowed (pattern text line 1 column 40)",
         ]
@@ -210,10 +209,10 @@ fn check_human_output_shows_line_and_caret() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stdout,
-        "testdata/rules/pattern/bad-numeric.json:4:34: error[bad-numeric]: Value of > must be numeric\n  \
+        "testdata/rules/pattern/bad-numeric.json:4:35: error[bad-numeric]: Value of > must be numeric\n  \
          |\n\
          4 |     \"total\": [{ \"numeric\": [\">\", \"ten\"] }]\n  \
-         |                                  ^\n\
+         |                                   ^\n\
          checked 1 rule: 1 error, 0 warnings, 0 notes\n"
     );
 }

@@ -129,6 +129,17 @@ impl<'a> Template<'a> {
                 continue; // the default names an SSM parameter, not the value
             }
             let list = ty == "CommaDelimitedList" || ty.starts_with("List<");
+            let numeric = ty == "Number" || ty == "List<Number>";
+            let scalar = |text: &str| {
+                if numeric
+                    && super::json::parse(text.trim())
+                        .is_ok_and(|n| matches!(n.value, Value::Number(_)))
+                {
+                    Value::Number(text.trim().to_string())
+                } else {
+                    Value::String(text.trim().to_string())
+                }
+            };
             let given = overrides.iter().rev().find(|(k, _)| k == name);
             let value = match given {
                 Some((_, v)) => Some(v.clone()),
@@ -138,16 +149,11 @@ impl<'a> Template<'a> {
             let at = decl.get("Default").map_or(key.offset, |d| d.offset);
             let node = if list {
                 Node::new(
-                    Value::Seq(
-                        value
-                            .split(',')
-                            .map(|s| Node::new(Value::String(s.trim().to_string()), at))
-                            .collect(),
-                    ),
+                    Value::Seq(value.split(',').map(|s| Node::new(scalar(s), at)).collect()),
                     at,
                 )
             } else {
-                Node::new(Value::String(value), at)
+                Node::new(scalar(&value), at)
             };
             params.insert(name.to_string(), node);
         }

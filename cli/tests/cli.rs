@@ -57,6 +57,7 @@ fn list_json_covers_every_format() {
         r#"{"file": "testdata/rules/cfn/template.yaml", "line": 41, "rule": "queue-events", "format": "cfn-yaml", "state": "DISABLED", "static": false}"#,
         r#"{"file": "testdata/rules/cfn/template.yaml", "line": 49, "rule": "broken", "format": "cfn-yaml", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/cfn/template.yaml", "line": 58, "rule": "string-pattern", "format": "cfn-yaml", "state": "ENABLED", "static": true}"#,
+        r#"{"file": "testdata/rules/cfn/template.yaml", "line": 69, "rule": "conditional", "format": "cfn-yaml", "state": "ENABLED", "static": false}"#,
         r#"{"file": "testdata/rules/native/rules.json", "line": 5, "rule": "orders", "format": "native", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/native/rules.json", "line": 12, "rule": "typo-source", "format": "native", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/native/rules.yaml", "line": 6, "rule": "s3-uploads", "format": "native", "state": "ENABLED", "static": true}"#,
@@ -72,6 +73,7 @@ fn list_json_covers_every_format() {
         r#"{"file": "testdata/rules/terraform/main.tf", "line": 26, "rule": "ec2-heredoc", "format": "terraform", "state": "DISABLED", "static": true}"#,
         r#"{"file": "testdata/rules/terraform/main.tf", "line": 36, "rule": "staged", "format": "terraform", "state": "ENABLED", "static": false}"#,
         r#"{"file": "testdata/rules/terraform/main.tf", "line": 48, "rule": "quoted", "format": "terraform", "state": "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", "static": true}"#,
+        r#"{"file": "testdata/rules/terraform/main.tf", "line": 63, "rule": "from-file", "format": "terraform", "state": "ENABLED", "static": false}"#,
     ];
     assert_eq!(lines(&r.stdout), expected);
 }
@@ -167,11 +169,12 @@ fn check_cloudformation_templates() {
     assert_eq!(
         found,
         [
-            "testdata/rules/cfn/template.json:11:25: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder",
+            "testdata/rules/cfn/template.json:15:24: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder",
             "testdata/rules/cfn/template.json:23:102: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric (pattern text line 1 column 64)",
-            "testdata/rules/cfn/template.yaml:41:9: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder",
+            "testdata/rules/cfn/template.yaml:43:13: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder",
             "testdata/rules/cfn/template.yaml:53:15: error[broken] /detail/status/1/bogus: Unrecognized match type bogus",
             "testdata/rules/cfn/template.yaml:58:86: error[string-pattern] /detail/n/0/numeric/1: Value of < must be numeric (pattern text line 1 column 65)",
+            "testdata/rules/cfn/template.yaml:69:21: note[conditional] : pattern of rule `conditional` is unknown until deployment (!If); not checked",
         ]
     );
 }
@@ -197,8 +200,9 @@ fn check_terraform() {
         [
             "testdata/rules/terraform/main.tf:29:49: error[ec2-heredoc] /detail/state/0/numeric/1: Value of < must be numeric",
             "testdata/rules/terraform/main.tf:40:40: error[staged] /detail/status/1/bogus: Unrecognized match type bogus",
-            "testdata/rules/terraform/main.tf:36:30: note[staged] : pattern of rule `staged` is not fully static: local.sources, var.stage checked as a placeholder",
+            "testdata/rules/terraform/main.tf:37:14: note[staged] : pattern of rule `staged` is not fully static: local.sources, var.stage checked as a placeholder",
             "testdata/rules/terraform/main.tf:48:67: error[quoted] /detail/x: Empty arrays are not allowed (pattern text line 1 column 40)",
+            "testdata/rules/terraform/main.tf:63:19: note[from-file] : pattern of rule `from-file` is unknown until deployment (file(\"${path.module}/pattern.json\")); not checked",
         ]
     );
 }

@@ -15,7 +15,7 @@ use evrule::{Limits, Pattern};
 use super::load_options;
 use crate::flags::{CheckFlags, CheckFormat};
 use crate::output::{self, json_str, Exit, Style};
-use crate::sources::{self, LoadOptions, RuleSource};
+use crate::sources::{self, LoadOptions, Location, RuleSource};
 
 mod lint;
 
@@ -112,7 +112,25 @@ impl Problem {
         pattern_offset: Option<usize>,
         message: String,
     ) -> Problem {
-        let loc = rule.locate(pattern_offset);
+        Problem::located(
+            rule,
+            severity,
+            code,
+            path,
+            rule.locate(pattern_offset),
+            message,
+        )
+    }
+
+    /// A problem at a known place in `rule`'s file.
+    pub fn located(
+        rule: &RuleSource,
+        severity: Severity,
+        code: &'static str,
+        path: &str,
+        loc: Location,
+        message: String,
+    ) -> Problem {
         let message = match loc.inner {
             Some((l, c)) => format!("{message} (pattern text line {l} column {c})"),
             None => message,
@@ -181,17 +199,22 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
         } else {
             seen.insert(&rule.name, rule);
         }
+        // Notes point at the first unknown value.
+        let unknown_at = rule
+            .unresolved
+            .first()
+            .map_or_else(|| rule.locate(None), |u| rule.locate_in_file(u.offset));
         let Some(text) = &rule.pattern else {
-            out.push(Problem::at(
+            out.push(Problem::located(
                 rule,
                 Severity::Note,
                 "non-static-pattern",
                 "",
-                None,
+                unknown_at,
                 format!(
                     "pattern of rule `{}` is unknown until deployment ({}); not checked",
                     rule.name,
-                    rule.unresolved.join(", ")
+                    rule.unresolved_list()
                 ),
             ));
             continue;
@@ -211,17 +234,17 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
             }
             Ok(pattern) => lint::lint(rule, &pattern, &mut out),
         }
-        if rule.pattern.is_some() && !rule.is_static() {
-            out.push(Problem::at(
+        if !rule.is_static() {
+            out.push(Problem::located(
                 rule,
                 Severity::Note,
                 "non-static-pattern",
                 "",
-                None,
+                unknown_at,
                 format!(
                     "pattern of rule `{}` is not fully static: {} checked as a placeholder",
                     rule.name,
-                    rule.unresolved.join(", ")
+                    rule.unresolved_list()
                 ),
             ));
         }

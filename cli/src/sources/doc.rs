@@ -171,15 +171,27 @@ impl Node {
         }
     }
 
-    /// Descriptions of every unknown value inside this node, in order.
-    pub fn unknowns(&self, out: &mut Vec<String>) {
+    /// Every unknown value inside this node, in order.
+    pub fn unknowns(&self, out: &mut Vec<Unresolved>) {
         match &self.value {
-            Value::Unknown(what) => out.push(what.clone()),
+            Value::Unknown(what) => out.push(Unresolved {
+                what: what.clone(),
+                offset: self.offset,
+            }),
             Value::Seq(items) => items.iter().for_each(|n| n.unknowns(out)),
             Value::Map(entries) => entries.iter().for_each(|(_, v)| v.unknowns(out)),
             _ => {}
         }
     }
+}
+
+/// A value of a pattern that is unknown until deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unresolved {
+    /// What it is, as written: `!Ref Stage`, `var.stage`, `${local.x}`.
+    pub what: String,
+    /// Where it is, as a byte offset into the file.
+    pub offset: usize,
 }
 
 /// A problem reading a file, at a byte offset when known.

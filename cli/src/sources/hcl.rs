@@ -11,7 +11,7 @@
 //! rejected; only broken structure (an unterminated string, heredoc or
 //! block) is an error.
 
-use super::doc::{Node, ReadError, Value};
+use super::doc::{Node, ReadError, Unresolved, Value};
 use super::json::MAX_DEPTH;
 use super::{Ctx, Format, PosMap, RuleSource};
 
@@ -22,12 +22,12 @@ enum Raw {
     Heredoc {
         content: String,
         segments: Vec<(usize, usize)>,
-        interpolations: Vec<String>,
+        interpolations: Vec<Unresolved>,
     },
     /// A quoted string with interpolations kept as written.
     Template {
         content: String,
-        interpolations: Vec<String>,
+        interpolations: Vec<Unresolved>,
     },
     /// Anything else.
     Plain,
@@ -301,7 +301,8 @@ impl Reader<'_> {
                 let (node, raw) = self.heredoc()?;
                 match raw {
                     Raw::Heredoc { interpolations, .. } if !interpolations.is_empty() => {
-                        Value::Unknown(interpolations.join(", "))
+                        let names: Vec<_> = interpolations.into_iter().map(|u| u.what).collect();
+                        Value::Unknown(names.join(", "))
                     }
                     _ => node.value,
                 }
@@ -546,7 +547,7 @@ impl Reader<'_> {
 
     /// A quoted template: its text (interpolations kept as written) and the
     /// interpolations found.
-    fn quoted(&mut self) -> Result<(String, Vec<String>), ReadError> {
+    fn quoted(&mut self) -> Result<(String, Vec<Unresolved>), ReadError> {
         let start = self.pos;
         self.pos += 1;
         let mut out = String::new();
@@ -601,7 +602,10 @@ impl Reader<'_> {
                     self.skip_balanced()?;
                     let raw = &self.text[at..self.pos];
                     out.push_str(raw);
-                    interpolations.push(raw.to_string());
+                    interpolations.push(Unresolved {
+                        what: raw.to_string(),
+                        offset: at,
+                    });
                 }
                 _ => {
                     out.push(c);
@@ -667,11 +671,14 @@ impl Reader<'_> {
             let cut = strip.min(line.len() - line.trim_start_matches([' ', '\t']).len());
             segments.push((content.len(), offset + cut));
             let body = &line[cut..];
-            let mut rest = body;
-            while let Some(i) = rest.find("${") {
-                let end = rest[i..].find('}').map_or(rest.len(), |e| i + e + 1);
-                interpolations.push(rest[i..end].to_string());
-                rest = &rest[end..];
+            let mut from = 0;
+            while let Some(i) = body[from..].find("${").map(|i| from + i) {
+                let end = body[i..].find('}').map_or(body.len(), |e| i + e + 1);
+                interpolations.push(Unresolved {
+                    what: body[i..end].to_string(),
+                    offset: offset + cut + i,
+                });
+                from = end;
             }
             content.push_str(body);
             content.push('\n');

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use doc::SourceFile;
+pub use doc::Unresolved;
 use doc::{Node, ReadError, Value};
 #[allow(unused_imports)] // for commands that show patterns
 pub use render::UNKNOWN;
@@ -113,9 +114,9 @@ pub struct RuleSource {
     /// The pattern text to parse; `None` when the whole pattern is unknown
     /// until deployment.
     pub pattern: Option<String>,
-    /// Descriptions of values that could not be resolved statically (each
-    /// replaced by [`UNKNOWN`] in the pattern text). Empty when static.
-    pub unresolved: Vec<String>,
+    /// Values that could not be resolved statically (each replaced by
+    /// [`UNKNOWN`] in the pattern text). Empty when static.
+    pub unresolved: Vec<Unresolved>,
     /// Byte offset in the file where the pattern starts.
     pub offset: usize,
     /// True when the pattern is held in a string (JSON in a string).
@@ -150,6 +151,22 @@ impl RuleSource {
             Some((_, f)) => f,
             None => self.offset,
         }
+    }
+
+    /// Where a file offset is (line and column only).
+    pub fn locate_in_file(&self, offset: usize) -> Location {
+        let (line, column) = self.file.line_col(offset);
+        Location {
+            line,
+            column,
+            inner: None,
+        }
+    }
+
+    /// What is unresolved, for messages: `!Ref A, var.b`.
+    pub fn unresolved_list(&self) -> String {
+        let names: Vec<&str> = self.unresolved.iter().map(|u| u.what.as_str()).collect();
+        names.join(", ")
     }
 
     /// Where a pattern offset is in the file (the pattern's start if `None`).

@@ -57,3 +57,8 @@ resource "aws_cloudwatch_event_target" "t" {
   rule = aws_cloudwatch_event_rule.orders.name
   arn  = "arn:aws:sqs:us-east-1:123456789012:q"
 }
+
+resource "aws_cloudwatch_event_rule" "from_file" {
+  name          = "from-file"
+  event_pattern = file("${path.module}/pattern.json")
+}

@@ -644,3 +644,6 @@ fn string_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

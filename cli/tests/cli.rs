@@ -49,6 +49,7 @@ fn list_json_covers_every_format() {
         r#"{"file": "testdata/rules/aws/list-rules.yaml", "line": 4, "rule": "ec2-stopped", "format": "list-rules-yaml", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/aws/list-rules.yaml", "line": 8, "rule": "empty-source", "format": "list-rules-yaml", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/cdk.out/OrdersStack.template.json", "line": 6, "rule": "OrderRule4F3E1A2B", "format": "cfn-json", "state": "ENABLED", "static": true}"#,
+        r#"{"file": "testdata/rules/cfn/block-literal.yaml", "line": 7, "rule": "literal-block", "format": "cfn-yaml", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/cfn/template.json", "line": 11, "rule": "prod-deploys", "format": "cfn-json", "state": "ENABLED", "static": false}"#,
         r#"{"file": "testdata/rules/cfn/template.json", "line": 23, "rule": "StringRule", "format": "cfn-json", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/cfn/template.json", "line": 31, "rule": "orders-archive", "format": "cfn-json", "state": "ENABLED", "static": true}"#,
@@ -169,6 +170,7 @@ fn check_cloudformation_templates() {
     assert_eq!(
         found,
         [
+            "testdata/rules/cfn/block-literal.yaml:10:49: error[literal-block] /detail/qty/0/numeric/1: Value of > must be numeric (pattern text line 4 column 41)",
             "testdata/rules/cfn/template.json:15:24: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder",
             "testdata/rules/cfn/template.json:23:102: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric (pattern text line 1 column 64)",
             "testdata/rules/cfn/template.yaml:43:13: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder",

@@ -615,6 +615,7 @@ fn string_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
     let rest = &text[node.offset..];
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
     match line.as_bytes().first()? {
+        _ if is_literal_block(text, node.offset) => literal_block_segments(text, node),
         b'"' => {
             let segments = json::string_segments(text, node.offset);
             // The string must close on this line for the map to hold.
@@ -647,3 +648,56 @@ fn string_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether the scalar starting at `offset` is the content of a YAML literal
+/// block: only blanks before it on its line, and the line above ends with
+/// the `|` indicator (blank lines between are allowed).
+fn is_literal_block(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..offset].bytes().all(|b| b == b' ') || line_start == 0 {
+        return false;
+    }
+    let above = text[..line_start - 1]
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let indicator = above.trim_end().rsplit(' ').next().unwrap_or("");
+    indicator.starts_with('|')
+        && indicator[1..]
+            .chars()
+            .all(|c| matches!(c, '-' | '+' | '1'..='9'))
+}
+
+/// Segments for a YAML literal block (`|`): each content line is the file's
+/// line less the block's indentation. Checked line by line against the
+/// decoded text; any doubt and there is no exact map.
+fn literal_block_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
+    let content = node.as_str()?;
+    let first_line = text[..node.offset].rfind('\n').map_or(0, |i| i + 1);
+    let indent = node.offset - first_line;
+    let mut segments = Vec::new();
+    let mut file_line = first_line;
+    let mut decoded = 0;
+    // Leading blank lines of the content sit above `first_line`: rare, and
+    // then there is no exact map.
+    for want in content.split_inclusive('\n') {
+        let end = text[file_line..]
+            .find('\n')
+            .map_or(text.len(), |i| file_line + i);
+        let have = text[file_line..end].trim_end_matches('\r');
+        let want_line = want.trim_end_matches('\n');
+        if want_line.is_empty() {
+            if !have.trim().is_empty() {
+                return None;
+            }
+        } else if have.get(indent..) != Some(want_line) {
+            return None;
+        } else {
+            segments.push((decoded, file_line + indent));
+        }
+        decoded += want.len();
+        file_line = (end + 1).min(text.len());
+    }
+    Some(segments)
+}

@@ -241,3 +241,52 @@ fn found_by_search_a_file_without_rules_yields_nothing() {
         "an explicit JSON object is read as a bare pattern"
     );
 }
+
+/// Every prefix of every fixture (a file cut anywhere) is read without a
+/// panic, and every offset of every resulting pattern maps to a place in
+/// the file.
+#[test]
+fn truncated_files_never_panic() {
+    let mut files = Vec::new();
+    let mut stack = vec![fixture("")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 10);
+    let options = LoadOptions::default();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cuts = (0..=text.len()).filter(|&i| text.is_char_boundary(i));
+        let mut variants: Vec<String> =
+            cuts.step_by(3).map(|cut| text[..cut].to_string()).collect();
+        // And a hostile character inserted here and there.
+        for (i, at) in (0..text.len()).step_by(5).enumerate() {
+            if text.is_char_boundary(at) {
+                let c = [
+                    "\"", "{", "\\", "\n", "'", "[", "*a", "&a ", "!Ref ", "${", "<<EOF\n", "}",
+                ][i % 12];
+                variants.push(format!("{}{c}{}", &text[..at], &text[at..]));
+            }
+        }
+        for variant in variants {
+            let file = Arc::new(SourceFile::new(path.clone(), variant));
+            let Ok(rules) = read_rules(&file, true, &options) else {
+                continue;
+            };
+            for rule in rules {
+                let len = rule.pattern.as_ref().map_or(0, String::len);
+                for at in 0..=len + 1 {
+                    let loc = rule.locate(Some(at));
+                    assert!(loc.line >= 1 && loc.column >= 1);
+                }
+            }
+        }
+    }
+}

@@ -508,3 +508,29 @@ fn every_command_has_an_example_in_help() {
         );
     }
 }
+
+#[test]
+fn dead_rule_warning_only_when_certain() {
+    let dir = tempfile::tempdir().unwrap();
+    // Absent and present at once: dead.
+    std::fs::write(
+        dir.path().join("dead.json"),
+        r#"{"detail.state": [{"exists": false}], "detail": {"state": ["b"]}}"#,
+    )
+    .unwrap();
+    // Disjoint values on one field: an array field can hold both, so not dead.
+    std::fs::write(
+        dir.path().join("alive.json"),
+        r#"{"detail.state": ["a"], "detail": {"state": ["b"]}}"#,
+    )
+    .unwrap();
+    let r = evrule(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{{\"file\": {}, \"rule\": \"dead\", \"path\": \"/detail/state\", \"line\": 1, \"column\": 60, \"message\": \"rule can never match: this field must be both present and absent\", \"severity\": \"warning\"}}\n",
+            serde_json::to_string(&dir.path().join("dead.json").display().to_string()).unwrap()
+        )
+    );
+}

@@ -517,8 +517,13 @@ impl Ctx<'_> {
         }
         let looks_like_pattern = !entries.is_empty()
             && entries.iter().all(|(k, v)| {
-                ENVELOPE.contains(&k.as_str().unwrap_or_default())
-                    && matches!(v.value, Value::Seq(_) | Value::Map(_))
+                ENVELOPE.contains(
+                    &k.as_str()
+                        .unwrap_or_default()
+                        .split('.')
+                        .next()
+                        .unwrap_or_default(),
+                ) && matches!(v.value, Value::Seq(_) | Value::Map(_))
             });
         if explicit || looks_like_pattern {
             out.push(self.bare_pattern(doc));

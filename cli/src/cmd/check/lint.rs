@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use evrule::pattern::{AnythingBut, Condition, ConditionKind, FieldValue, Object};
+use evrule::pattern::{Condition, ConditionKind, FieldValue, Object};
 use evrule::Pattern;
 
 use super::{Problem, Severity};
@@ -195,7 +195,8 @@ fn dead(rule: &RuleSource, root: &Object, out: &mut Vec<Problem>) {
                         "dead-rule",
                         pointer,
                         b.first().map(|c| c.span.start),
-                        "rule can never match: these conditions contradict others on the same field".to_string(),
+                        "rule can never match: this field must be both present and absent"
+                            .to_string(),
                     ));
                 }
             }
@@ -226,47 +227,18 @@ fn collect<'p>(
     }
 }
 
-/// The exact strings a condition list allows, if it allows only those.
-fn exact_strings(list: &[Condition]) -> Option<Vec<&str>> {
-    list.iter()
-        .map(|c| match &c.kind {
-            ConditionKind::String(s) => Some(s.as_str()),
-            _ => None,
-        })
-        .collect()
-}
-
+/// Whether two condition lists on one field can never hold together.
+///
+/// Only the certain case: one list demands the field be absent, the other
+/// needs it present. (Two lists of disjoint exact values are *not* dead: on
+/// an array field each can be met by a different element.)
 fn contradict(a: &[Condition], b: &[Condition]) -> bool {
     let absent = |l: &[Condition]| l.iter().all(|c| c.kind == ConditionKind::Exists(false));
-    let excluded = |l: &[Condition]| match l {
-        [Condition {
-            kind: ConditionKind::AnythingBut(AnythingBut::Strings(v)),
-            ..
-        }] => Some(v.clone()),
-        _ => None,
-    };
     let present = |l: &[Condition]| {
         l.iter()
             .all(|c| !matches!(c.kind, ConditionKind::Exists(false)))
     };
-    if (absent(a) && present(b)) || (absent(b) && present(a)) {
-        return true;
-    }
-    match (exact_strings(a), exact_strings(b)) {
-        (Some(x), Some(y)) => return !x.iter().any(|s| y.contains(s)),
-        (Some(x), None) => {
-            if let Some(ex) = excluded(b) {
-                return x.iter().all(|s| ex.iter().any(|e| e == s));
-            }
-        }
-        (None, Some(y)) => {
-            if let Some(ex) = excluded(a) {
-                return y.iter().all(|s| ex.iter().any(|e| e == s));
-            }
-        }
-        (None, None) => {}
-    }
-    false
+    (absent(a) && present(b)) || (absent(b) && present(a))
 }
 
 #[cfg(test)]

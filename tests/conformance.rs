@@ -5,6 +5,26 @@
 use evrule::{reference, Pattern};
 use serde_json::Value;
 
+/// Cases where the recorded event-ruler result contradicts the spec and we
+/// follow the spec. Each must keep failing (a case that starts passing is
+/// reported, so this list cannot go stale).
+const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
+    // event-ruler builds ignore-case matchers per UTF-16 unit, so a pattern
+    // character outside the BMP (here U+1F381) never matches anything. The
+    // spec defines ignoring case per character: a character with no case
+    // matches itself.
+    ("gen-s1-0014", "equals-ignore-case with a non-BMP character"),
+    ("gen-s1-0055", "anything-but/equals-ignore-case with a non-BMP character"),
+    ("gen-s1-0123", "anything-but/equals-ignore-case with a non-BMP character"),
+    // event-ruler compares CIDR ranges on hex digit strings and stops after
+    // the IPv4 range's 8 digits, so an IPv4 block such as 0.0.0.0/0 also
+    // matches IPv6 addresses. The spec: "strings holding an IPv4 / IPv6
+    // address inside the block".
+    ("gen-s1-0122", "IPv4 cidr /0 against an IPv6 address"),
+    ("gen-s1-0130", "IPv4 cidr /0 against an IPv6 address"),
+    ("gen-s1-0148", "IPv4 cidr /0 against an IPv6 address"),
+];
+
 #[derive(Default)]
 struct Counts {
     valid_pass: usize,
@@ -123,8 +143,14 @@ fn conformance() {
                 counts.match_pass += r.is_ok() as usize;
                 r
             };
-            if let Err(why) = result {
-                failures.push(format!("{file} {id}: {why}"));
+            let known = KNOWN_DISAGREEMENTS.iter().find(|(k, _)| *k == id);
+            match (result, known) {
+                (Err(why), None) => failures.push(format!("{file} {id}: {why}")),
+                (Err(_), Some((_, reason))) => println!("  known disagreement {id}: {reason}"),
+                (Ok(()), Some(_)) => failures.push(format!(
+                    "{file} {id}: listed as a known disagreement but now passes"
+                )),
+                (Ok(()), None) => {}
             }
         }
         println!(

@@ -9,6 +9,7 @@
 //! resources whose name is written in the template. Anything else becomes an
 //! unknown value, and the rule is not static.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use super::doc::{Node, ReadError, Value};
@@ -35,6 +36,10 @@ const NAMED_BY: &[(&str, &str)] = &[
 
 /// Deepest nesting of intrinsic functions evaluated.
 const MAX_EVAL_DEPTH: usize = 32;
+
+/// Most intrinsic calls evaluated per template, so that references that
+/// fan out (`!Sub "${A}${A}..."` chains) cannot take exponential time.
+const EVAL_BUDGET: usize = 100_000;
 
 pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Result<(), ReadError> {
     let sam = doc.get("Transform").is_some_and(|t| {
@@ -113,6 +118,7 @@ struct Template<'a> {
     resources: HashMap<&'a str, &'a Node>,
     mappings: Option<&'a Node>,
     partition: String,
+    budget: Cell<usize>,
 }
 
 impl<'a> Template<'a> {
@@ -180,12 +186,17 @@ impl<'a> Template<'a> {
             resources,
             mappings: doc.get("Mappings"),
             partition,
+            budget: Cell::new(EVAL_BUDGET),
         }
     }
 
     /// The value of `node` if it resolves to a string.
     fn static_string(&self, node: &Node) -> Option<String> {
-        let n = self.resolve(node, 0);
+        self.static_string_at(node, 0)
+    }
+
+    fn static_string_at(&self, node: &Node, depth: usize) -> Option<String> {
+        let n = self.resolve(node, depth);
         match n.value {
             Value::String(s) | Value::Number(s) => Some(s),
             Value::Bool(b) => Some(b.to_string()),
@@ -196,7 +207,9 @@ impl<'a> Template<'a> {
     /// `node` with every intrinsic function evaluated or made unknown.
     fn resolve(&self, node: &Node, depth: usize) -> Node {
         if let Some((func, arg)) = intrinsic(node) {
-            let mut value = if depth >= MAX_EVAL_DEPTH {
+            let budget = self.budget.get();
+            self.budget.set(budget.saturating_sub(1));
+            let mut value = if depth >= MAX_EVAL_DEPTH || budget == 0 {
                 None
             } else {
                 self.eval(&func, &arg, depth + 1)
@@ -221,7 +234,7 @@ impl<'a> Template<'a> {
     fn eval(&self, func: &str, arg: &Node, depth: usize) -> Option<Node> {
         let string = |s: String| Some(Node::new(Value::String(s), arg.offset));
         match func {
-            "Ref" => self.reference(arg.as_str()?),
+            "Ref" => self.reference(arg.as_str()?, depth),
             "Fn::Sub" => {
                 let (template, vars) = match &arg.value {
                     Value::Seq(items) if items.len() == 2 => (&items[0], Some(&items[1])),
@@ -232,7 +245,7 @@ impl<'a> Template<'a> {
                 for (k, v) in vars.and_then(Node::as_map).unwrap_or_default() {
                     locals.insert(k.as_str()?.to_string(), self.resolve(v, depth));
                 }
-                string(self.substitute(template.as_str()?, &locals)?)
+                string(self.substitute(template.as_str()?, &locals, depth)?)
             }
             "Fn::Join" => {
                 let items = self.resolve(arg, depth);
@@ -283,13 +296,13 @@ impl<'a> Template<'a> {
                     }
                     _ => return None,
                 };
-                string(self.attribute(res, attr)?)
+                string(self.attribute(res, attr, depth)?)
             }
             _ => None,
         }
     }
 
-    fn reference(&self, name: &str) -> Option<Node> {
+    fn reference(&self, name: &str, depth: usize) -> Option<Node> {
         if let Some(p) = self.params.get(name) {
             return Some(p.clone());
         }
@@ -297,14 +310,14 @@ impl<'a> Template<'a> {
         let kind = res.get("Type")?.as_str()?;
         let (_, prop) = NAMED_BY.iter().find(|(t, _)| *t == kind)?;
         let n = res.get("Properties")?.get(prop)?;
-        let name = self.static_string(n)?;
+        let name = self.static_string_at(n, depth + 1)?;
         Some(Node::new(Value::String(name), n.offset))
     }
 
-    fn attribute(&self, res: &str, attr: &str) -> Option<String> {
+    fn attribute(&self, res: &str, attr: &str, depth: usize) -> Option<String> {
         let r = self.resources.get(res)?;
         let kind = r.get("Type")?.as_str()?;
-        let name = |prop: &str| self.static_string(r.get("Properties")?.get(prop)?);
+        let name = |prop: &str| self.static_string_at(r.get("Properties")?.get(prop)?, depth + 1);
         match (kind, attr) {
             ("AWS::S3::Bucket", "Arn") => Some(format!(
                 "arn:{}:s3:::{}",
@@ -319,7 +332,12 @@ impl<'a> Template<'a> {
     }
 
     /// Fill in `${Name}`, `${Res.Attr}` and `${!Literal}` in a `Fn::Sub` string.
-    fn substitute(&self, template: &str, locals: &HashMap<String, Node>) -> Option<String> {
+    fn substitute(
+        &self,
+        template: &str,
+        locals: &HashMap<String, Node>,
+        depth: usize,
+    ) -> Option<String> {
         let mut out = String::new();
         let mut rest = template;
         while let Some(i) = rest.find("${") {
@@ -334,9 +352,9 @@ impl<'a> Template<'a> {
             } else if let Some(v) = locals.get(var) {
                 out.push_str(&v.scalar_text()?);
             } else if let Some((res, attr)) = var.split_once('.') {
-                out.push_str(&self.attribute(res, attr)?);
+                out.push_str(&self.attribute(res, attr, depth)?);
             } else {
-                out.push_str(&self.reference(var)?.scalar_text()?);
+                out.push_str(&self.reference(var, depth)?.scalar_text()?);
             }
             rest = &after[end + 1..];
         }

@@ -290,3 +290,28 @@ fn truncated_files_never_panic() {
         }
     }
 }
+
+/// Resources whose names refer to each other, and references that fan out,
+/// end as unknown values instead of recursing forever.
+#[test]
+fn cyclic_and_fanning_references_terminate() {
+    let mut text = String::from(
+        "Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref B\n  \
+         B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref A\n",
+    );
+    for i in 0..40 {
+        let next = format!("${{F{}}}", i + 1);
+        text.push_str(&format!(
+            "  F{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub \"{}\"\n",
+            next.repeat(4)
+        ));
+    }
+    text.push_str(
+        "  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern:\n        \
+         detail:\n          a: [!Ref A]\n          f: [!Ref F0]\n",
+    );
+    let file = Arc::new(SourceFile::new("t.yaml".into(), text));
+    let rules = read_rules(&file, true, &LoadOptions::default()).unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].unresolved_list(), "!Ref A, !Ref F0");
+}

@@ -1,0 +1,431 @@
+//! `evrule check`: parse every rule with the library's validator and report
+//! every problem, at its place in the user's file.
+//!
+//! Problems are errors (the pattern is invalid), warnings (valid but
+//! suspicious: duplicate names, sources that no AWS service sends, rules
+//! that can never match) and notes (the pattern holds values unknown until
+//! deployment and was checked with placeholders).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use evrule::{Limits, Pattern};
+
+use super::load_options;
+use crate::flags::{CheckFlags, CheckFormat};
+use crate::output::{self, json_str, Exit, Style};
+use crate::sources::{self, LoadOptions, Location, RuleSource};
+
+mod lint;
+
+/// Validated settings of `check`.
+#[derive(Debug)]
+pub struct Settings {
+    format: CheckFormat,
+    deny_warnings: bool,
+    limits: Limits,
+    paths: Vec<PathBuf>,
+    load: LoadOptions,
+}
+
+impl Settings {
+    /// Validate raw flags.
+    pub fn from_flags(flags: CheckFlags) -> Result<Settings, String> {
+        let mut limits = Limits::new();
+        if let Some(n) = flags.max_pattern_len {
+            if n == 0 {
+                return Err("--max-pattern-len must be at least 1".to_string());
+            }
+            limits = limits.max_pattern_len(n);
+        }
+        Ok(Settings {
+            format: flags.format,
+            deny_warnings: flags.deny_warnings,
+            limits,
+            load: load_options(&flags.sources)?,
+            paths: flags.sources.paths,
+        })
+    }
+}
+
+/// How serious a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The rule is invalid.
+    Error,
+    /// The rule is valid but probably wrong.
+    Warning,
+    /// Information (e.g. a value unknown until deployment).
+    Note,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+
+    fn color(self) -> u8 {
+        match self {
+            Severity::Error => 31,
+            Severity::Warning => 33,
+            Severity::Note => 36,
+        }
+    }
+}
+
+/// One problem with one rule.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// How serious.
+    pub severity: Severity,
+    /// Which check found it (SARIF rule id): `invalid-pattern`, ...
+    pub code: &'static str,
+    /// File as given or found.
+    pub file: String,
+    /// The EventBridge rule's name.
+    pub rule: String,
+    /// JSON pointer into the pattern (`""` for the whole pattern).
+    pub path: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// 1-based column in the file.
+    pub column: usize,
+    /// What is wrong (with the position inside the pattern text appended
+    /// when the pattern is held in a string).
+    pub message: String,
+    /// The file's line, for the caret display.
+    pub source_line: String,
+}
+
+impl Problem {
+    /// A problem at `pattern_offset` of `rule`'s pattern.
+    pub fn at(
+        rule: &RuleSource,
+        severity: Severity,
+        code: &'static str,
+        path: &str,
+        pattern_offset: Option<usize>,
+        message: String,
+    ) -> Problem {
+        Problem::located(
+            rule,
+            severity,
+            code,
+            path,
+            rule.locate(pattern_offset),
+            message,
+        )
+    }
+
+    /// A problem at a known place in `rule`'s file.
+    pub fn located(
+        rule: &RuleSource,
+        severity: Severity,
+        code: &'static str,
+        path: &str,
+        loc: Location,
+        message: String,
+    ) -> Problem {
+        let message = match loc.inner {
+            Some((l, c)) => format!("{message} (pattern text line {l} column {c})"),
+            None => message,
+        };
+        Problem {
+            severity,
+            code,
+            file: rule.file.path().display().to_string(),
+            rule: rule.name.clone(),
+            path: path.to_string(),
+            line: loc.line,
+            column: loc.column,
+            message,
+            source_line: rule.file.line_text(loc.line).to_string(),
+        }
+    }
+}
+
+/// Run `check`.
+pub fn run(flags: CheckFlags, color: bool) -> Exit {
+    let settings = match Settings::from_flags(flags) {
+        Ok(s) => s,
+        Err(e) => {
+            output::error(&e);
+            return Exit::Error;
+        }
+    };
+    let loaded = sources::load(&settings.paths, &settings.load);
+    let problems = problems(&loaded.rules, &settings.limits);
+    let written = write(&settings, &problems, loaded.rules.len(), Style::new(color));
+    let exit = output::finish(written.map(|()| Exit::Success));
+    let cannot_run = output::source_errors(&loaded.errors);
+    let failed = problems.iter().any(|p| {
+        p.severity == Severity::Error || (settings.deny_warnings && p.severity == Severity::Warning)
+    });
+    if cannot_run || exit == Exit::Error {
+        Exit::Error
+    } else if failed {
+        Exit::Failure
+    } else {
+        Exit::Success
+    }
+}
+
+/// Every problem of every rule, in rule order.
+pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<&str, &RuleSource> = HashMap::new();
+    for rule in rules {
+        if let Some(first) = seen.get(rule.name.as_str()) {
+            let loc = first.locate(None);
+            out.push(Problem::at(
+                rule,
+                Severity::Warning,
+                "duplicate-rule-name",
+                "",
+                None,
+                format!(
+                    "duplicate rule name `{}` (first defined at {}:{}:{})",
+                    rule.name,
+                    first.file.path().display(),
+                    loc.line,
+                    loc.column
+                ),
+            ));
+        } else {
+            seen.insert(&rule.name, rule);
+        }
+        // Notes point at the first unknown value.
+        let unknown_at = rule
+            .unresolved
+            .first()
+            .map_or_else(|| rule.locate(None), |u| rule.locate_in_file(u.offset));
+        let Some(text) = &rule.pattern else {
+            out.push(Problem::located(
+                rule,
+                Severity::Note,
+                "non-static-pattern",
+                "",
+                unknown_at,
+                format!(
+                    "pattern of rule `{}` is unknown until deployment ({}); not checked",
+                    rule.name,
+                    rule.unresolved_list()
+                ),
+            ));
+            continue;
+        };
+        match Pattern::parse_with(text, limits) {
+            Err(errors) => {
+                for e in errors {
+                    out.push(Problem::at(
+                        rule,
+                        Severity::Error,
+                        "invalid-pattern",
+                        e.path(),
+                        e.offset(),
+                        e.message().to_string(),
+                    ));
+                }
+            }
+            Ok(pattern) => lint::lint(rule, &pattern, &mut out),
+        }
+        if !rule.is_static() {
+            out.push(Problem::located(
+                rule,
+                Severity::Note,
+                "non-static-pattern",
+                "",
+                unknown_at,
+                format!(
+                    "pattern of rule `{}` is not fully static: {} checked as a placeholder",
+                    rule.name,
+                    rule.unresolved_list()
+                ),
+            ));
+        }
+    }
+    out
+}
+
+fn write(settings: &Settings, problems: &[Problem], rules: usize, style: Style) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match settings.format {
+        CheckFormat::Human => human(&mut out, problems, rules, style)?,
+        CheckFormat::Json => {
+            for p in problems {
+                writeln!(
+                    out,
+                    "{{\"file\": {}, \"rule\": {}, \"path\": {}, \"line\": {}, \"column\": {}, \"message\": {}, \"severity\": \"{}\"}}",
+                    json_str(&p.file),
+                    json_str(&p.rule),
+                    json_str(&p.path),
+                    p.line,
+                    p.column,
+                    json_str(&p.message),
+                    p.severity.as_str()
+                )?;
+            }
+        }
+        CheckFormat::Github => {
+            for p in problems {
+                let command = match p.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Note => "notice",
+                };
+                writeln!(
+                    out,
+                    "::{command} file={},line={},col={}::{}",
+                    github_property(&p.file),
+                    p.line,
+                    p.column,
+                    github_data(&format!("[{}] {}", p.rule, p.message))
+                )?;
+            }
+        }
+        CheckFormat::Sarif => {
+            let doc = sarif(problems);
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()
+}
+
+fn human(out: &mut impl Write, problems: &[Problem], rules: usize, style: Style) -> io::Result<()> {
+    for p in problems {
+        let sev = p.severity;
+        writeln!(
+            out,
+            "{}:{}:{}: {}: {}",
+            p.file,
+            p.line,
+            p.column,
+            style.paint(sev.color(), &format!("{}[{}]", sev.as_str(), p.rule)),
+            style.bold(&p.message)
+        )?;
+        let gutter = p.line.to_string().len();
+        // Keep tabs so the caret lines up under the same characters.
+        let pad: String = p
+            .source_line
+            .chars()
+            .take(p.column.saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(out, "{:gutter$} |", "")?;
+        writeln!(out, "{} | {}", p.line, p.source_line)?;
+        writeln!(
+            out,
+            "{:gutter$} | {}{}",
+            "",
+            pad,
+            style.paint(sev.color(), "^")
+        )?;
+    }
+    let count = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    writeln!(
+        out,
+        "checked {}: {}, {}, {}",
+        plural(rules, "rule"),
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        plural(count(Severity::Note), "note")
+    )
+}
+
+/// GitHub workflow command data: `%`, CR and LF escaped.
+fn github_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub workflow command property: also `:` and `,`.
+fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The checks, for SARIF's rule table.
+const CHECKS: &[(&str, &str)] = &[
+    (
+        "invalid-pattern",
+        "The event pattern is not one EventBridge accepts.",
+    ),
+    ("duplicate-rule-name", "Two rules have the same name."),
+    (
+        "unknown-aws-source",
+        "A `source` starting with `aws.` that no AWS service sends.",
+    ),
+    ("dead-rule", "A rule that can never match any event."),
+    (
+        "non-static-pattern",
+        "The pattern holds values known only at deployment.",
+    ),
+];
+
+fn sarif(problems: &[Problem]) -> serde_json::Value {
+    use serde_json::json;
+    let rules: Vec<_> = CHECKS
+        .iter()
+        .map(|(id, text)| json!({"id": id, "shortDescription": {"text": text}}))
+        .collect();
+    let results: Vec<_> = problems
+        .iter()
+        .map(|p| {
+            let level = match p.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            };
+            json!({
+                "ruleId": p.code,
+                "ruleIndex": CHECKS.iter().position(|(id, _)| *id == p.code).unwrap_or(0),
+                "level": level,
+                "message": {"text": format!("[{}] {}", p.rule, p.message)},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&p.file)},
+                        "region": {"startLine": p.line, "startColumn": p.column}
+                    }
+                }],
+                "properties": {"rule": p.rule, "path": p.path}
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "evrule",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules
+            }},
+            "results": results
+        }]
+    })
+}
+
+/// A relative file path as a URI reference.
+fn uri(path: &str) -> String {
+    let mut out = String::new();
+    for c in path.chars() {
+        match c {
+            '\\' => out.push('/'),
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '.' | '_' | '~' | '/' => out.push(c),
+            _ => {
+                let mut buf = [0; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,16 @@
+//! One module per subcommand. Each has `run(flags, color) -> Exit`, which
+//! validates its flags into settings, does the work and writes the output.
+
+pub mod check;
+pub mod list;
+
+use crate::flags::SourceFlags;
+use crate::output;
+use crate::sources::LoadOptions;
+
+/// Turn the shared source flags into load options.
+pub fn load_options(flags: &SourceFlags) -> Result<LoadOptions, String> {
+    Ok(LoadOptions {
+        parameters: output::key_values("parameter", &flags.parameters)?,
+    })
+}

@@ -1,0 +1,411 @@
+//! CloudFormation and SAM templates (JSON or YAML; CDK output is one).
+//!
+//! Rules come from `AWS::Events::Rule` (`EventPattern`), `AWS::Events::Archive`
+//! (`EventPattern`) and the `EventBridgeRule` / `CloudWatchEvent` events of
+//! SAM functions and state machines (`Pattern`). Intrinsic functions inside
+//! a pattern are evaluated where the template alone decides their value:
+//! parameters (given with `--parameter` or defaulted), `Fn::Sub`, `Fn::Join`,
+//! `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, and `Ref` / `Fn::GetAtt` of
+//! resources whose name is written in the template. Anything else becomes an
+//! unknown value, and the rule is not static.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use super::doc::{Node, ReadError, Value};
+use super::{Ctx, Format, RuleSource};
+
+/// Resource types whose `Ref` is their name, and the property naming them.
+const NAMED_BY: &[(&str, &str)] = &[
+    ("AWS::S3::Bucket", "BucketName"),
+    ("AWS::Lambda::Function", "FunctionName"),
+    ("AWS::Serverless::Function", "FunctionName"),
+    ("AWS::DynamoDB::Table", "TableName"),
+    ("AWS::Events::EventBus", "Name"),
+    ("AWS::Events::Rule", "Name"),
+    ("AWS::Kinesis::Stream", "Name"),
+    ("AWS::ECR::Repository", "RepositoryName"),
+    ("AWS::Logs::LogGroup", "LogGroupName"),
+    ("AWS::CodeBuild::Project", "Name"),
+    ("AWS::CodePipeline::Pipeline", "Name"),
+    ("AWS::SSM::Parameter", "Name"),
+    ("AWS::ECS::Cluster", "ClusterName"),
+    ("AWS::AutoScaling::AutoScalingGroup", "AutoScalingGroupName"),
+    ("AWS::Glue::Job", "Name"),
+];
+
+/// Deepest nesting of intrinsic functions evaluated.
+const MAX_EVAL_DEPTH: usize = 32;
+
+/// Most intrinsic calls evaluated per template, so that references that
+/// fan out (`!Sub "${A}${A}..."` chains) cannot take exponential time.
+const EVAL_BUDGET: usize = 100_000;
+
+pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Result<(), ReadError> {
+    let sam = doc.get("Transform").is_some_and(|t| {
+        let mut names = Vec::new();
+        match &t.value {
+            Value::Seq(items) => names.extend(items.iter().filter_map(Node::as_str)),
+            Value::String(s) => names.push(s),
+            _ => {}
+        }
+        names.iter().any(|n| n.starts_with("AWS::Serverless"))
+    });
+    let format = match (sam, ctx.json) {
+        (true, _) => Format::Sam,
+        (false, true) => Format::CfnJson,
+        (false, false) => Format::CfnYaml,
+    };
+    let t = Template::new(doc, &ctx.options.parameters);
+    let resources = doc
+        .get("Resources")
+        .and_then(Node::as_map)
+        .unwrap_or_default();
+    for (id, res) in resources {
+        let id = id.as_str().unwrap_or_default();
+        let kind = res.get("Type").and_then(Node::as_str).unwrap_or_default();
+        let props = res.get("Properties");
+        let prop = |key: &str| props.and_then(|p| p.get(key));
+        match kind {
+            "AWS::Events::Rule" | "AWS::Events::Archive" => {
+                let Some(pattern) = prop("EventPattern") else {
+                    continue; // a scheduled rule, or an archive of everything
+                };
+                let name_key = if kind == "AWS::Events::Rule" {
+                    "Name"
+                } else {
+                    "ArchiveName"
+                };
+                let name = prop(name_key)
+                    .and_then(|n| t.static_string(n))
+                    .unwrap_or_else(|| id.to_string());
+                let state = prop("State").and_then(|s| t.static_string(s));
+                out.push(ctx.rule(name, state, format, &t.resolve(pattern, 0)));
+            }
+            "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
+                let events = prop("Events").and_then(Node::as_map).unwrap_or_default();
+                for (event_id, event) in events {
+                    let event_type = event.get("Type").and_then(Node::as_str);
+                    if !matches!(event_type, Some("EventBridgeRule" | "CloudWatchEvent")) {
+                        continue;
+                    }
+                    let eprops = event.get("Properties");
+                    let eprop = |key: &str| eprops.and_then(|p| p.get(key));
+                    let Some(pattern) = eprop("Pattern") else {
+                        continue;
+                    };
+                    let name = eprop("RuleName")
+                        .and_then(|n| t.static_string(n))
+                        .unwrap_or_else(|| {
+                            format!("{id}{}", event_id.as_str().unwrap_or_default())
+                        });
+                    let state = eprop("State").and_then(|s| t.static_string(s)).or_else(|| {
+                        (eprop("Enabled").map(|e| &e.value) == Some(&Value::Bool(false)))
+                            .then(|| "DISABLED".to_string())
+                    });
+                    out.push(ctx.rule(name, state, format, &t.resolve(pattern, 0)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// What a template knows statically.
+struct Template<'a> {
+    params: HashMap<String, Node>,
+    resources: HashMap<&'a str, &'a Node>,
+    mappings: Option<&'a Node>,
+    partition: String,
+    budget: Cell<usize>,
+}
+
+impl<'a> Template<'a> {
+    fn new(doc: &'a Node, overrides: &[(String, String)]) -> Template<'a> {
+        let mut params = HashMap::new();
+        for (key, decl) in doc
+            .get("Parameters")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            let Some(name) = key.as_str() else { continue };
+            let ty = decl.get("Type").and_then(Node::as_str).unwrap_or("String");
+            if ty.starts_with("AWS::SSM::Parameter::Value") {
+                continue; // the default names an SSM parameter, not the value
+            }
+            let list = ty == "CommaDelimitedList" || ty.starts_with("List<");
+            let numeric = ty == "Number" || ty == "List<Number>";
+            let scalar = |text: &str| {
+                if numeric
+                    && super::json::parse(text.trim())
+                        .is_ok_and(|n| matches!(n.value, Value::Number(_)))
+                {
+                    Value::Number(text.trim().to_string())
+                } else {
+                    Value::String(text.trim().to_string())
+                }
+            };
+            let given = overrides.iter().rev().find(|(k, _)| k == name);
+            let value = match given {
+                Some((_, v)) => Some(v.clone()),
+                None => decl.get("Default").and_then(Node::scalar_text),
+            };
+            let Some(value) = value else { continue };
+            let at = decl.get("Default").map_or(key.offset, |d| d.offset);
+            let node = if list {
+                Node::new(
+                    Value::Seq(value.split(',').map(|s| Node::new(scalar(s), at)).collect()),
+                    at,
+                )
+            } else {
+                Node::new(scalar(&value), at)
+            };
+            params.insert(name.to_string(), node);
+        }
+        // Pseudo parameters are known only when given.
+        for (k, v) in overrides {
+            if k.starts_with("AWS::") {
+                params.insert(k.clone(), Node::new(Value::String(v.clone()), 0));
+            }
+        }
+        let partition = overrides
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "AWS::Partition")
+            .map_or_else(|| "aws".to_string(), |(_, v)| v.clone());
+        let resources = doc
+            .get("Resources")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?, v)))
+            .collect();
+        Template {
+            params,
+            resources,
+            mappings: doc.get("Mappings"),
+            partition,
+            budget: Cell::new(EVAL_BUDGET),
+        }
+    }
+
+    /// The value of `node` if it resolves to a string.
+    fn static_string(&self, node: &Node) -> Option<String> {
+        self.static_string_at(node, 0)
+    }
+
+    fn static_string_at(&self, node: &Node, depth: usize) -> Option<String> {
+        let n = self.resolve(node, depth);
+        match n.value {
+            Value::String(s) | Value::Number(s) => Some(s),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// `node` with every intrinsic function evaluated or made unknown.
+    fn resolve(&self, node: &Node, depth: usize) -> Node {
+        if let Some((func, arg)) = intrinsic(node) {
+            let budget = self.budget.get();
+            self.budget.set(budget.saturating_sub(1));
+            let mut value = if depth >= MAX_EVAL_DEPTH || budget == 0 {
+                None
+            } else {
+                self.eval(&func, &arg, depth + 1)
+            }
+            .unwrap_or_else(|| Node::new(Value::Unknown(describe(&func, &arg)), node.offset));
+            value.offset = node.offset;
+            return value;
+        }
+        let value = match &node.value {
+            Value::Seq(items) => Value::Seq(items.iter().map(|n| self.resolve(n, depth)).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.resolve(v, depth)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        Node::new(value, node.offset)
+    }
+
+    fn eval(&self, func: &str, arg: &Node, depth: usize) -> Option<Node> {
+        let string = |s: String| Some(Node::new(Value::String(s), arg.offset));
+        match func {
+            "Ref" => self.reference(arg.as_str()?, depth),
+            "Fn::Sub" => {
+                let (template, vars) = match &arg.value {
+                    Value::Seq(items) if items.len() == 2 => (&items[0], Some(&items[1])),
+                    _ => (arg, None),
+                };
+                let template = self.resolve(template, depth);
+                let mut locals = HashMap::new();
+                for (k, v) in vars.and_then(Node::as_map).unwrap_or_default() {
+                    locals.insert(k.as_str()?.to_string(), self.resolve(v, depth));
+                }
+                string(self.substitute(template.as_str()?, &locals, depth)?)
+            }
+            "Fn::Join" => {
+                let items = self.resolve(arg, depth);
+                let [delim, list] = items.as_seq()? else {
+                    return None;
+                };
+                let parts: Option<Vec<String>> =
+                    list.as_seq()?.iter().map(Node::scalar_text).collect();
+                string(parts?.join(delim.as_str()?))
+            }
+            "Fn::Select" => {
+                let items = self.resolve(arg, depth);
+                let [index, list] = items.as_seq()? else {
+                    return None;
+                };
+                let index: usize = index.scalar_text()?.parse().ok()?;
+                list.as_seq()?.get(index).cloned()
+            }
+            "Fn::Split" => {
+                let items = self.resolve(arg, depth);
+                let [delim, text] = items.as_seq()? else {
+                    return None;
+                };
+                let parts = text
+                    .as_str()?
+                    .split(delim.as_str()?)
+                    .map(|s| Node::new(Value::String(s.to_string()), arg.offset))
+                    .collect();
+                Some(Node::new(Value::Seq(parts), arg.offset))
+            }
+            "Fn::FindInMap" => {
+                let items = self.resolve(arg, depth);
+                let [map, first, second] = items.as_seq()? else {
+                    return None;
+                };
+                let found = self
+                    .mappings?
+                    .get(map.as_str()?)?
+                    .get(&first.scalar_text()?)?
+                    .get(&second.scalar_text()?)?;
+                Some(self.resolve(found, depth))
+            }
+            "Fn::GetAtt" => {
+                let (res, attr) = match &arg.value {
+                    Value::String(s) => s.split_once('.')?,
+                    Value::Seq(items) if items.len() == 2 => {
+                        (items[0].as_str()?, items[1].as_str()?)
+                    }
+                    _ => return None,
+                };
+                string(self.attribute(res, attr, depth)?)
+            }
+            _ => None,
+        }
+    }
+
+    fn reference(&self, name: &str, depth: usize) -> Option<Node> {
+        if let Some(p) = self.params.get(name) {
+            return Some(p.clone());
+        }
+        let res = self.resources.get(name)?;
+        let kind = res.get("Type")?.as_str()?;
+        let (_, prop) = NAMED_BY.iter().find(|(t, _)| *t == kind)?;
+        let n = res.get("Properties")?.get(prop)?;
+        let name = self.static_string_at(n, depth + 1)?;
+        Some(Node::new(Value::String(name), n.offset))
+    }
+
+    fn attribute(&self, res: &str, attr: &str, depth: usize) -> Option<String> {
+        let r = self.resources.get(res)?;
+        let kind = r.get("Type")?.as_str()?;
+        let name = |prop: &str| self.static_string_at(r.get("Properties")?.get(prop)?, depth + 1);
+        match (kind, attr) {
+            ("AWS::S3::Bucket", "Arn") => Some(format!(
+                "arn:{}:s3:::{}",
+                self.partition,
+                name("BucketName")?
+            )),
+            ("AWS::Events::EventBus", "Name") => name("Name"),
+            ("AWS::SQS::Queue", "QueueName") => name("QueueName"),
+            ("AWS::SNS::Topic", "TopicName") => name("TopicName"),
+            _ => None,
+        }
+    }
+
+    /// Fill in `${Name}`, `${Res.Attr}` and `${!Literal}` in a `Fn::Sub` string.
+    fn substitute(
+        &self,
+        template: &str,
+        locals: &HashMap<String, Node>,
+        depth: usize,
+    ) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let end = after.find('}')?;
+            let var = &after[..end];
+            if let Some(literal) = var.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+            } else if let Some(v) = locals.get(var) {
+                out.push_str(&v.scalar_text()?);
+            } else if let Some((res, attr)) = var.split_once('.') {
+                out.push_str(&self.attribute(res, attr, depth)?);
+            } else {
+                out.push_str(&self.reference(var, depth)?.scalar_text()?);
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+}
+
+/// `node` as an intrinsic call: short form (`!Ref X`) or long form
+/// (`{"Ref": "X"}`, `{"Fn::Sub": ...}`).
+fn intrinsic(node: &Node) -> Option<(String, Node)> {
+    if let Some(tag) = node
+        .tag
+        .as_deref()
+        .filter(|t| t.starts_with('!') && !t.starts_with("!!"))
+    {
+        let name = &tag[1..];
+        let func = match name {
+            "Ref" | "Condition" => name.to_string(),
+            _ => format!("Fn::{name}"),
+        };
+        let mut arg = node.clone();
+        arg.tag = None;
+        return Some((func, arg));
+    }
+    match node.as_map()? {
+        [(k, v)] => {
+            let k = k.as_str()?;
+            (k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+                .then(|| (k.to_string(), v.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// How an unresolved call is named in notes: its YAML short form.
+fn describe(func: &str, arg: &Node) -> String {
+    let short = func.strip_prefix("Fn::").unwrap_or(func);
+    match &arg.value {
+        Value::String(s) => {
+            let s = if s.chars().count() > 40 {
+                format!("{}...", s.chars().take(40).collect::<String>())
+            } else {
+                s.clone()
+            };
+            format!("!{short} {s}")
+        }
+        Value::Seq(items) if short == "GetAtt" => {
+            let parts: Vec<_> = items.iter().filter_map(Node::scalar_text).collect();
+            format!("!GetAtt {}", parts.join("."))
+        }
+        _ => format!("!{short}"),
+    }
+}

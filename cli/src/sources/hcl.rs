@@ -1,0 +1,696 @@
+//! Terraform: `aws_cloudwatch_event_rule` resources in `*.tf` files.
+//!
+//! A reader for the subset of HCL that rule definitions use: blocks,
+//! attributes, and expressions made of literals, lists, objects, function
+//! calls and references. `event_pattern` may be `jsonencode({...})` (HCL
+//! object syntax, read into a tree), a heredoc (`<<EOF` / `<<-EOF`, taken
+//! verbatim so positions are exact) or a quoted string. References
+//! (`var.x`), interpolations (`${...}`) and other expressions are unknown
+//! values: the rule is then not static. Anything the reader does not
+//! understand inside an expression is skipped as unknown rather than
+//! rejected; only broken structure (an unterminated string, heredoc or
+//! block) is an error.
+
+use super::doc::{Node, ReadError, Unresolved, Value};
+use super::json::MAX_DEPTH;
+use super::{Ctx, Format, PosMap, RuleSource};
+
+/// What one attribute's expression was, beyond its value.
+enum Raw {
+    /// A heredoc: its content and, per line, (offset in content, offset
+    /// in file) with interpolations found.
+    Heredoc {
+        content: String,
+        segments: Vec<(usize, usize)>,
+        interpolations: Vec<Unresolved>,
+    },
+    /// A quoted string with interpolations kept as written.
+    Template {
+        content: String,
+        interpolations: Vec<Unresolved>,
+    },
+    /// Anything else.
+    Plain,
+}
+
+struct Attribute {
+    name: String,
+    value: Node,
+    raw: Raw,
+}
+
+struct Block {
+    kind: String,
+    labels: Vec<String>,
+    attributes: Vec<Attribute>,
+}
+
+pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), ReadError> {
+    let mut p = Reader {
+        text: ctx.file.text(),
+        pos: 0,
+        blocks: Vec::new(),
+    };
+    p.body(0, true)?;
+    for block in p.blocks {
+        if block.kind != "resource"
+            || block.labels.first().map(String::as_str) != Some("aws_cloudwatch_event_rule")
+        {
+            continue;
+        }
+        let label = block.labels.get(1).cloned().unwrap_or_default();
+        let attr = |name: &str| block.attributes.iter().rev().find(|a| a.name == name);
+        let Some(pattern) = attr("event_pattern") else {
+            continue; // a scheduled rule
+        };
+        let name = attr("name")
+            .and_then(|a| a.value.as_str().map(str::to_string))
+            .unwrap_or(label);
+        let state = match (attr("state"), attr("is_enabled")) {
+            (Some(s), _) => s.value.scalar_text(),
+            (None, Some(e)) if e.value.value == Value::Bool(false) => Some("DISABLED".to_string()),
+            _ => None,
+        };
+        let mut rule = ctx.rule(name, state, Format::Terraform, &pattern.value);
+        match &pattern.raw {
+            Raw::Heredoc {
+                content,
+                segments,
+                interpolations,
+            } => {
+                rule.pattern = Some(content.clone());
+                rule.embedded = false;
+                rule.map = PosMap::Segments(segments.clone());
+                rule.unresolved = interpolations.clone();
+            }
+            Raw::Template {
+                content,
+                interpolations,
+            } => {
+                rule.pattern = Some(content.clone());
+                rule.embedded = true;
+                rule.unresolved = interpolations.clone();
+            }
+            Raw::Plain => {}
+        }
+        out.push(rule);
+    }
+    Ok(())
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+    blocks: Vec<Block>,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn rest(&self) -> &str {
+        &self.text[self.pos..]
+    }
+
+    /// Skip blanks and comments; newlines too when `lines`.
+    fn skip(&mut self, lines: bool) -> Result<(), ReadError> {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t' | b'\r') => self.pos += 1,
+                Some(b'\n') if lines => self.pos += 1,
+                Some(b'#') => self.skip_line(),
+                Some(b'/') if self.rest().starts_with("//") => self.skip_line(),
+                Some(b'/') if self.rest().starts_with("/*") => {
+                    let end = self.rest()[2..]
+                        .find("*/")
+                        .ok_or_else(|| ReadError::at("unterminated comment", self.pos))?;
+                    self.pos += end + 4;
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn skip_line(&mut self) {
+        self.pos += self.rest().find('\n').unwrap_or(self.rest().len());
+    }
+
+    fn ident(&mut self) -> Option<String> {
+        let start = self.pos;
+        while let Some(b) = self.peek() {
+            if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b >= 0x80) {
+                self.pos += self.rest().chars().next().map_or(1, char::len_utf8);
+            } else {
+                break;
+            }
+        }
+        (self.pos > start).then(|| self.text[start..self.pos].to_string())
+    }
+
+    /// A block body (or the whole file when `top`): attributes and blocks.
+    fn body(&mut self, depth: usize, top: bool) -> Result<Vec<Attribute>, ReadError> {
+        if depth > MAX_DEPTH {
+            return Err(ReadError::at(
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+                self.pos,
+            ));
+        }
+        let mut attributes = Vec::new();
+        loop {
+            self.skip(true)?;
+            let start = self.pos;
+            match self.peek() {
+                None if top => return Ok(attributes),
+                None => return Err(ReadError::at("unterminated block: expected `}`", self.pos)),
+                Some(b'}') if !top => {
+                    self.pos += 1;
+                    return Ok(attributes);
+                }
+                _ => {}
+            }
+            let Some(name) = self.ident() else {
+                return Err(ReadError::at("expected an attribute or a block", start));
+            };
+            self.skip(false)?;
+            match self.peek() {
+                Some(b'=') if !self.rest().starts_with("==") => {
+                    self.pos += 1;
+                    self.skip(false)?;
+                    let (value, raw) = self.attribute_value(depth)?;
+                    attributes.push(Attribute { name, value, raw });
+                }
+                Some(b'"' | b'{') | Some(b'a'..=b'z' | b'A'..=b'Z' | b'_') => {
+                    let mut labels = Vec::new();
+                    loop {
+                        self.skip(false)?;
+                        match self.peek() {
+                            Some(b'{') => break,
+                            Some(b'"') => {
+                                let at = self.pos;
+                                let (s, interp) = self.quoted()?;
+                                if !interp.is_empty() {
+                                    return Err(ReadError::at(
+                                        "block labels cannot be templates",
+                                        at,
+                                    ));
+                                }
+                                labels.push(s);
+                            }
+                            _ => match self.ident() {
+                                Some(l) => labels.push(l),
+                                None => {
+                                    return Err(ReadError::at(
+                                        "expected a block label or `{`",
+                                        self.pos,
+                                    ))
+                                }
+                            },
+                        }
+                    }
+                    self.pos += 1;
+                    let attributes = self.body(depth + 1, false)?;
+                    self.blocks.push(Block {
+                        kind: name,
+                        labels,
+                        attributes,
+                    });
+                }
+                _ => {
+                    return Err(ReadError::at(
+                        format!("expected `=` or a block after `{name}`"),
+                        self.pos,
+                    ))
+                }
+            }
+        }
+    }
+
+    fn attribute_value(&mut self, depth: usize) -> Result<(Node, Raw), ReadError> {
+        let start = self.pos;
+        if self.rest().starts_with("<<") {
+            return self.heredoc();
+        }
+        if self.peek() == Some(b'"') {
+            let (s, interpolations) = self.quoted()?;
+            self.skip(false)?;
+            if self.at_expression_end() {
+                let value = if interpolations.is_empty() {
+                    Value::String(s.clone())
+                } else {
+                    Value::Unknown(self.text[start..self.pos].trim().to_string())
+                };
+                let raw = if interpolations.is_empty() {
+                    Raw::Plain
+                } else {
+                    Raw::Template {
+                        content: s,
+                        interpolations,
+                    }
+                };
+                return Ok((Node::new(value, start), raw));
+            }
+            self.pos = start;
+        }
+        Ok((self.expression(depth)?, Raw::Plain))
+    }
+
+    fn at_expression_end(&self) -> bool {
+        matches!(
+            self.peek(),
+            None | Some(b'\n' | b',' | b')' | b']' | b'}' | b'#')
+        ) || self.rest().starts_with("//")
+            || self.rest().starts_with("/*")
+    }
+
+    /// An expression; anything beyond a plain term is unknown.
+    fn expression(&mut self, depth: usize) -> Result<Node, ReadError> {
+        if depth > MAX_DEPTH {
+            return Err(ReadError::at(
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+                self.pos,
+            ));
+        }
+        let start = self.pos;
+        let node = self.term(depth)?;
+        self.skip(false)?;
+        if self.at_expression_end() {
+            return Ok(node);
+        }
+        // An operator, a conditional, ...: skip to the end, value unknown.
+        self.skip_expression()?;
+        Ok(Node::new(
+            Value::Unknown(self.text[start..self.pos].trim().to_string()),
+            start,
+        ))
+    }
+
+    fn term(&mut self, depth: usize) -> Result<Node, ReadError> {
+        let start = self.pos;
+        let value = match self.peek() {
+            None => return Err(ReadError::at("expected an expression", start)),
+            Some(b'"') => {
+                let (s, interp) = self.quoted()?;
+                if interp.is_empty() {
+                    Value::String(s)
+                } else {
+                    Value::Unknown(self.text[start..self.pos].to_string())
+                }
+            }
+            Some(b'<') if self.rest().starts_with("<<") => {
+                let (node, raw) = self.heredoc()?;
+                match raw {
+                    Raw::Heredoc { interpolations, .. } if !interpolations.is_empty() => {
+                        let names: Vec<_> = interpolations.into_iter().map(|u| u.what).collect();
+                        Value::Unknown(names.join(", "))
+                    }
+                    _ => node.value,
+                }
+            }
+            Some(b'[') => {
+                self.pos += 1;
+                self.skip(true)?;
+                if self.rest().starts_with("for ") {
+                    self.pos = start;
+                    self.skip_expression()?;
+                    return Ok(Node::new(
+                        Value::Unknown(self.text[start..self.pos].to_string()),
+                        start,
+                    ));
+                }
+                let mut items = Vec::new();
+                loop {
+                    self.skip(true)?;
+                    match self.peek() {
+                        Some(b']') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        None => {
+                            return Err(ReadError::at("unterminated list: expected `]`", start))
+                        }
+                        _ => {}
+                    }
+                    items.push(self.expression(depth + 1)?);
+                    self.skip(true)?;
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b']') => {}
+                        None => {
+                            return Err(ReadError::at("unterminated list: expected `]`", start))
+                        }
+                        Some(_) => return Err(ReadError::at("expected `,` or `]`", self.pos)),
+                    }
+                }
+                Value::Seq(items)
+            }
+            Some(b'{') => {
+                self.pos += 1;
+                self.skip(true)?;
+                if self.rest().starts_with("for ") {
+                    self.pos = start;
+                    self.skip_expression()?;
+                    return Ok(Node::new(
+                        Value::Unknown(self.text[start..self.pos].to_string()),
+                        start,
+                    ));
+                }
+                let mut entries = Vec::new();
+                loop {
+                    self.skip(true)?;
+                    let key_at = self.pos;
+                    let key = match self.peek() {
+                        Some(b'}') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        None => {
+                            return Err(ReadError::at("unterminated object: expected `}`", start))
+                        }
+                        Some(b'"') => {
+                            let (s, interp) = self.quoted()?;
+                            if !interp.is_empty() {
+                                return Err(ReadError::at(
+                                    "object keys with interpolation are not supported",
+                                    key_at,
+                                ));
+                            }
+                            s
+                        }
+                        Some(b'(') => {
+                            return Err(ReadError::at(
+                                "computed object keys are not supported",
+                                key_at,
+                            ));
+                        }
+                        _ => self
+                            .ident()
+                            .ok_or_else(|| ReadError::at("expected an object key", key_at))?,
+                    };
+                    self.skip(false)?;
+                    match self.peek() {
+                        Some(b'=' | b':') => self.pos += 1,
+                        _ => {
+                            return Err(ReadError::at(
+                                "expected `=` or `:` after the key",
+                                self.pos,
+                            ))
+                        }
+                    }
+                    self.skip(false)?;
+                    let value = self.expression(depth + 1)?;
+                    entries.push((Node::new(Value::String(key), key_at), value));
+                    self.skip(false)?;
+                    if self.peek() == Some(b',') {
+                        self.pos += 1;
+                    }
+                }
+                Value::Map(entries)
+            }
+            Some(b'(') => {
+                self.pos += 1;
+                self.skip(true)?;
+                let inner = self.expression(depth + 1)?;
+                self.skip(true)?;
+                if self.peek() != Some(b')') {
+                    return Err(ReadError::at("expected `)`", self.pos));
+                }
+                self.pos += 1;
+                return Ok(inner);
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let s = self.pos;
+                self.pos += 1;
+                while let Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') = self.peek() {
+                    self.pos += 1;
+                }
+                let text = &self.text[s..self.pos];
+                if super::json::parse(text).is_ok() {
+                    Value::Number(text.to_string())
+                } else {
+                    Value::Unknown(text.to_string())
+                }
+            }
+            _ => {
+                let Some(word) = self.ident() else {
+                    return Err(ReadError::at(
+                        format!(
+                            "unexpected character `{}`",
+                            self.rest().chars().next().unwrap_or(' ')
+                        ),
+                        start,
+                    ));
+                };
+                match word.as_str() {
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
+                    "null" => Value::Null,
+                    _ if self.peek() == Some(b'(') => {
+                        self.pos += 1;
+                        self.skip(true)?;
+                        if word == "jsonencode" {
+                            let inner = self.expression(depth + 1)?;
+                            self.skip(true)?;
+                            if self.peek() == Some(b')') {
+                                self.pos += 1;
+                                return Ok(inner);
+                            }
+                        }
+                        self.pos = start;
+                        self.skip_term()?;
+                        Value::Unknown(self.text[start..self.pos].to_string())
+                    }
+                    _ => {
+                        self.pos = start;
+                        self.skip_term()?;
+                        Value::Unknown(self.text[start..self.pos].to_string())
+                    }
+                }
+            }
+        };
+        Ok(Node::new(value, start))
+    }
+
+    /// Skip a reference or call: names, `.attr`, `[index]`, `(args)`.
+    fn skip_term(&mut self) -> Result<(), ReadError> {
+        loop {
+            match self.peek() {
+                Some(b'(' | b'[') => self.skip_balanced()?,
+                Some(b'.' | b'*') => self.pos += 1,
+                Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => self.pos += 1,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Skip to the end of the current expression: a newline, `,` or an
+    /// unmatched closer at depth 0.
+    fn skip_expression(&mut self) -> Result<(), ReadError> {
+        loop {
+            match self.peek() {
+                None | Some(b'\n' | b',' | b')' | b']' | b'}') => return Ok(()),
+                Some(b'(' | b'[' | b'{') => self.skip_balanced()?,
+                Some(b'"') => {
+                    self.quoted()?;
+                }
+                Some(b'<')
+                    if self.rest().starts_with("<<")
+                        && self.rest()[2..]
+                            .starts_with(|c: char| c == '-' || c.is_ascii_alphabetic()) =>
+                {
+                    self.heredoc()?;
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn skip_balanced(&mut self) -> Result<(), ReadError> {
+        let start = self.pos;
+        let mut stack = Vec::new();
+        loop {
+            match self.peek() {
+                None => return Err(ReadError::at("unterminated bracket", start)),
+                Some(b @ (b'(' | b'[' | b'{')) => {
+                    stack.push(b);
+                    self.pos += 1;
+                }
+                Some(b @ (b')' | b']' | b'}')) => {
+                    let open = stack.pop();
+                    let want = match b {
+                        b')' => b'(',
+                        b']' => b'[',
+                        _ => b'{',
+                    };
+                    if open != Some(want) {
+                        return Err(ReadError::at(
+                            format!("unexpected `{}`", b as char),
+                            self.pos,
+                        ));
+                    }
+                    self.pos += 1;
+                    if stack.is_empty() {
+                        return Ok(());
+                    }
+                }
+                Some(b'"') => {
+                    self.quoted()?;
+                }
+                Some(b'#') => self.skip_line(),
+                Some(b'/') if self.rest().starts_with("//") || self.rest().starts_with("/*") => {
+                    self.skip(false)?
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// A quoted template: its text (interpolations kept as written) and the
+    /// interpolations found.
+    fn quoted(&mut self) -> Result<(String, Vec<Unresolved>), ReadError> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        let mut interpolations = Vec::new();
+        loop {
+            let Some(c) = self.rest().chars().next() else {
+                return Err(ReadError::at("unterminated string", start));
+            };
+            match c {
+                '"' => {
+                    self.pos += 1;
+                    return Ok((out, interpolations));
+                }
+                '\n' => return Err(ReadError::at("unterminated string", start)),
+                '\\' => {
+                    let at = self.pos;
+                    self.pos += 1;
+                    let e = self
+                        .rest()
+                        .chars()
+                        .next()
+                        .ok_or_else(|| ReadError::at("unterminated string", start))?;
+                    self.pos += e.len_utf8();
+                    match e {
+                        'n' => out.push('\n'),
+                        'r' => out.push('\r'),
+                        't' => out.push('\t'),
+                        '"' => out.push('"'),
+                        '\\' => out.push('\\'),
+                        'u' | 'U' => {
+                            let len = if e == 'u' { 4 } else { 8 };
+                            let hex = self.text.get(self.pos..self.pos + len).unwrap_or("");
+                            let c = u32::from_str_radix(hex, 16)
+                                .ok()
+                                .and_then(char::from_u32)
+                                .ok_or_else(|| ReadError::at("invalid unicode escape", at))?;
+                            self.pos += len;
+                            out.push(c);
+                        }
+                        _ => return Err(ReadError::at(format!("invalid escape `\\{e}`"), at)),
+                    }
+                }
+                '$' | '%' if self.rest()[1..].starts_with('{') => {
+                    if self.rest().starts_with("$${") || self.rest().starts_with("%%{") {
+                        out.push(c);
+                        out.push('{');
+                        self.pos += 3;
+                        continue;
+                    }
+                    let at = self.pos;
+                    self.pos += 1;
+                    self.skip_balanced()?;
+                    let raw = &self.text[at..self.pos];
+                    out.push_str(raw);
+                    interpolations.push(Unresolved {
+                        what: raw.to_string(),
+                        offset: at,
+                    });
+                }
+                _ => {
+                    out.push(c);
+                    self.pos += c.len_utf8();
+                }
+            }
+        }
+    }
+
+    /// `<<EOF` or `<<-EOF` up to the closing marker line.
+    fn heredoc(&mut self) -> Result<(Node, Raw), ReadError> {
+        let start = self.pos;
+        self.pos += 2;
+        let indent = self.peek() == Some(b'-');
+        if indent {
+            self.pos += 1;
+        }
+        let marker = self
+            .ident()
+            .ok_or_else(|| ReadError::at("expected a heredoc marker", self.pos))?;
+        self.skip(false)?;
+        if self.peek() != Some(b'\n') {
+            return Err(ReadError::at(
+                "expected a newline after the heredoc marker",
+                self.pos,
+            ));
+        }
+        self.pos += 1;
+        // Lines up to the marker line: (file offset, text without newline).
+        let mut lines = Vec::new();
+        loop {
+            if self.pos >= self.text.len() {
+                return Err(ReadError::at(
+                    format!("unterminated heredoc: no closing `{marker}`"),
+                    start,
+                ));
+            }
+            let line_start = self.pos;
+            self.skip_line();
+            let line = &self.text[line_start..self.pos];
+            if self.peek() == Some(b'\n') {
+                self.pos += 1;
+            }
+            if line.trim() == marker {
+                break;
+            }
+            lines.push((line_start, line.trim_end_matches('\r')));
+        }
+        let strip = if indent {
+            lines
+                .iter()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(_, l)| l.len() - l.trim_start_matches([' ', '\t']).len())
+                .min()
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let mut content = String::new();
+        let mut segments = Vec::new();
+        let mut interpolations = Vec::new();
+        for (offset, line) in lines {
+            let cut = strip.min(line.len() - line.trim_start_matches([' ', '\t']).len());
+            segments.push((content.len(), offset + cut));
+            let body = &line[cut..];
+            let mut from = 0;
+            while let Some(i) = body[from..].find("${").map(|i| from + i) {
+                let end = body[i..].find('}').map_or(body.len(), |e| i + e + 1);
+                interpolations.push(Unresolved {
+                    what: body[i..end].to_string(),
+                    offset: offset + cut + i,
+                });
+                from = end;
+            }
+            content.push_str(body);
+            content.push('\n');
+        }
+        let value = Node::new(Value::String(content.clone()), start);
+        Ok((
+            value,
+            Raw::Heredoc {
+                content,
+                segments,
+                interpolations,
+            },
+        ))
+    }
+}

@@ -1,0 +1,708 @@
+//! Rule sources: the files that hold EventBridge rules, in every format
+//! evrule reads, turned into one [`RuleSource`] record per rule.
+//!
+//! A file is read into a [`doc::Node`] tree (JSON, YAML or a Terraform
+//! subset), its format is recognised from its shape, and each rule's pattern
+//! becomes pattern text plus a [`PosMap`] that maps an offset in that text
+//! back to a line and column in the user's file. Patterns written as trees
+//! are rendered to compact JSON; patterns held in strings are taken as they
+//! are. Values that cannot be known without deploying (CloudFormation
+//! intrinsics that do not resolve statically, Terraform references) become a
+//! placeholder and mark the rule as not static.
+//!
+//! Entry points: [`discover`] expands paths into candidate files,
+//! [`load_file`] reads one file, [`load`] does both for a list of paths.
+
+mod cfn;
+pub mod doc;
+mod hcl;
+pub mod json;
+mod render;
+mod yaml;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use doc::SourceFile;
+pub use doc::Unresolved;
+use doc::{Node, ReadError, Value};
+#[allow(unused_imports)] // for commands that show patterns
+pub use render::UNKNOWN;
+
+/// The kind of file a rule came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `aws events list-rules` output, JSON.
+    ListRulesJson,
+    /// `aws events list-rules` output, YAML.
+    ListRulesYaml,
+    /// `aws events describe-rule` output.
+    DescribeRule,
+    /// A file holding one bare pattern.
+    Pattern,
+    /// evrule's own `rules:` file.
+    Native,
+    /// A CloudFormation template in JSON (CDK output included).
+    CfnJson,
+    /// A CloudFormation template in YAML.
+    CfnYaml,
+    /// A template with the `AWS::Serverless-2016-10-31` transform.
+    Sam,
+    /// Terraform `aws_cloudwatch_event_rule` resources.
+    Terraform,
+}
+
+impl Format {
+    /// The tag shown to users (`cfn-yaml`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::ListRulesJson => "list-rules-json",
+            Format::ListRulesYaml => "list-rules-yaml",
+            Format::DescribeRule => "describe-rule",
+            Format::Pattern => "pattern",
+            Format::Native => "native",
+            Format::CfnJson => "cfn-json",
+            Format::CfnYaml => "cfn-yaml",
+            Format::Sam => "sam",
+            Format::Terraform => "terraform",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How offsets in a rule's pattern text map onto its file.
+#[derive(Clone, Debug)]
+pub enum PosMap {
+    /// The pattern was rendered from a tree: each entry is (offset in the
+    /// pattern text where a node starts, offset in the file of that node).
+    /// An offset maps to the node it falls in.
+    Anchors(Vec<(usize, usize)>),
+    /// The pattern text is the file's text in runs: each entry starts a run
+    /// in which pattern and file advance together byte by byte.
+    Segments(Vec<(usize, usize)>),
+}
+
+/// A place in a rule's file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// 1-based column (characters) in the file.
+    pub column: usize,
+    /// When the pattern is held in a string: 1-based line and column inside
+    /// the pattern text.
+    pub inner: Option<(usize, usize)>,
+}
+
+/// One rule found in a file.
+#[derive(Clone, Debug)]
+pub struct RuleSource {
+    /// The file the rule is in.
+    pub file: Arc<SourceFile>,
+    /// The rule's name.
+    pub name: String,
+    /// `ENABLED`, `DISABLED`, ... as written (upper-cased).
+    pub state: String,
+    /// The kind of file.
+    pub format: Format,
+    /// The pattern text to parse; `None` when the whole pattern is unknown
+    /// until deployment.
+    pub pattern: Option<String>,
+    /// Values that could not be resolved statically (each replaced by
+    /// [`UNKNOWN`] in the pattern text). Empty when static.
+    pub unresolved: Vec<Unresolved>,
+    /// Byte offset in the file where the pattern starts.
+    pub offset: usize,
+    /// True when the pattern is held in a string (JSON in a string).
+    pub embedded: bool,
+    /// Maps pattern offsets to file offsets.
+    pub map: PosMap,
+}
+
+impl RuleSource {
+    /// True when the pattern holds no unresolved value.
+    pub fn is_static(&self) -> bool {
+        self.unresolved.is_empty()
+    }
+
+    /// 1-based line where the pattern starts.
+    pub fn line(&self) -> usize {
+        self.file.line_col(self.offset).0
+    }
+
+    /// The file offset of a pattern offset (the pattern's start if `None`).
+    pub fn file_offset(&self, pattern_offset: Option<usize>) -> usize {
+        let Some(at) = pattern_offset else {
+            return self.offset;
+        };
+        let (entries, moves) = match &self.map {
+            PosMap::Anchors(a) => (a, false),
+            PosMap::Segments(s) => (s, true),
+        };
+        let i = entries.partition_point(|&(p, _)| p <= at);
+        match i.checked_sub(1).map(|i| entries[i]) {
+            Some((p, f)) if moves => f + (at - p),
+            Some((_, f)) => f,
+            None => self.offset,
+        }
+    }
+
+    /// Where a file offset is (line and column only).
+    pub fn locate_in_file(&self, offset: usize) -> Location {
+        let (line, column) = self.file.line_col(offset);
+        Location {
+            line,
+            column,
+            inner: None,
+        }
+    }
+
+    /// What is unresolved, for messages: `!Ref A, var.b`.
+    pub fn unresolved_list(&self) -> String {
+        let names: Vec<&str> = self.unresolved.iter().map(|u| u.what.as_str()).collect();
+        names.join(", ")
+    }
+
+    /// Where a pattern offset is in the file (the pattern's start if `None`).
+    pub fn locate(&self, pattern_offset: Option<usize>) -> Location {
+        let (line, column) = self.file.line_col(self.file_offset(pattern_offset));
+        let inner = match (self.embedded, pattern_offset, &self.pattern) {
+            (true, Some(at), Some(text)) => Some(text_line_col(text, at)),
+            _ => None,
+        };
+        Location {
+            line,
+            column,
+            inner,
+        }
+    }
+}
+
+fn text_line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
+/// A file that could not be read as a rule file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line and column, when the problem has a place.
+    pub position: Option<(usize, usize)>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl SourceError {
+    fn new(path: &Path, message: impl Into<String>) -> SourceError {
+        SourceError {
+            path: path.to_path_buf(),
+            position: None,
+            message: message.into(),
+        }
+    }
+
+    fn read(file: &SourceFile, err: ReadError) -> SourceError {
+        SourceError {
+            path: file.path().to_path_buf(),
+            position: err.offset.map(|o| file.line_col(o)),
+            message: err.message,
+        }
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Settings for reading rule files.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// CloudFormation parameter values (`--parameter KEY=VALUE`); they win
+    /// over parameter defaults. Pseudo parameters (`AWS::Region`) too.
+    pub parameters: Vec<(String, String)>,
+}
+
+/// A file to read, and whether the user named it (rather than a directory
+/// walk finding it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// The file.
+    pub path: PathBuf,
+    /// Named on the command line.
+    pub explicit: bool,
+}
+
+/// Expand `paths`: files are taken as they are, directories are searched
+/// recursively (in name order) for files that may hold rules.
+pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<SourceError>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => walk(path, &mut found, &mut errors),
+            Ok(_) => found.push(Candidate {
+                path: path.clone(),
+                explicit: true,
+            }),
+            Err(e) => errors.push(SourceError::new(path, io_message(&e))),
+        }
+    }
+    (found, errors)
+}
+
+fn walk(dir: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<SourceError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return errors.push(SourceError::new(dir, io_message(&e))),
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    let in_cdk_out = dir.file_name().is_some_and(|n| n == "cdk.out");
+    for entry in entries {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name == "node_modules" || name == "target" {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            walk(&path, found, errors);
+        } else if kind.is_file() && may_hold_rules(&name, in_cdk_out) {
+            found.push(Candidate {
+                path,
+                explicit: false,
+            });
+        }
+    }
+}
+
+fn may_hold_rules(name: &str, in_cdk_out: bool) -> bool {
+    if in_cdk_out {
+        return name.ends_with(".template.json");
+    }
+    [".json", ".yaml", ".yml", ".tf", ".template"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// Everything found under some paths.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Rules, in path order then file order.
+    pub rules: Vec<RuleSource>,
+    /// Files that could not be read; each means exit code 2.
+    pub errors: Vec<SourceError>,
+}
+
+/// Discover and read every rule file under `paths`.
+pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
+    let (candidates, errors) = discover(paths);
+    let mut loaded = Loaded {
+        rules: Vec::new(),
+        errors,
+    };
+    for c in &candidates {
+        match load_file(&c.path, c.explicit, options) {
+            Ok(rules) => loaded.rules.extend(rules),
+            Err(e) => loaded.errors.push(e),
+        }
+    }
+    loaded
+}
+
+/// Read one file. A file with no rules is an error when `explicit`, else
+/// yields nothing.
+pub fn load_file(
+    path: &Path,
+    explicit: bool,
+    options: &LoadOptions,
+) -> Result<Vec<RuleSource>, SourceError> {
+    let bytes = std::fs::read(path).map_err(|e| SourceError::new(path, io_message(&e)))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let file = SourceFile::new(path.to_path_buf(), prefix);
+            return Err(SourceError {
+                path: path.to_path_buf(),
+                position: Some(file.line_col(valid)),
+                message: "invalid UTF-8".to_string(),
+            });
+        }
+    };
+    let file = Arc::new(SourceFile::new(path.to_path_buf(), text));
+    let rules = read_rules(&file, explicit, options)?;
+    if rules.is_empty() && explicit {
+        return Err(SourceError::new(
+            path,
+            "no rules found (expected an event pattern, `aws events list-rules` or \
+             `describe-rule` output, a `rules:` file, a CloudFormation or SAM template, \
+             or Terraform)",
+        ));
+    }
+    Ok(rules)
+}
+
+fn read_rules(
+    file: &Arc<SourceFile>,
+    explicit: bool,
+    options: &LoadOptions,
+) -> Result<Vec<RuleSource>, SourceError> {
+    let name = file
+        .path()
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().to_ascii_lowercase());
+    if name.ends_with(".tf") {
+        let ctx = Ctx {
+            file,
+            json: false,
+            options,
+        };
+        let mut out = Vec::new();
+        hcl::rules(&ctx, &mut out).map_err(|mut e| {
+            e.message = format!("invalid Terraform: {}", e.message);
+            SourceError::read(file, e)
+        })?;
+        return Ok(out);
+    }
+    let text = file.text().trim_start_matches('\u{feff}');
+    let json = if name.ends_with(".json") {
+        true
+    } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+        false
+    } else {
+        text.trim_start().starts_with(['{', '['])
+    };
+    let docs = if json {
+        let bom = file.text().len() - text.len();
+        let mut doc = json::parse(text).map_err(|mut e| {
+            e.offset = e.offset.map(|o| o + bom);
+            e.message = format!("invalid JSON: {}", e.message);
+            SourceError::read(file, e)
+        })?;
+        if bom > 0 {
+            shift(&mut doc, bom);
+        }
+        vec![doc]
+    } else {
+        yaml::parse(file).map_err(|e| SourceError::read(file, e))?
+    };
+    let mut out = Vec::new();
+    let ctx = Ctx {
+        file,
+        json,
+        options,
+    };
+    for doc in &docs {
+        ctx.classify(doc, explicit, &mut out)
+            .map_err(|e| SourceError::read(file, e))?;
+    }
+    Ok(out)
+}
+
+fn shift(node: &mut Node, by: usize) {
+    node.offset += by;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            shift(k, by);
+            shift(v, by);
+        }),
+        _ => {}
+    }
+}
+
+/// What reading one file needs to know.
+struct Ctx<'a> {
+    file: &'a Arc<SourceFile>,
+    json: bool,
+    options: &'a LoadOptions,
+}
+
+/// Top-level keys of an event; a file found by a directory walk is taken
+/// for a bare pattern only if it uses nothing else.
+const ENVELOPE: &[&str] = &[
+    "version",
+    "id",
+    "detail-type",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail",
+    "$or",
+];
+
+impl Ctx<'_> {
+    fn classify(
+        &self,
+        doc: &Node,
+        explicit: bool,
+        out: &mut Vec<RuleSource>,
+    ) -> Result<(), ReadError> {
+        let Some(entries) = doc.as_map() else {
+            return Ok(());
+        };
+        if doc.get("Resources").and_then(Node::as_map).is_some() {
+            return cfn::rules(self, doc, out);
+        }
+        if let Some(rules) = doc.get("Rules").and_then(Node::as_seq) {
+            let format = if self.json {
+                Format::ListRulesJson
+            } else {
+                Format::ListRulesYaml
+            };
+            for item in rules {
+                let Some(pattern) = item.get("EventPattern") else {
+                    continue; // a scheduled rule
+                };
+                let name = required_name(item, "Name")?;
+                let state = item.get("State").and_then(Node::scalar_text);
+                out.push(self.rule(name, state, format, pattern));
+            }
+            return Ok(());
+        }
+        if let Some(rules) = doc.get("rules").and_then(Node::as_seq) {
+            for item in rules {
+                let name = required_name(item, "name")?;
+                let pattern = item.get("pattern").ok_or_else(|| {
+                    ReadError::at(format!("rule `{name}` has no `pattern`"), item.offset)
+                })?;
+                let state = item.get("state").and_then(Node::scalar_text);
+                out.push(self.rule(name, state, Format::Native, pattern));
+            }
+            return Ok(());
+        }
+        if let Some(pattern) = doc.get("EventPattern") {
+            if doc.get("Name").is_some() || doc.get("Arn").is_some() {
+                let name = required_name(doc, "Name")?;
+                let state = doc.get("State").and_then(Node::scalar_text);
+                out.push(self.rule(name, state, Format::DescribeRule, pattern));
+                return Ok(());
+            }
+        }
+        let looks_like_pattern = !entries.is_empty()
+            && entries.iter().all(|(k, v)| {
+                ENVELOPE.contains(
+                    &k.as_str()
+                        .unwrap_or_default()
+                        .split('.')
+                        .next()
+                        .unwrap_or_default(),
+                ) && matches!(v.value, Value::Seq(_) | Value::Map(_))
+            });
+        if explicit || looks_like_pattern {
+            out.push(self.bare_pattern(doc));
+        }
+        Ok(())
+    }
+
+    /// A file that is one pattern: its text is the pattern when it is JSON,
+    /// so that positions are exact.
+    fn bare_pattern(&self, doc: &Node) -> RuleSource {
+        let name = self
+            .file
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = name.split('.').next().unwrap_or(&name).to_string();
+        if self.json {
+            let text = self.file.text();
+            let start = text.len() - text.trim_start_matches('\u{feff}').len();
+            return RuleSource {
+                file: self.file.clone(),
+                name: stem,
+                state: "ENABLED".to_string(),
+                format: Format::Pattern,
+                pattern: Some(text[start..].to_string()),
+                unresolved: Vec::new(),
+                offset: doc.offset,
+                embedded: false,
+                map: PosMap::Segments(vec![(0, start)]),
+            };
+        }
+        self.rule(stem, None, Format::Pattern, doc)
+    }
+
+    /// A rule whose pattern is `pattern` (a tree, or a string holding JSON).
+    fn rule(
+        &self,
+        name: String,
+        state: Option<String>,
+        format: Format,
+        pattern: &Node,
+    ) -> RuleSource {
+        let mut unresolved = Vec::new();
+        pattern.unknowns(&mut unresolved);
+        let (text, embedded, map) = match &pattern.value {
+            Value::Unknown(_) => (None, false, PosMap::Anchors(Vec::new())),
+            Value::String(s) => {
+                let map = match string_segments(self.file.text(), pattern) {
+                    Some(segments) => PosMap::Segments(segments),
+                    None => PosMap::Anchors(vec![(0, pattern.offset)]),
+                };
+                (Some(s.clone()), true, map)
+            }
+            _ => {
+                let (text, anchors) = render::render(pattern);
+                (Some(text), false, PosMap::Anchors(anchors))
+            }
+        };
+        RuleSource {
+            file: self.file.clone(),
+            name,
+            state: state.map_or_else(|| "ENABLED".to_string(), |s| s.to_ascii_uppercase()),
+            format,
+            pattern: text,
+            unresolved,
+            offset: pattern.offset,
+            embedded,
+            map,
+        }
+    }
+}
+
+fn required_name(item: &Node, key: &str) -> Result<String, ReadError> {
+    match item.get(key) {
+        Some(n) => match &n.value {
+            Value::String(s) if !s.is_empty() => Ok(s.clone()),
+            Value::Number(s) => Ok(s.clone()),
+            _ => Err(ReadError::at(
+                format!("`{key}` must be a non-empty string"),
+                n.offset,
+            )),
+        },
+        None => Err(ReadError::at(format!("rule has no `{key}`"), item.offset)),
+    }
+}
+
+/// Exact segments for a pattern held in a one-line quoted string (JSON,
+/// YAML or HCL), when the string's layout is simple enough to follow.
+fn string_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
+    if node.tag.is_some() {
+        return None;
+    }
+    let rest = &text[node.offset..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    match line.as_bytes().first()? {
+        _ if is_literal_block(text, node.offset) => literal_block_segments(text, node),
+        b'"' => {
+            let segments = json::string_segments(text, node.offset);
+            // The string must close on this line for the map to hold.
+            let closes = line.len() > 1 && line[1..].contains('"');
+            closes.then_some(segments)
+        }
+        b'\'' => {
+            // YAML single quotes: `''` is the only escape.
+            let mut segments = vec![(0, node.offset + 1)];
+            let bytes = line.as_bytes();
+            let (mut raw, mut decoded) = (1, 0);
+            loop {
+                match bytes.get(raw)? {
+                    b'\'' if bytes.get(raw + 1) == Some(&b'\'') => {
+                        raw += 2;
+                        decoded += 1;
+                        segments.push((decoded, node.offset + raw));
+                    }
+                    b'\'' => return Some(segments),
+                    _ => {
+                        raw += 1;
+                        decoded += 1;
+                    }
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Whether the scalar starting at `offset` is the content of a YAML literal
+/// block: only blanks before it on its line, and the line above ends with
+/// the `|` indicator (blank lines between are allowed).
+fn is_literal_block(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..offset].bytes().all(|b| b == b' ') || line_start == 0 {
+        return false;
+    }
+    let above = text[..line_start - 1]
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let indicator = above.trim_end().rsplit(' ').next().unwrap_or("");
+    indicator.starts_with('|')
+        && indicator[1..]
+            .chars()
+            .all(|c| matches!(c, '-' | '+' | '1'..='9'))
+}
+
+/// Segments for a YAML literal block (`|`): each content line is the file's
+/// line less the block's indentation. Checked line by line against the
+/// decoded text; any doubt and there is no exact map.
+fn literal_block_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
+    let content = node.as_str()?;
+    let first_line = text[..node.offset].rfind('\n').map_or(0, |i| i + 1);
+    let indent = node.offset - first_line;
+    let mut segments = Vec::new();
+    let mut file_line = first_line;
+    let mut decoded = 0;
+    // Leading blank lines of the content sit above `first_line`: rare, and
+    // then there is no exact map.
+    for want in content.split_inclusive('\n') {
+        let end = text[file_line..]
+            .find('\n')
+            .map_or(text.len(), |i| file_line + i);
+        let have = text[file_line..end].trim_end_matches('\r');
+        let want_line = want.trim_end_matches('\n');
+        if want_line.is_empty() {
+            if !have.trim().is_empty() {
+                return None;
+            }
+        } else if have.get(indent..) != Some(want_line) {
+            return None;
+        } else {
+            segments.push((decoded, file_line + indent));
+        }
+        decoded += want.len();
+        file_line = (end + 1).min(text.len());
+    }
+    Some(segments)
+}

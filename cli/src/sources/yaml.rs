@@ -1,0 +1,250 @@
+//! YAML -> [`Node`] tree, keeping tags (`!Ref`, `!Sub`, ...) and positions.
+//!
+//! Built on saphyr-parser's event stream rather than a ready-made document
+//! type so that CloudFormation short-form tags survive, every node keeps its
+//! position, and aliases are expanded under a budget: a "billion laughs"
+//! document fails with an error instead of eating the machine.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+use super::doc::{Node, ReadError, SourceFile, Value};
+use super::json::MAX_DEPTH;
+
+/// Most nodes a document may have once aliases are expanded.
+pub const MAX_NODES: usize = 1_000_000;
+
+/// Read every document of a YAML stream.
+pub fn parse(file: &SourceFile) -> Result<Vec<Node>, ReadError> {
+    let mut parser = Parser::new_from_str(file.text());
+    let mut docs = Vec::new();
+    // Anchored nodes and their sizes (in nodes), for the expansion budget.
+    let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut total = 0usize;
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.map_err(|e| {
+            let m = e.marker();
+            ReadError::at(
+                format!("invalid YAML: {}", e.info()),
+                file.offset_of(m.line(), m.col()),
+            )
+        })?;
+        let offset = file.offset_of(span.start.line(), span.start.col());
+        let (node, size, anchor) = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
+            Event::DocumentStart(_) => {
+                anchors.clear();
+                total = 0;
+                continue;
+            }
+            Event::DocumentEnd => continue,
+            Event::SequenceStart(ref anchor, ref tag)
+            | Event::MappingStart(ref anchor, ref tag) => {
+                let (anchor, tag) = (*anchor, tag.clone());
+                if stack.len() >= MAX_DEPTH {
+                    return Err(ReadError::at(
+                        format!("nesting deeper than {MAX_DEPTH} levels"),
+                        offset,
+                    ));
+                }
+                let is_map = matches!(event, Event::MappingStart(..));
+                stack.push(Frame {
+                    node: Node {
+                        value: if is_map {
+                            Value::Map(Vec::new())
+                        } else {
+                            Value::Seq(Vec::new())
+                        },
+                        offset,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    },
+                    anchor,
+                    size: 1,
+                    key: None,
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = stack.pop().expect("balanced events");
+                if frame.key.is_some() {
+                    return Err(ReadError::at("mapping key without value", offset));
+                }
+                (frame.node, frame.size, frame.anchor)
+            }
+            Event::Alias(id) => {
+                let (node, size) = anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| ReadError::at("unknown alias", offset))?;
+                (node, size, 0)
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                (scalar(&text, style, tag, offset), 1, anchor)
+            }
+        };
+        total += size;
+        if total > MAX_NODES {
+            return Err(ReadError::at(
+                format!("document expands to more than {MAX_NODES} nodes (aliases)"),
+                offset,
+            ));
+        }
+        if anchor != 0 {
+            anchors.insert(anchor, (node.clone(), size));
+        }
+        match stack.last_mut() {
+            None => docs.push(node),
+            Some(frame) => {
+                frame.size += size;
+                match &mut frame.node.value {
+                    Value::Seq(items) => items.push(node),
+                    Value::Map(entries) => match frame.key.take() {
+                        None => frame.key = Some(key_node(node)?),
+                        Some(key) => entries.push((key, node)),
+                    },
+                    _ => unreachable!("frames hold collections"),
+                }
+            }
+        }
+    }
+    Ok(docs)
+}
+
+struct Frame {
+    node: Node,
+    anchor: usize,
+    size: usize,
+    key: Option<Node>,
+}
+
+fn key_node(node: Node) -> Result<Node, ReadError> {
+    let text = match &node.value {
+        Value::String(s) | Value::Number(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".to_string(),
+        _ => return Err(ReadError::at("mapping keys must be scalars", node.offset)),
+    };
+    Ok(Node::new(Value::String(text), node.offset))
+}
+
+/// Type a scalar by the YAML 1.2 core schema; quoted scalars are strings.
+fn scalar(text: &str, style: ScalarStyle, tag: Option<String>, offset: usize) -> Node {
+    let (value, tag) = match tag.as_deref() {
+        Some("!!str" | "tag:yaml.org,2002:str") => (Value::String(text.to_string()), None),
+        Some(t) if t.starts_with("!!") || t.starts_with("tag:yaml.org,2002:") => {
+            (plain(text), None)
+        }
+        _ if style != ScalarStyle::Plain => (Value::String(text.to_string()), tag),
+        _ => (plain(text), tag),
+    };
+    Node { value, offset, tag }
+}
+
+fn plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ => match number(text) {
+            Some(n) => Value::Number(n),
+            None => Value::String(text.to_string()),
+        },
+    }
+}
+
+/// A YAML core-schema number, respelled as JSON when needed (`+1` -> `1`,
+/// `.5` -> `0.5`, `0x1F` -> `31`). Infinities and NaN stay strings: JSON
+/// has no spelling for them.
+fn number(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    if let Some(hex) = text.strip_prefix("0x") {
+        return u64::from_str_radix(hex, 16).ok().map(|v| v.to_string());
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return u64::from_str_radix(oct, 8).ok().map(|v| v.to_string());
+    }
+    let (sign, body) = match b.first()? {
+        b'-' => ("-", &text[1..]),
+        b'+' => ("", &text[1..]),
+        _ => ("", text),
+    };
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = match mantissa.find('.') {
+        Some(i) => (&mantissa[..i], Some(&mantissa[i + 1..])),
+        None => (mantissa, None),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int)
+        || !frac.is_none_or(all_digits)
+        || (int.is_empty() && frac.is_none_or(str::is_empty))
+    {
+        return None;
+    }
+    let exp = match exp {
+        None => String::new(),
+        Some(e) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !all_digits(digits) {
+                return None;
+            }
+            format!("e{e}")
+        }
+    };
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let frac = match frac {
+        Some(f) if !f.is_empty() => format!(".{f}"),
+        _ => String::new(),
+    };
+    Some(format!("{sign}{int}{frac}{exp}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Node {
+        let f = SourceFile::new("t.yaml".into(), text.to_string());
+        parse(&f).unwrap().remove(0)
+    }
+
+    #[test]
+    fn tags_types_positions() {
+        let n = doc("a: !Ref Foo\nb: [1, '2', .5, true, ~]\nc: |\n  text\n");
+        let a = n.get("a").unwrap();
+        assert_eq!(a.tag.as_deref(), Some("!Ref"));
+        assert_eq!(a.as_str(), Some("Foo"));
+        assert_eq!(a.offset, 3);
+        let b = n.get("b").unwrap().as_seq().unwrap();
+        assert_eq!(b[0].value, Value::Number("1".into()));
+        assert_eq!(b[1].value, Value::String("2".into()));
+        assert_eq!(b[2].value, Value::Number("0.5".into()));
+        assert_eq!(b[3].value, Value::Bool(true));
+        assert_eq!(b[4].value, Value::Null);
+        assert_eq!(b[1].offset, 19);
+    }
+
+    #[test]
+    fn billion_laughs_is_capped() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let f = SourceFile::new("t.yaml".into(), text);
+        let err = parse(&f).unwrap_err();
+        assert!(
+            err.message.contains("more than 1000000 nodes"),
+            "{}",
+            err.message
+        );
+    }
+}

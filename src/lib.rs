@@ -8,3 +8,4 @@ pub use error::Error;
 pub use pattern::{Limits, Pattern};
 mod matcher;
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};
+pub mod route;

@@ -239,7 +239,8 @@ fn event_placeholders_only_in_value_position() {
         let err =
             InputTransformer::compile("t1", &InputTransformerConfig::new(template)).unwrap_err();
         assert!(
-            err.message().starts_with("InputTemplate for target t1 uses <aws.events.event"),
+            err.message()
+                .starts_with("InputTemplate for target t1 uses <aws.events.event"),
             "{}",
             err.message()
         );
@@ -248,8 +249,8 @@ fn event_placeholders_only_in_value_position() {
 
 #[test]
 fn text_that_only_looks_like_a_placeholder_is_literal() {
-    let t = InputTransformer::compile("t", &InputTransformerConfig::new(r#""a < b > c <>""#))
-        .unwrap();
+    let t =
+        InputTransformer::compile("t", &InputTransformerConfig::new(r#""a < b > c <>""#)).unwrap();
     let ctx = RenderContext::new("r", "arn", UNIX_EPOCH);
     assert_eq!(t.render("{}", &ctx).unwrap(), r#""a < b > c <>""#);
 }

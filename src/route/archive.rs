@@ -277,6 +277,7 @@ pub struct Archive {
     filter: Option<Arc<dyn RuleSelector>>,
     active: Option<Active>,
     next_seq: u64,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Archive {
@@ -411,6 +412,7 @@ impl Archive {
             filter,
             active: None,
             next_seq,
+            read_only: false,
         };
         if let Some((_, path)) = segments.last() {
             let data = fs::read(path).map_err(|e| io("cannot read", path, e))?;
@@ -442,6 +444,35 @@ impl Archive {
         Ok(archive)
     }
 
+    /// Open an existing archive for reading and replay only: nothing is
+    /// created, repaired or pruned, and [`Archive::append`] fails.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("evrule-doc-ro-{}", std::process::id()));
+    /// drop(evrule::route::Archive::open(&dir, evrule::route::ArchiveConfig::new())?);
+    /// let mut ro = evrule::route::Archive::open_read_only(&dir)?;
+    /// assert!(ro.append(b"{}", std::time::SystemTime::now()).is_err());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_read_only(dir: impl AsRef<Path>) -> Result<Archive, Error> {
+        let dir = dir.as_ref().to_path_buf();
+        if !dir.is_dir() {
+            return Err(Error::new(
+                Kind::Io,
+                format!("{} is not an archive directory", dir.display()),
+            ));
+        }
+        Ok(Archive {
+            dir,
+            config: ArchiveConfig::new(),
+            filter: None,
+            active: None,
+            next_seq: 0,
+            read_only: true,
+        })
+    }
+
     /// Append `event` received at `ingestion_time`, if it passes the
     /// archive's pattern. Returns whether it was archived.
     ///
@@ -456,6 +487,12 @@ impl Archive {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn append(&mut self, event: &[u8], ingestion_time: SystemTime) -> Result<bool, Error> {
+        if self.read_only {
+            return Err(Error::new(
+                Kind::Io,
+                format!("{} was opened read-only", self.dir.display()),
+            ));
+        }
         if let Some(filter) = &self.filter {
             if filter.select(event)?.is_empty() {
                 return Ok(false);
@@ -550,7 +587,7 @@ impl Archive {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn prune(&mut self, now: SystemTime) -> Result<usize, Error> {
-        if self.config.retention_days == 0 {
+        if self.config.retention_days == 0 || self.read_only {
             return Ok(0);
         }
         let keep_ms = u64::from(self.config.retention_days) * 86_400_000;
@@ -679,7 +716,7 @@ pub(crate) fn replay_events(
 /// ```
 /// let tagged = evrule::route::with_replay_name(br#"{"id": "1"}"#, "nightly")?;
 /// assert_eq!(tagged, br#"{"id": "1","replay-name":"nightly"}"#);
-/// assert_eq!(evrule::route::with_replay_name(b" {} ", "n")?, br#" {"replay-name":"n"}"#);
+/// assert_eq!(evrule::route::with_replay_name(b" {} ", "n")?, br#" {"replay-name":"n"} "#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn with_replay_name(event: &[u8], name: &str) -> Result<Vec<u8>, Error> {

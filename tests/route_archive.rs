@@ -104,6 +104,19 @@ fn torn_last_record_at_every_byte_offset_replays_exactly_the_whole_events() {
         let reader_only = read_all(&Archive::open_read_only(&dir.0).unwrap());
         assert_eq!(reader_only, events[..whole], "cut at {cut}");
         assert_eq!(std::fs::read(dir.0.join(name)).unwrap(), full[..cut]);
+        // The same, with the file grown over blocks that read as zeros.
+        let zeros = TempDir::new("torn-zeros");
+        let mut padded = full[..cut].to_vec();
+        padded.resize(full.len() + 40, 0);
+        std::fs::write(zeros.0.join(name), &padded).unwrap();
+        let mut reader = Archive::open_read_only(&zeros.0)
+            .unwrap()
+            .read(UNIX_EPOCH, at(1_000))
+            .unwrap();
+        let got: Vec<_> = reader.by_ref().map(|e| e.unwrap().event).collect();
+        assert_eq!(got, events[..whole], "zero-padded cut at {cut}");
+        assert_eq!(reader.torn_tails(), 1);
+
         // Opening for append cuts the torn tail off.
         let a = Archive::open(&dir.0, ArchiveConfig::new()).unwrap();
 
@@ -316,4 +329,31 @@ fn replay_name_insertion() {
     assert_eq!(v["replay-name"], "new");
     assert_eq!(v["a"], 1);
     assert!(with_replay_name(b"[1]", "x").is_err());
+}
+
+#[test]
+fn an_older_segment_cut_short_is_reported() {
+    let dir = TempDir::new("older");
+    {
+        let mut a = Archive::open(&dir.0, ArchiveConfig::new().segment_bytes(40)).unwrap();
+        for i in 0..4u64 {
+            a.append(format!("{{\"n\": {i}}}").as_bytes(), at(i))
+                .unwrap();
+        }
+    }
+    let segs = segments(&dir.0);
+    assert!(segs.len() >= 2);
+    let first = std::fs::read(&segs[0]).unwrap();
+    std::fs::write(&segs[0], &first[..first.len() - 1]).unwrap();
+    let items: Vec<_> = Archive::open_read_only(&dir.0)
+        .unwrap()
+        .read(UNIX_EPOCH, at(100))
+        .unwrap()
+        .collect();
+    let errors: Vec<_> = items.iter().filter_map(|i| i.as_ref().err()).collect();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]
+        .message()
+        .starts_with("truncated archive record in"));
+    assert_eq!(items.len() - 1, 3, "the other events are still read");
 }

@@ -12,26 +12,29 @@
 //! ```
 //!
 //! Each record is written with one `write` call. After a crash (power loss
-//! mid-write) the last record of a segment may be torn: its header or body
-//! cut short, or its bytes not all on disk. The reader knows a record is
-//! whole only when its length fits in the file and its checksum matches;
-//! a bad record that reaches the end of the file is a torn tail and is
-//! skipped silently (it was never acknowledged as durable under
-//! [`FsyncPolicy::Always`]); a bad record followed by more data is
-//! corruption and is reported as an error, never misread. On open, a torn
-//! tail of the newest segment is cut off before appending resumes.
+//! mid-write) the last record of the newest segment may be torn: its header
+//! or body cut short, its bytes not all on disk, or the file grown over
+//! blocks that still read as zeros. The reader takes a record as whole
+//! only when its length fits in the file and its checksum matches. A bad
+//! record at the end of the newest segment (followed by nothing or by
+//! zeros only) is a torn tail: skipped, and counted by
+//! [`ArchiveReader::torn_tails`]. Any other bad record is damage: reported
+//! as an `Err` item (the rest of that segment is skipped), never misread.
+//! Opening an archive for writing cuts a torn tail off before appending
+//! resumes; a damaged segment is left as found and appends go to a new one.
 //!
 //! Durability is chosen by [`FsyncPolicy`]: `Always` syncs the file after
-//! every record (and the directory after creating a segment), so
-//! `append` returning means the event survives power loss; `Never` leaves
-//! flushing to the operating system: a crash of the process loses
-//! nothing, a power loss may lose the last seconds of events, but never
-//! corrupts earlier ones.
+//! every record (and the directory after creating or deleting a segment),
+//! so `append` returning means the event survives power loss. `Never`
+//! leaves writing back to the operating system: a crash of the process
+//! loses nothing, a power loss may lose recent events; either way what is
+//! read back was written whole.
 //!
 //! Segments roll over at a size limit and at each UTC day, so retention
 //! (in days; 0 keeps everything) deletes whole segments whose newest
 //! event is older than the limit.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -251,6 +254,8 @@ struct Active {
     path: PathBuf,
     len: u64,
     day: Option<u64>,
+    /// Newest ingestion time written, for retention.
+    newest: Option<u64>,
 }
 
 /// An append-only event archive in a directory. See the module docs for
@@ -278,6 +283,8 @@ pub struct Archive {
     active: Option<Active>,
     next_seq: u64,
     read_only: bool,
+    /// Newest ingestion time of each closed segment (they never change).
+    newest: HashMap<PathBuf, Option<u64>>,
 }
 
 impl std::fmt::Debug for Archive {
@@ -333,22 +340,19 @@ fn read_record(data: &[u8], at: usize) -> Read<'_> {
     }
     let len = u32::from_le_bytes(data[at..at + 4].try_into().expect("4 bytes")) as usize;
     let crc = u32::from_le_bytes(data[at + 4..at + 8].try_into().expect("4 bytes"));
-    if len > MAX_RECORD {
-        // A length no writer produces: the header itself is damaged.
-        // Nothing after it can be trusted to start a record.
-        return if data.len() - at < HEADER + MAX_RECORD {
-            Read::TornTail
-        } else {
-            Read::Corrupt
-        };
-    }
-    let end = at + HEADER + len;
-    if end > data.len() {
+    let end = at.saturating_add(HEADER).saturating_add(len);
+    if len > MAX_RECORD || end > data.len() {
+        // Cut short. (A length no writer produces reaches past the end of
+        // any segment too; which of the two it was cannot be told apart.)
         return Read::TornTail;
     }
     let computed = crc32_update(crc32_update(0, &data[at..at + 4]), &data[at + 8..end]);
     if computed != crc {
-        return if end == data.len() {
+        // A bad record reaching the end of the file, or followed only by
+        // zeros (the file grew but its blocks never reached the disk), is
+        // the torn tail of an interrupted append. Anything else is damage.
+        let tail_is_zeros = data[end..].iter().all(|&b| b == 0);
+        return if tail_is_zeros {
             Read::TornTail
         } else {
             Read::Corrupt
@@ -413,31 +417,34 @@ impl Archive {
             active: None,
             next_seq,
             read_only: false,
+            newest: HashMap::new(),
         };
         if let Some((_, path)) = segments.last() {
             let data = fs::read(path).map_err(|e| io("cannot read", path, e))?;
             let (records, valid, corrupt) = scan(&data);
-            let fits = (valid as u64) < archive.config.segment_bytes;
-            if !corrupt && valid >= MAGIC.len() && fits {
+            // A damaged segment (not just torn) is left as found, for
+            // inspection; appends go to a new one.
+            if !corrupt && valid >= MAGIC.len() {
                 let file = OpenOptions::new()
-                    .write(true)
+                    .append(true)
                     .open(path)
                     .map_err(|e| io("cannot open", path, e))?;
                 if valid < data.len() {
+                    // Cut the torn tail off, so the reader never has to
+                    // guess about a record in the middle of a segment.
                     file.set_len(valid as u64)
                         .map_err(|e| io("cannot truncate", path, e))?;
                     file.sync_all().map_err(|e| io("cannot sync", path, e))?;
                 }
-                let mut file = file;
-                use std::io::Seek;
-                file.seek(std::io::SeekFrom::End(0))
-                    .map_err(|e| io("cannot seek", path, e))?;
-                archive.active = Some(Active {
-                    file,
-                    path: path.clone(),
-                    len: valid as u64,
-                    day: records.first().map(|r| day_of(r.0)),
-                });
+                if (valid as u64) < archive.config.segment_bytes {
+                    archive.active = Some(Active {
+                        file,
+                        path: path.clone(),
+                        len: valid as u64,
+                        day: records.first().map(|r| day_of(r.0)),
+                        newest: records.iter().map(|r| r.0).max(),
+                    });
+                }
             }
         }
         archive.prune(SystemTime::now())?;
@@ -470,6 +477,7 @@ impl Archive {
             active: None,
             next_seq: 0,
             read_only: true,
+            newest: HashMap::new(),
         })
     }
 
@@ -541,12 +549,14 @@ impl Archive {
         }
         active.len += record_len;
         active.day.get_or_insert(day);
+        active.newest = Some(active.newest.map_or(ms, |n| n.max(ms)));
         Ok(true)
     }
 
     /// Start a new segment.
     fn roll(&mut self) -> Result<(), Error> {
         if let Some(old) = self.active.take() {
+            self.newest.insert(old.path.clone(), old.newest);
             if self.config.fsync == FsyncPolicy::Always {
                 old.file
                     .sync_all()
@@ -571,6 +581,7 @@ impl Archive {
             path,
             len: MAGIC.len() as u64,
             day: None,
+            newest: None,
         });
         Ok(())
     }
@@ -598,15 +609,22 @@ impl Archive {
             if Some(&path) == active.as_ref() {
                 continue;
             }
-            let data = fs::read(&path).map_err(|e| io("cannot read", &path, e))?;
-            let (records, _, _) = scan(&data);
-            let newest = records.iter().map(|r| r.0).max();
+            let newest = match self.newest.get(&path) {
+                Some(n) => *n,
+                None => {
+                    let data = fs::read(&path).map_err(|e| io("cannot read", &path, e))?;
+                    let newest = scan(&data).0.iter().map(|r| r.0).max();
+                    self.newest.insert(path.clone(), newest);
+                    newest
+                }
+            };
             let expired = match newest {
                 Some(t) => t < cutoff,
                 None => true,
             };
             if expired {
                 fs::remove_file(&path).map_err(|e| io("cannot delete", &path, e))?;
+                self.newest.remove(&path);
                 deleted += 1;
             }
         }
@@ -836,9 +854,23 @@ impl Iterator for ArchiveReader {
                     }
                 }
                 Read::End => self.at = 0,
-                Read::TornTail => {
+                Read::TornTail if self.next_segment == self.segments.len() => {
                     self.torn_tails += 1;
                     self.at = 0;
+                }
+                Read::TornTail => {
+                    // Only the newest segment can be mid-append; an older
+                    // one cut short has lost data, and says so.
+                    let offset = self.at;
+                    self.at = 0;
+                    let path = &self.segments[self.next_segment - 1];
+                    return Some(Err(Error::new(
+                        Kind::Io,
+                        format!(
+                            "truncated archive record in {} at byte {offset}",
+                            path.display()
+                        ),
+                    )));
                 }
                 Read::Corrupt => {
                     let offset = self.at;

@@ -1201,14 +1201,7 @@ impl Router {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn route(&self, event: &[u8]) -> Result<RouteOutcome, Error> {
-        let now = self.shared.clock.now();
-        let archived = match &self.archive {
-            Some(a) => lock(a).append(event, now)?,
-            None => false,
-        };
-        let mut outcome = self.route_at(event, now)?;
-        outcome.archived = archived;
-        Ok(outcome)
+        self.route_inner(event, self.shared.clock.now(), true)
     }
 
     /// Route one event with a given ingestion time, without archiving it
@@ -1230,17 +1223,32 @@ impl Router {
         event: &[u8],
         ingestion_time: SystemTime,
     ) -> Result<RouteOutcome, Error> {
+        self.route_inner(event, ingestion_time, false)
+    }
+
+    fn route_inner(
+        &self,
+        event: &[u8],
+        ingestion_time: SystemTime,
+        archive: bool,
+    ) -> Result<RouteOutcome, Error> {
         let shared = &self.shared;
         let text = std::str::from_utf8(event)
             .map_err(|e| Error::new(Kind::Event, format!("The event is not UTF-8: {e}")))?;
-        shared.events.fetch_add(1, Ordering::Relaxed);
+        // Matching also checks the event: only accepted events are archived.
         let names = self.selector.select(event)?;
+        shared.events.fetch_add(1, Ordering::Relaxed);
+        let mut outcome = RouteOutcome::default();
+        if archive {
+            if let Some(a) = &self.archive {
+                outcome.archived = lock(a).append(event, ingestion_time)?;
+            }
+        }
         let rules: Vec<&RuleSlot> = names
             .iter()
             .filter_map(|n| shared.names.get(n).map(|&i| &shared.rules[i]))
             .filter(|r| r.rule.state == RuleState::Enabled)
             .collect();
-        let mut outcome = RouteOutcome::default();
         if rules.is_empty() {
             return Ok(outcome);
         }

@@ -55,6 +55,7 @@
 //! ```
 
 mod archive;
+mod destinations;
 mod model;
 mod path;
 mod router;
@@ -65,6 +66,7 @@ pub use archive::{
     crc32, with_replay_name, Archive, ArchiveConfig, ArchiveReader, ArchivedEvent, FsyncPolicy,
     ReplayReport,
 };
+pub use destinations::{Collect, JsonLines};
 pub use model::{
     DeadLetterConfig, InputTransformerConfig, RetryPolicy, Rule, RuleSet, RuleState, SqsParameters,
     Target, DEFAULT_MAX_TARGETS,

@@ -661,7 +661,9 @@ impl Archive {
     }
 
     /// Re-send the events in `[from, to)` through `router`, each with
-    /// `"replay-name": name` added to its top-level object.
+    /// `"replay-name": name` added to its top-level object. Replayed events
+    /// are not archived again, and count as received now (for
+    /// `<aws.events.event.ingestion-time>` and retry age limits).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -707,7 +709,9 @@ fn sync_dir(_dir: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Route each event, tagged with `replay-name`, keeping its ingestion time.
+/// Route each event, tagged with `replay-name`. A replay re-ingests: the
+/// ingestion time (and so the event age that retry limits count) is the
+/// time of the replay, not of the original arrival.
 pub(crate) fn replay_events(
     name: &str,
     events: impl IntoIterator<Item = Result<ArchivedEvent, Error>>,
@@ -720,7 +724,7 @@ pub(crate) fn replay_events(
         let tagged = with_replay_name(&event.event, name)?;
         let RouteOutcome {
             rules, deliveries, ..
-        } = router.route_at(&tagged, event.ingestion_time)?;
+        } = router.route_replayed(&tagged)?;
         report.events += 1;
         report.matched += usize::from(!rules.is_empty());
         report.deliveries += deliveries;

@@ -1204,8 +1204,7 @@ impl Router {
         self.route_inner(event, self.shared.clock.now(), true)
     }
 
-    /// Route one event with a given ingestion time, without archiving it
-    /// (this is how replays re-send archived events).
+    /// Route one event with a given ingestion time, without archiving it.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -1224,6 +1223,11 @@ impl Router {
         ingestion_time: SystemTime,
     ) -> Result<RouteOutcome, Error> {
         self.route_inner(event, ingestion_time, false)
+    }
+
+    /// Route a replayed event: received now, not archived again.
+    pub(crate) fn route_replayed(&self, event: &[u8]) -> Result<RouteOutcome, Error> {
+        self.route_inner(event, self.shared.clock.now(), false)
     }
 
     fn route_inner(
@@ -1297,6 +1301,8 @@ impl Router {
     /// Re-send the events archived in `[from, to)` (by ingestion time),
     /// each with `"replay-name": name` added, through this router. Needs
     /// an archive given to the builder; see also [`Archive::replay`].
+    /// Replayed events are not archived again, and count as received now
+    /// (for `<aws.events.event.ingestion-time>` and retry age limits).
     ///
     /// ```
     /// use std::sync::Arc;

@@ -357,3 +357,95 @@ fn an_older_segment_cut_short_is_reported() {
         .starts_with("truncated archive record in"));
     assert_eq!(items.len() - 1, 3, "the other events are still read");
 }
+
+struct Fixed(SystemTime);
+
+impl evrule::route::Clock for Fixed {
+    fn now(&self) -> SystemTime {
+        self.0
+    }
+}
+
+#[test]
+fn replayed_events_are_ingested_at_replay_time_and_rejected_events_are_not_archived() {
+    let dir = TempDir::new("reingest");
+    let mut archive = Archive::open(&dir.0, ArchiveConfig::new()).unwrap();
+    archive.append(br#"{"id": "old"}"#, at(0)).unwrap();
+    let sink = Arc::new(evrule::route::Collect::new());
+    let mut target = Target::new("t", "arn:t");
+    target.input_transformer = Some(
+        evrule::route::InputTransformerConfig::new(
+            r#"{"at": <aws.events.event.ingestion-time>, "replay": <r>}"#,
+        )
+        .path("r", "$.replay-name"),
+    );
+    let router = Router::builder()
+        .clock(Fixed(UNIX_EPOCH + Duration::from_secs(1_709_210_096)))
+        .rule(Rule::new("r", "{}").with_target(target))
+        .destination("arn:t", sink.clone())
+        .selector(|e: &[u8]| {
+            if e.starts_with(b"{") {
+                Ok(vec!["r".to_string()])
+            } else {
+                Err(Target::from_json(&serde_json::json!({})).unwrap_err())
+            }
+        })
+        .archive(archive)
+        .build()
+        .unwrap();
+    assert!(router.route(b"not json").is_err());
+    router.replay("again", UNIX_EPOCH, at(10)).unwrap();
+    router.drain();
+    let bodies: Vec<_> = sink.take().into_iter().map(|d| d.body).collect();
+    assert_eq!(
+        bodies,
+        [r#"{"at": "2024-02-29T12:34:56Z", "replay": "again"}"#]
+    );
+    assert_eq!(
+        router.stats().events,
+        1,
+        "the rejected event is not counted"
+    );
+}
+
+#[test]
+fn json_lines_output_for_deliveries_and_dead_letters() {
+    let out = Arc::new(evrule::route::JsonLines::new(Vec::new()));
+    let mut t = Target::new("t", "arn:t");
+    t.retry_policy.maximum_retry_attempts = 0;
+    t.dead_letter_config = Some(evrule::route::DeadLetterConfig {
+        arn: "arn:dlq".into(),
+    });
+    let router = Router::builder()
+        .rule(
+            Rule::new("r", "{}")
+                .with_target(t)
+                .with_target(Target::new("ok", "arn:ok")),
+        )
+        .destination(
+            "arn:t",
+            Arc::new(|_: &Delivery| DeliveryResult::Retryable("busy".into())),
+        )
+        .destination("arn:ok", out.clone())
+        .destination("arn:dlq", out.clone())
+        .config(RouterConfig::new().workers(1))
+        .selector(|_: &[u8]| Ok(vec!["r".to_string()]))
+        .build()
+        .unwrap();
+    router.route(br#"{"a": 1}"#).unwrap();
+    drop(router.shutdown(Duration::from_secs(60)));
+    let out = Arc::try_unwrap(out).ok().unwrap().into_inner();
+    let mut lines: Vec<_> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            r#"{"rule":"r","ruleArn":"arn:aws:events:us-east-1:123456789012:rule/r","targetId":"ok","targetArn":"arn:ok","attempt":1,"messageGroupId":null,"input":{"a": 1},"deadLetter":null}"#,
+            r#"{"rule":"r","ruleArn":"arn:aws:events:us-east-1:123456789012:rule/r","targetId":"t","targetArn":"arn:t","attempt":1,"messageGroupId":null,"input":{"a": 1},"deadLetter":{"errorCode":"TARGET_ERROR","errorMessage":"busy","attempts":1,"limit":"MaximumRetryAttempts"}}"#,
+        ]
+    );
+}

@@ -7,10 +7,10 @@
 //! JSON path and position rather than stopping at the first.
 
 mod ast;
+mod parse;
+pub(crate) mod value;
 
 pub use ast::*;
-
-use crate::error::Error;
 
 /// Limits applied when parsing a pattern, with AWS's defaults.
 ///

@@ -1,0 +1,223 @@
+//! Criterion benches over the citylots2 corpus (event-ruler's benchmark
+//! format, synthetic data with the real file's shape): the 14 rule families
+//! of `testdata/bench/rules/`, all 70 rules at once, and 10 vs 10,000 rules.
+//!
+//! Each bench first counts matches over the whole corpus and asserts the
+//! counts of `testdata/bench/counts.tsv`, so a fast wrong answer cannot pass.
+//! The corpus is read from `$EVRULE_CITYLOTS` or
+//! `../shared/bench/citylots2-synth.jsonl.gz` (plain or gzip).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use evrule::{Config, Matcher};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load_events() -> Vec<Vec<u8>> {
+    let path = std::env::var_os("EVRULE_CITYLOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/bench/citylots2-synth.jsonl.gz"));
+    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let mut text = Vec::new();
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut text).unwrap();
+    } else {
+        text = raw;
+    }
+    text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
+}
+
+fn families() -> Vec<(String, Vec<(String, String)>)> {
+    let mut out = vec![];
+    let mut files: Vec<_> = std::fs::read_dir(root().join("testdata/bench/rules")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for f in files {
+        let fam = f.file_stem().unwrap().to_string_lossy().to_string();
+        let rules = std::fs::read_to_string(&f)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (v["name"].as_str().unwrap().to_string(), v["pattern"].to_string())
+            })
+            .collect();
+        out.push((fam, rules));
+    }
+    out
+}
+
+fn expected_counts() -> HashMap<String, u64> {
+    std::fs::read_to_string(root().join("testdata/bench/counts.tsv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut it = l.split('\t');
+            (it.next().unwrap().to_string(), it.next().unwrap().parse().unwrap())
+        })
+        .collect()
+}
+
+fn build(rules: &[(String, String)], trusted: bool) -> Matcher {
+    let mut m = Matcher::with_config(Config::new().trusted(trusted));
+    for (n, p) in rules {
+        m.add(n, p).unwrap();
+    }
+    m
+}
+
+/// Count matches per rule over all events and compare with counts.tsv.
+fn assert_counts(m: &Matcher, events: &[Vec<u8>], expected: &HashMap<String, u64>, what: &str) {
+    let mut cache = m.create_cache();
+    let mut got: HashMap<String, u64> = HashMap::new();
+    for e in events {
+        for &id in m.find(e, &mut cache).unwrap() {
+            *got.entry(m.rule_name(id).to_string()).or_default() += 1;
+        }
+    }
+    for (name, want) in expected {
+        if m.rule_id(name).is_some() {
+            let have = got.get(name).copied().unwrap_or(0);
+            assert_eq!(have, *want, "{what}: rule {name} matched {have} events, counts.tsv says {want}");
+        }
+    }
+}
+
+fn bench_families(c: &mut Criterion) {
+    let events = load_events();
+    let expected = expected_counts();
+    let sample: Vec<&[u8]> = events.iter().take(20_000).map(Vec::as_slice).collect();
+    let bytes: usize = sample.iter().map(|e| e.len()).sum();
+    let mut all = vec![];
+    let mut group = c.benchmark_group("citylots");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(sample.len() as u64));
+    for (fam, rules) in families() {
+        all.extend(rules.iter().cloned());
+        for trusted in [false, true] {
+            let m = build(&rules, trusted);
+            if !trusted {
+                assert_counts(&m, &events, &expected, &fam);
+            }
+            let mode = if trusted { "trusted" } else { "strict" };
+            group.bench_with_input(BenchmarkId::new(mode, &fam), &m, |b, m| {
+                let mut cache = m.create_cache();
+                b.iter(|| {
+                    let mut n = 0usize;
+                    for e in &sample {
+                        n += m.find(e, &mut cache).unwrap().len();
+                    }
+                    n
+                })
+            });
+        }
+    }
+    for trusted in [false, true] {
+        let m = build(&all, trusted);
+        if !trusted {
+            assert_counts(&m, &events, &expected, "all 70 rules");
+        }
+        let mode = if trusted { "trusted" } else { "strict" };
+        group.bench_with_input(BenchmarkId::new(mode, "all_70_rules"), &m, |b, m| {
+            let mut cache = m.create_cache();
+            b.iter(|| sample.iter().map(|e| m.find(e, &mut cache).unwrap().len()).sum::<usize>())
+        });
+    }
+    // The parse-only floor for comparison: serde_json into IgnoredAny.
+    group.bench_function("serde_json_ignored_any", |b| {
+        b.iter(|| {
+            for e in &sample {
+                let _: serde::de::IgnoredAny = serde_json::from_slice(e).unwrap();
+            }
+        })
+    });
+    group.finish();
+    eprintln!("sample: {} events, {} bytes", sample.len(), bytes);
+}
+
+/// A rule of one kind over the citylots fields, with a plain predicate
+/// on the parsed event that says what it should match.
+type Oracle = Box<dyn Fn(&serde_json::Value) -> bool>;
+
+/// Rule sets of `n` rules of one kind; values are drawn from the corpus so
+/// that some rules match.
+fn scaled_rules(events: &[Vec<u8>], kind: &str, n: usize) -> Vec<(String, String, Oracle)> {
+    let mut lots: Vec<String> = vec![];
+    for e in events.iter().step_by(3) {
+        let v: serde_json::Value = serde_json::from_slice(e).unwrap();
+        if let Some(s) = v["properties"]["MAPBLKLOT"].as_str() {
+            lots.push(s.to_string());
+        }
+        if lots.len() >= n {
+            break;
+        }
+    }
+    (0..n)
+        .map(|i| {
+            let lot = lots[i % lots.len()].clone();
+            let (p, oracle): (String, Oracle) = match kind {
+                "exact" => {
+                    let want = if i < lots.len() { lot.clone() } else { format!("{lot}-{i}") };
+                    let w = want.clone();
+                    (
+                        format!(r#"{{"properties": {{"MAPBLKLOT": ["{want}"]}}}}"#),
+                        Box::new(move |v: &serde_json::Value| v["properties"]["MAPBLKLOT"].as_str() == Some(w.as_str())),
+                    )
+                }
+                "prefix" => {
+                    let pre: String = lot.chars().take(3 + i % 5).collect();
+                    let w = pre.clone();
+                    (
+                        format!(r#"{{"properties": {{"MAPBLKLOT": [{{"prefix": "{pre}"}}]}}}}"#),
+                        Box::new(move |v: &serde_json::Value| v["properties"]["MAPBLKLOT"].as_str().is_some_and(|s| s.starts_with(&w))),
+                    )
+                }
+                _ => {
+                    let lo = -122.52 + (i as f64) * 1e-5;
+                    let hi = lo + 0.001;
+                    (
+                        format!(r#"{{"geometry": {{"firstCoordinates": {{"x": [{{"numeric": [">", {lo}, "<=", {hi}]}}]}}}}}}"#),
+                        Box::new(move |v: &serde_json::Value| {
+                            v["geometry"]["firstCoordinates"]["x"].as_f64().is_some_and(|x| x > lo && x <= hi)
+                        }),
+                    )
+                }
+            };
+            (format!("{kind}_{i}"), p, oracle)
+        })
+        .collect()
+}
+
+fn bench_scaling(c: &mut Criterion) {
+    let events = load_events();
+    let sample: Vec<Vec<u8>> = events.into_iter().take(20_000).collect();
+    let parsed: Vec<serde_json::Value> = sample.iter().map(|e| serde_json::from_slice(e).unwrap()).collect();
+    let mut group = c.benchmark_group("rule_count");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(sample.len() as u64));
+    for kind in ["exact", "prefix", "numeric"] {
+        for n in [10usize, 10_000] {
+            let rules = scaled_rules(&sample, kind, n);
+            let plain: Vec<(String, String)> = rules.iter().map(|(n, p, _)| (n.clone(), p.clone())).collect();
+            let m = build(&plain, false);
+            let want: usize = parsed.iter().map(|v| rules.iter().filter(|r| (r.2)(v)).count()).sum();
+            let mut cache = m.create_cache();
+            let have: usize = sample.iter().map(|e| m.find(e, &mut cache).unwrap().len()).sum();
+            assert_eq!(have, want, "{kind} x {n}: total matches");
+            group.bench_with_input(BenchmarkId::new(kind, n), &m, |b, m| {
+                let mut cache = m.create_cache();
+                b.iter(|| sample.iter().map(|e| m.find(e, &mut cache).unwrap().len()).sum::<usize>())
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_families, bench_scaling);
+criterion_main!(benches);

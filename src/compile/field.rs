@@ -1,0 +1,416 @@
+//! The value index of one transition: given a leaf's value, which next
+//! states does it lead to?
+//!
+//! Conditions that can be looked up by key (exact strings, IP addresses,
+//! numbers, literals, ASCII case-insensitive equality, prefixes and
+//! suffixes by length) live in hash maps, so the cost of a lookup does not
+//! grow with the number of rules. The rest (numeric ranges, wildcards,
+//! cidr, anything-but, non-ASCII case folding) is a list tested in order.
+
+use std::collections::HashMap;
+
+use super::value::{is_exact, may_be_ip, num_key, parse_ip, parse_number, value_bits, Folded, Glob, IpKey, NumKey};
+use crate::event::LeafKind;
+use crate::pattern::{AnythingBut, ConditionKind, Range};
+
+/// A small set of state ids; one id needs no heap.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Ids(Vec<u32>);
+
+impl Ids {
+    pub(crate) fn add(&mut self, id: u32) {
+        if !self.0.contains(&id) {
+            self.0.push(id);
+        }
+    }
+    pub(crate) fn remove(&mut self, id: u32) {
+        self.0.retain(|&x| x != id);
+        if self.0.is_empty() {
+            self.0 = Vec::new();
+        }
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub(crate) fn as_slice(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+/// Keys of one length class, probed by slicing the value.
+#[derive(Clone, Debug, Default)]
+struct Affixes {
+    by_key: HashMap<Box<[u8]>, Ids>,
+    /// Distinct key lengths, ascending.
+    lens: Vec<usize>,
+}
+
+impl Affixes {
+    fn add(&mut self, key: &[u8], id: u32) {
+        self.by_key.entry(key.into()).or_default().add(id);
+        if let Err(i) = self.lens.binary_search(&key.len()) {
+            self.lens.insert(i, key.len());
+        }
+    }
+    fn remove(&mut self, key: &[u8], id: u32) {
+        if let Some(ids) = self.by_key.get_mut(key) {
+            ids.remove(id);
+            if ids.is_empty() {
+                self.by_key.remove(key);
+                if !self.by_key.keys().any(|k| k.len() == key.len()) {
+                    self.lens.retain(|&l| l != key.len());
+                }
+            }
+        }
+    }
+    #[inline]
+    fn probe(&self, v: &[u8], suffix: bool, out: &mut Vec<u32>) {
+        for &l in &self.lens {
+            if l > v.len() {
+                break;
+            }
+            let k = if suffix { &v[v.len() - l..] } else { &v[..l] };
+            if let Some(ids) = self.by_key.get(k) {
+                out.extend_from_slice(ids.as_slice());
+            }
+        }
+    }
+}
+
+/// Tests that have no key to look up.
+#[derive(Clone, Debug)]
+enum Test {
+    Numeric(Range),
+    Cidr { v6: bool, lo: u128, hi: u128 },
+    Wildcard(Glob),
+    FoldedEquals(Folded),
+    FoldedPrefix(Folded),
+    /// Stored reversed.
+    FoldedSuffix(Folded),
+    ButStrings(Vec<Box<[u8]>>, Vec<IpKey>),
+    ButNumbers(Vec<NumKey>),
+    ButPrefix(Vec<Box<[u8]>>),
+    ButSuffix(Vec<Box<[u8]>>),
+    ButFolded(Vec<Folded>),
+    ButWildcard(Vec<Glob>),
+}
+
+/// A leaf value as the index sees it.
+pub(crate) struct Value<'a> {
+    pub kind: LeafKind,
+    pub bytes: &'a [u8],
+}
+
+/// Lazily computed facts about a leaf value, so each is worked out once.
+#[derive(Default)]
+struct Facts {
+    num: Option<(f64, bool)>,
+    ip: Option<Option<IpKey>>,
+}
+
+impl Facts {
+    fn num(&mut self, v: &Value) -> (f64, bool) {
+        *self.num.get_or_insert_with(|| {
+            let x = parse_number(v.bytes);
+            (x, is_exact(v.bytes, x))
+        })
+    }
+    fn ip(&mut self, v: &Value) -> Option<IpKey> {
+        *self.ip.get_or_insert_with(|| if may_be_ip(v.bytes) { parse_ip(v.bytes) } else { None })
+    }
+}
+
+/// Rarely used parts of an index, boxed to keep the common one small.
+#[derive(Clone, Debug, Default)]
+struct Rest {
+    ips: HashMap<IpKey, Ids>,
+    numbers: HashMap<NumKey, Ids>,
+    literals: [Ids; 3],
+    prefixes: Affixes,
+    suffixes: Affixes,
+    prefixes_ci: Affixes,
+    suffixes_ci: Affixes,
+    equals_ci: HashMap<Box<[u8]>, Ids>,
+    exists: Ids,
+    tests: Vec<(Test, u32)>,
+}
+
+/// The value index of one transition.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FieldIndex {
+    strings: HashMap<Box<[u8]>, Ids>,
+    rest: Option<Box<Rest>>,
+}
+
+fn lower(s: &str) -> Vec<u8> {
+    s.as_bytes().to_ascii_lowercase()
+}
+
+fn cidr_range(c: &crate::pattern::Cidr) -> (bool, u128, u128) {
+    match c.network {
+        std::net::IpAddr::V4(a) => {
+            let bits = u128::from(u32::from(a));
+            let host = 32 - u32::from(c.prefix_len);
+            let mask = if host >= 32 { u128::from(u32::MAX) } else { (1u128 << host) - 1 };
+            (false, bits & !mask, (bits & !mask) | mask)
+        }
+        std::net::IpAddr::V6(a) => {
+            let bits = u128::from(a);
+            let host = 128 - u32::from(c.prefix_len);
+            let mask = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+            (true, bits & !mask, (bits & !mask) | mask)
+        }
+    }
+}
+
+/// Whether `ip` falls in the block `lo..=hi` of family `v6`.
+///
+/// Across families we answer as EventBridge does: event-ruler compares
+/// addresses as hex digit strings (8 digits for IPv4, 32 for IPv6), so an
+/// IPv6 address is inside an IPv4 block when its first 32 bits `t` satisfy
+/// `lo <= t < hi`, and an IPv4 address `v` is inside an IPv6 block when
+/// `lo_top < v <= hi_top` (the blocks' first 32 bits). Recorded, e.g., as
+/// `0.0.0.0/0` matching `fe80::e00`.
+fn cidr_contains(v6: bool, lo: u128, hi: u128, ip: IpKey) -> bool {
+    match (v6, ip.v6) {
+        (a, b) if a == b => ip.bits >= lo && ip.bits <= hi,
+        (false, true) => {
+            let t = ip.bits >> 96;
+            lo <= t && t < hi
+        }
+        _ => (lo >> 96) < ip.bits && ip.bits <= (hi >> 96),
+    }
+}
+
+fn in_range(r: &Range, x: f64) -> bool {
+    if let Some(lo) = r.lower {
+        if x < lo.value || (x == lo.value && !lo.inclusive) {
+            return false;
+        }
+    }
+    if let Some(hi) = r.upper {
+        if x > hi.value || (x == hi.value && !hi.inclusive) {
+            return false;
+        }
+    }
+    true
+}
+
+impl FieldIndex {
+    fn rest(&mut self) -> &mut Rest {
+        self.rest.get_or_insert_with(Default::default)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.strings.is_empty() && self.rest.is_none()
+    }
+
+    /// Route values satisfying `cond` to state `next`. `exists: false` is
+    /// not a value test and is handled by the caller.
+    pub(crate) fn add(&mut self, cond: &ConditionKind, next: u32) {
+        match cond {
+            ConditionKind::String(s) => {
+                self.strings.entry(s.as_bytes().into()).or_default().add(next);
+                if let Some(ip) = parse_ip(s.as_bytes()) {
+                    self.rest().ips.entry(ip).or_default().add(next);
+                }
+            }
+            ConditionKind::Number(n) => {
+                let key = if n.exact { NumKey::Exact(value_bits(n.value)) } else { num_key(n.text.as_bytes()) };
+                self.rest().numbers.entry(key).or_default().add(next)
+            }
+            ConditionKind::Bool(true) => self.rest().literals[0].add(next),
+            ConditionKind::Bool(false) => self.rest().literals[1].add(next),
+            ConditionKind::Null => self.rest().literals[2].add(next),
+            ConditionKind::Prefix(p) => self.rest().prefixes.add(p.as_bytes(), next),
+            ConditionKind::Suffix(p) => self.rest().suffixes.add(p.as_bytes(), next),
+            ConditionKind::PrefixIgnoreCase(p) if p.is_ascii() => self.rest().prefixes_ci.add(&lower(p), next),
+            ConditionKind::SuffixIgnoreCase(p) if p.is_ascii() => self.rest().suffixes_ci.add(&lower(p), next),
+            ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => self.rest().equals_ci.entry(lower(p).into()).or_default().add(next),
+            ConditionKind::Exists(true) => self.rest().exists.add(next),
+            ConditionKind::Exists(false) => {}
+            other => {
+                let t = test_for(other);
+                self.rest().tests.push((t, next));
+            }
+        }
+    }
+
+    /// Undo [`FieldIndex::add`].
+    pub(crate) fn remove(&mut self, cond: &ConditionKind, next: u32) {
+        if let ConditionKind::String(s) = cond {
+            if let Some(ids) = self.strings.get_mut(s.as_bytes()) {
+                ids.remove(next);
+                if ids.is_empty() {
+                    self.strings.remove(s.as_bytes());
+                }
+            }
+        }
+        let Some(rest) = self.rest.as_deref_mut() else { return };
+        fn drop_key<K: std::hash::Hash + Eq>(m: &mut HashMap<K, Ids>, k: &K, next: u32) {
+            if let Some(ids) = m.get_mut(k) {
+                ids.remove(next);
+                if ids.is_empty() {
+                    m.remove(k);
+                }
+            }
+        }
+        match cond {
+            ConditionKind::String(s) => {
+                if let Some(ip) = parse_ip(s.as_bytes()) {
+                    drop_key(&mut rest.ips, &ip, next);
+                }
+            }
+            ConditionKind::Number(n) => {
+                let key = if n.exact { NumKey::Exact(value_bits(n.value)) } else { num_key(n.text.as_bytes()) };
+                drop_key(&mut rest.numbers, &key, next)
+            }
+            ConditionKind::Bool(true) => rest.literals[0].remove(next),
+            ConditionKind::Bool(false) => rest.literals[1].remove(next),
+            ConditionKind::Null => rest.literals[2].remove(next),
+            ConditionKind::Prefix(p) => rest.prefixes.remove(p.as_bytes(), next),
+            ConditionKind::Suffix(p) => rest.suffixes.remove(p.as_bytes(), next),
+            ConditionKind::PrefixIgnoreCase(p) if p.is_ascii() => rest.prefixes_ci.remove(&lower(p), next),
+            ConditionKind::SuffixIgnoreCase(p) if p.is_ascii() => rest.suffixes_ci.remove(&lower(p), next),
+            ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => drop_key(&mut rest.equals_ci, &lower(p).into_boxed_slice(), next),
+            ConditionKind::Exists(true) => rest.exists.remove(next),
+            ConditionKind::Exists(false) => {}
+            other => {
+                let t = format!("{:?}", test_for(other));
+                if let Some(i) = rest.tests.iter().position(|(x, n)| *n == next && format!("{x:?}") == t) {
+                    rest.tests.remove(i);
+                }
+            }
+        }
+        let empty = rest.ips.is_empty()
+            && rest.numbers.is_empty()
+            && rest.literals.iter().all(Ids::is_empty)
+            && rest.prefixes.by_key.is_empty()
+            && rest.suffixes.by_key.is_empty()
+            && rest.prefixes_ci.by_key.is_empty()
+            && rest.suffixes_ci.by_key.is_empty()
+            && rest.equals_ci.is_empty()
+            && rest.exists.is_empty()
+            && rest.tests.is_empty();
+        if empty {
+            self.rest = None;
+        }
+    }
+
+    /// Append to `out` the next states `v` leads to (possibly repeated).
+    /// `scratch` is a reusable buffer.
+    pub(crate) fn lookup(&self, v: &Value, scratch: &mut Vec<u8>, out: &mut Vec<u32>) {
+        if v.kind == LeafKind::String {
+            if let Some(ids) = self.strings.get(v.bytes) {
+                out.extend_from_slice(ids.as_slice());
+            }
+        }
+        let Some(rest) = self.rest.as_deref() else { return };
+        out.extend_from_slice(rest.exists.as_slice());
+        let mut facts = Facts::default();
+        match v.kind {
+            LeafKind::String => {
+                if !rest.ips.is_empty() {
+                    if let Some(ip) = facts.ip(v) {
+                        if let Some(ids) = rest.ips.get(&ip) {
+                            // Skip ids already found by the exact spelling.
+                            let exact = self.strings.get(v.bytes).map(Ids::as_slice).unwrap_or(&[]);
+                            out.extend(ids.as_slice().iter().filter(|i| !exact.contains(i)));
+                        }
+                    }
+                }
+                rest.prefixes.probe(v.bytes, false, out);
+                rest.suffixes.probe(v.bytes, true, out);
+                if !rest.prefixes_ci.lens.is_empty() || !rest.suffixes_ci.lens.is_empty() || !rest.equals_ci.is_empty() {
+                    scratch.clear();
+                    scratch.extend_from_slice(v.bytes);
+                    scratch.make_ascii_lowercase();
+                    rest.prefixes_ci.probe(scratch, false, out);
+                    rest.suffixes_ci.probe(scratch, true, out);
+                    if let Some(ids) = rest.equals_ci.get(scratch.as_slice()) {
+                        out.extend_from_slice(ids.as_slice());
+                    }
+                }
+            }
+            LeafKind::Number => {
+                if !rest.numbers.is_empty() {
+                    let (x, exact) = facts.num(v);
+                    let key = if exact { NumKey::Exact(value_bits(x)) } else { NumKey::Inexact(v.bytes.into()) };
+                    if let Some(ids) = rest.numbers.get(&key) {
+                        out.extend_from_slice(ids.as_slice());
+                    }
+                }
+            }
+            LeafKind::True => out.extend_from_slice(rest.literals[0].as_slice()),
+            LeafKind::False => out.extend_from_slice(rest.literals[1].as_slice()),
+            LeafKind::Null => out.extend_from_slice(rest.literals[2].as_slice()),
+        }
+        for (t, next) in &rest.tests {
+            if run_test(t, v, &mut facts) {
+                out.push(*next);
+            }
+        }
+    }
+}
+
+fn test_for(cond: &ConditionKind) -> Test {
+    let strs = |v: &Vec<String>| v.iter().map(|s| s.as_bytes().into()).collect::<Vec<Box<[u8]>>>();
+    match cond {
+        ConditionKind::Numeric(r) => Test::Numeric(*r),
+        ConditionKind::Cidr(c) => {
+            let (v6, lo, hi) = cidr_range(c);
+            Test::Cidr { v6, lo, hi }
+        }
+        ConditionKind::Wildcard(w) => Test::Wildcard(Glob::new(w)),
+        ConditionKind::EqualsIgnoreCase(p) => Test::FoldedEquals(Folded::new(p)),
+        ConditionKind::PrefixIgnoreCase(p) => Test::FoldedPrefix(Folded::new(p)),
+        ConditionKind::SuffixIgnoreCase(p) => Test::FoldedSuffix(Folded::new(p).reversed()),
+        ConditionKind::AnythingBut(a) => match a {
+            AnythingBut::Strings(v) => Test::ButStrings(strs(v), v.iter().filter_map(|s| parse_ip(s.as_bytes())).collect()),
+            AnythingBut::Numbers(v) => Test::ButNumbers(
+                v.iter()
+                    .map(|n| if n.exact { NumKey::Exact(value_bits(n.value)) } else { num_key(n.text.as_bytes()) })
+                    .collect(),
+            ),
+            AnythingBut::Prefix(v) => Test::ButPrefix(strs(v)),
+            AnythingBut::Suffix(v) => Test::ButSuffix(strs(v)),
+            AnythingBut::EqualsIgnoreCase(v) => Test::ButFolded(v.iter().map(|s| Folded::new(s)).collect()),
+            AnythingBut::Wildcard(v) => Test::ButWildcard(v.iter().map(Glob::new).collect()),
+        },
+        // Keyed conditions never reach here.
+        _ => Test::ButStrings(vec![], vec![]),
+    }
+}
+
+fn run_test(t: &Test, v: &Value, facts: &mut Facts) -> bool {
+    let is_str = v.kind == LeafKind::String;
+    match t {
+        Test::Numeric(r) => {
+            if v.kind != LeafKind::Number {
+                return false;
+            }
+            let (x, exact) = facts.num(v);
+            exact && in_range(r, x)
+        }
+        Test::Cidr { v6, lo, hi } => is_str && facts.ip(v).is_some_and(|ip| cidr_contains(*v6, *lo, *hi, ip)),
+        Test::Wildcard(g) => is_str && g.matches(v.bytes),
+        Test::FoldedEquals(f) => is_str && f.matches(v.bytes, true),
+        Test::FoldedPrefix(f) => is_str && f.matches(v.bytes, false),
+        Test::FoldedSuffix(f) => is_str && f.matches_suffix(v.bytes),
+        Test::ButStrings(list, ips) => {
+            !(is_str && (list.iter().any(|s| **s == *v.bytes) || (!ips.is_empty() && facts.ip(v).is_some_and(|ip| ips.contains(&ip)))))
+        }
+        Test::ButNumbers(list) => {
+            if v.kind != LeafKind::Number {
+                return true;
+            }
+            let (x, exact) = facts.num(v);
+            let key = if exact { NumKey::Exact(value_bits(x)) } else { NumKey::Inexact(v.bytes.into()) };
+            !list.contains(&key)
+        }
+        Test::ButPrefix(list) => !(is_str && list.iter().any(|p| v.bytes.starts_with(p))),
+        Test::ButSuffix(list) => !(is_str && list.iter().any(|p| v.bytes.ends_with(p))),
+        Test::ButFolded(list) => !(is_str && list.iter().any(|f| f.matches(v.bytes, true))),
+        Test::ButWildcard(list) => !(is_str && list.iter().any(|g| g.matches(v.bytes))),
+    }
+}

@@ -1,0 +1,344 @@
+//! Pattern trees -> one automaton for all rules.
+//!
+//! A pattern is first flattened into *sub-rules* (one per choice of `$or`
+//! branches), each a list of *slots*: a dotted field path and the OR-ed
+//! conditions on it. Slots are put in one canonical order (positive slots by
+//! path, then slots holding `exists: false`), and every sub-rule becomes a
+//! path through a trie of states: from a state, a *transition* on a field
+//! leads, through that field's value index ([`field::FieldIndex`]), to the
+//! next state. Sub-rules that begin with the same slots share states, so the
+//! work per event depends on the event and on what matches, not on how many
+//! rules exist.
+//!
+//! Matching walks the automaton from the root with a work list. Each step
+//! picks one leaf of the transition's field; the leaf's array context is
+//! added to the constraints of the walk, and a later leaf is only usable if
+//! it does not sit in a different element of an array some chosen leaf sits
+//! in (array consistency). `exists: false` is taken when no usable leaf of
+//! the field exists, which is why those slots come last: by then the
+//! elements chosen by their siblings are known.
+
+pub(crate) mod field;
+pub(crate) mod value;
+
+use std::collections::HashMap;
+
+use crate::event::{FieldTrie, LeafKind, Leaves, NONE};
+use crate::pattern::{Condition, ConditionKind, FieldValue, Object, Pattern};
+use field::{FieldIndex, Ids, Value};
+
+/// One slot of a sub-rule.
+#[derive(Clone, Debug)]
+pub(crate) struct Slot<'p> {
+    pub path: String,
+    pub conds: &'p [Condition],
+    /// Canonical text of the condition set, for sharing states.
+    pub key: String,
+    pub has_absent: bool,
+}
+
+/// Flatten a pattern into its sub-rules, each in canonical slot order.
+pub(crate) fn sub_rules(p: &Pattern) -> Vec<Vec<Slot<'_>>> {
+    let mut out = flatten(p.root(), "");
+    for sr in &mut out {
+        sr.sort_by(|a, b| (a.has_absent, &a.path, &a.key).cmp(&(b.has_absent, &b.path, &b.key)));
+    }
+    out
+}
+
+fn cond_key(conds: &[Condition]) -> String {
+    let mut keys: Vec<String> = conds.iter().map(|c| format!("{:?}", c.kind)).collect();
+    keys.sort();
+    keys.dedup();
+    keys.join("\u{0}")
+}
+
+fn product<'p>(acc: Vec<Vec<Slot<'p>>>, alts: &[Vec<Slot<'p>>]) -> Vec<Vec<Slot<'p>>> {
+    let mut out = Vec::with_capacity(acc.len() * alts.len());
+    for a in &acc {
+        for b in alts {
+            let mut v = a.clone();
+            v.extend(b.iter().cloned());
+            out.push(v);
+        }
+    }
+    out
+}
+
+fn flatten<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<Slot<'p>>> {
+    let mut acc: Vec<Vec<Slot<'p>>> = vec![vec![]];
+    for f in &obj.fields {
+        let path = if prefix.is_empty() { f.key.clone() } else { format!("{prefix}.{}", f.key) };
+        match &f.value {
+            FieldValue::Conditions(conds) => {
+                let slot = Slot {
+                    key: cond_key(conds),
+                    has_absent: conds.iter().any(|c| c.kind == ConditionKind::Exists(false)),
+                    path,
+                    conds,
+                };
+                for sr in &mut acc {
+                    sr.push(slot.clone());
+                }
+            }
+            FieldValue::Object(o) => {
+                let alts = flatten(o, &path);
+                acc = product(acc, &alts);
+            }
+        }
+    }
+    for or in &obj.ors {
+        let alts: Vec<Vec<Slot<'p>>> = or.branches.iter().flat_map(|b| flatten(b, prefix)).collect();
+        acc = product(acc, &alts);
+    }
+    acc
+}
+
+#[derive(Clone, Debug, Default)]
+struct Transition {
+    field: u32,
+    index: FieldIndex,
+    /// Next states taken when the field has no usable leaf.
+    absent: Ids,
+    /// Condition-set key -> (next state, number of sub-rules using it).
+    edges: HashMap<Box<str>, (u32, u32)>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct State {
+    transitions: Vec<Transition>,
+    /// (rule, number of its sub-rules ending here)
+    accepts: Vec<(u32, u32)>,
+}
+
+/// The automaton for all rules.
+#[derive(Clone, Debug)]
+pub(crate) struct Automaton {
+    pub(crate) trie: FieldTrie,
+    fields: HashMap<Box<str>, u32>,
+    states: Vec<State>,
+    free: Vec<u32>,
+}
+
+/// Per-thread matching scratch.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scratch {
+    pub leaves: Leaves,
+    work: Vec<(u32, u32)>,
+    cons: Vec<(u32, u32)>,
+    seen_state: Vec<u32>,
+    seen_rule: Vec<u32>,
+    gen: u32,
+    next: Vec<u32>,
+    lower: Vec<u8>,
+    pub out: Vec<u32>,
+}
+
+impl Automaton {
+    pub(crate) fn new() -> Automaton {
+        Automaton { trie: FieldTrie::new(), fields: HashMap::new(), states: vec![State::default()], free: vec![] }
+    }
+
+    pub(crate) fn field_count(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub(crate) fn state_count(&self) -> usize {
+        self.states.len() - self.free.len()
+    }
+
+    fn field_id(&mut self, path: &str) -> u32 {
+        if let Some(&id) = self.fields.get(path) {
+            return id;
+        }
+        let id = self.fields.len() as u32;
+        self.fields.insert(path.into(), id);
+        self.trie.insert(path, id);
+        id
+    }
+
+    fn new_state(&mut self) -> u32 {
+        match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.states.push(State::default());
+                (self.states.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Add one sub-rule of `rule`.
+    pub(crate) fn add(&mut self, rule: u32, slots: &[Slot]) {
+        let mut s = 0u32;
+        for slot in slots {
+            let field = self.field_id(&slot.path);
+            let ti = match self.states[s as usize].transitions.iter().position(|t| t.field == field) {
+                Some(i) => i,
+                None => {
+                    self.states[s as usize].transitions.push(Transition { field, ..Default::default() });
+                    self.states[s as usize].transitions.len() - 1
+                }
+            };
+            let existing = self.states[s as usize].transitions[ti].edges.get_mut(slot.key.as_str()).map(|e| {
+                e.1 += 1;
+                e.0
+            });
+            s = match existing {
+                Some(n) => n,
+                None => {
+                    let n = self.new_state();
+                    let t = &mut self.states[s as usize].transitions[ti];
+                    t.edges.insert(slot.key.as_str().into(), (n, 1));
+                    for c in slot.conds {
+                        if c.kind == ConditionKind::Exists(false) {
+                            t.absent.add(n);
+                        } else {
+                            t.index.add(&c.kind, n);
+                        }
+                    }
+                    n
+                }
+            };
+        }
+        let acc = &mut self.states[s as usize].accepts;
+        match acc.iter_mut().find(|(r, _)| *r == rule) {
+            Some(e) => e.1 += 1,
+            None => acc.push((rule, 1)),
+        }
+    }
+
+    /// Remove one sub-rule of `rule` (the slots it was added with).
+    pub(crate) fn remove(&mut self, rule: u32, slots: &[Slot]) {
+        // Walk down, remembering the way.
+        let mut way: Vec<(u32, usize)> = Vec::with_capacity(slots.len());
+        let mut s = 0u32;
+        for slot in slots {
+            let Some(&field) = self.fields.get(slot.path.as_str()) else { return };
+            let Some(ti) = self.states[s as usize].transitions.iter().position(|t| t.field == field) else { return };
+            let Some(&(n, _)) = self.states[s as usize].transitions[ti].edges.get(slot.key.as_str()) else { return };
+            way.push((s, ti));
+            s = n;
+        }
+        let acc = &mut self.states[s as usize].accepts;
+        if let Some(i) = acc.iter().position(|(r, _)| *r == rule) {
+            acc[i].1 -= 1;
+            if acc[i].1 == 0 {
+                acc.swap_remove(i);
+            }
+        } else {
+            return;
+        }
+        // Walk back up, dropping edges nobody uses any more.
+        for (slot, &(from, ti)) in slots.iter().zip(&way).rev() {
+            let t = &mut self.states[from as usize].transitions[ti];
+            let e = t.edges.get_mut(slot.key.as_str()).expect("edge on the way");
+            e.1 -= 1;
+            if e.1 > 0 {
+                continue;
+            }
+            let n = e.0;
+            t.edges.remove(slot.key.as_str());
+            for c in slot.conds {
+                if c.kind == ConditionKind::Exists(false) {
+                    t.absent.remove(n);
+                } else {
+                    t.index.remove(&c.kind, n);
+                }
+            }
+            if t.edges.is_empty() {
+                self.states[from as usize].transitions.swap_remove(ti);
+            }
+            self.states[n as usize] = State::default();
+            self.free.push(n);
+        }
+    }
+
+    /// Run the automaton over scanned leaves; matching rule ids go to
+    /// `scratch.out` (each once).
+    pub(crate) fn run(&self, event: &[u8], rules: usize, sc: &mut Scratch) {
+        sc.out.clear();
+        sc.gen = sc.gen.wrapping_add(1);
+        if sc.gen == 0 || sc.seen_state.len() < self.states.len() || sc.seen_rule.len() < rules {
+            sc.seen_state.clear();
+            sc.seen_state.resize(self.states.len(), 0);
+            sc.seen_rule.clear();
+            sc.seen_rule.resize(rules, 0);
+            sc.gen = 1;
+        }
+        let gen = sc.gen;
+        sc.work.clear();
+        sc.cons.clear();
+        sc.cons.push((0, NONE)); // index 0: no constraint
+        sc.work.push((0, 0));
+        sc.seen_state[0] = gen;
+        let Scratch { leaves, work, cons, seen_state, seen_rule, next, lower, out, .. } = sc;
+        while let Some((s, c)) = work.pop() {
+            let state = &self.states[s as usize];
+            for &(r, _) in &state.accepts {
+                if seen_rule[r as usize] != gen {
+                    seen_rule[r as usize] = gen;
+                    out.push(r);
+                }
+            }
+            for t in &state.transitions {
+                let mut usable = false;
+                let mut li = leaves.first.get(t.field as usize).copied().unwrap_or(NONE);
+                while li != NONE {
+                    let leaf = leaves.leaves[li as usize];
+                    li = leaf.next;
+                    if leaf.ctx != 0 && !consistent(leaves, cons, c, leaf.ctx) {
+                        continue;
+                    }
+                    usable = true;
+                    next.clear();
+                    let bytes = match leaf.kind {
+                        LeafKind::String | LeafKind::Number => leaves.bytes(&leaf, event),
+                        _ => &[],
+                    };
+                    t.index.lookup(&Value { kind: leaf.kind, bytes }, lower, next);
+                    if next.is_empty() {
+                        continue;
+                    }
+                    let nc = if leaf.ctx == 0 {
+                        c
+                    } else {
+                        cons.push((leaf.ctx, c));
+                        (cons.len() - 1) as u32
+                    };
+                    for &n in next.iter() {
+                        push(work, seen_state, gen, n, nc);
+                    }
+                }
+                if !usable {
+                    for &n in t.absent.as_slice() {
+                        push(work, seen_state, gen, n, c);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[inline]
+fn push(work: &mut Vec<(u32, u32)>, seen: &mut [u32], gen: u32, n: u32, c: u32) {
+    if c == 0 {
+        if seen[n as usize] == gen {
+            return;
+        }
+        seen[n as usize] = gen;
+    }
+    work.push((n, c));
+}
+
+/// Whether context `ctx` agrees with every context on constraint list `c`.
+#[inline]
+fn consistent(leaves: &Leaves, cons: &[(u32, u32)], mut c: u32, ctx: u32) -> bool {
+    while c != 0 && c != NONE {
+        let (cc, parent) = cons[c as usize];
+        if !leaves.compatible(ctx, cc) {
+            return false;
+        }
+        c = parent;
+    }
+    true
+}

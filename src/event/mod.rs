@@ -1,0 +1,785 @@
+//! Event bytes -> the leaves the automaton needs.
+//!
+//! The scanner reads an event once, left to right, straight from its bytes.
+//! It follows a trie of the field paths some rule mentions: a key that leads
+//! nowhere in the trie has its value skipped without being built (in strict
+//! mode still checked to be well-formed JSON: structure, UTF-8, string
+//! escapes, number grammar). Values at paths the trie marks as fields become
+//! [`Leaf`]s. Arrays are transparent to paths, but each element entered gets
+//! a node in a small tree of array contexts, so that the automaton can tell
+//! whether two leaves came from the same element of an array of objects
+//! (array consistency). Buffers live in [`Leaves`] and are reused, so the
+//! steady state allocates nothing.
+
+use crate::error::{Error, Kind};
+
+/// Sentinel for "none" in `u32` links.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// A trie over path segments (keys split at `.`), shared by all rules.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FieldTrie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Clone, Debug)]
+struct TrieNode {
+    children: Vec<(Box<[u8]>, u32)>,
+    /// Field id of this path, or `NONE` when no rule names it.
+    field: u32,
+}
+
+impl FieldTrie {
+    pub(crate) fn new() -> FieldTrie {
+        FieldTrie { nodes: vec![TrieNode { children: vec![], field: NONE }] }
+    }
+
+    /// Register `path` (dotted) as field `id`.
+    pub(crate) fn insert(&mut self, path: &str, id: u32) {
+        let mut node = 0usize;
+        for seg in path.split('.') {
+            node = match self.nodes[node].children.iter().find(|(k, _)| **k == *seg.as_bytes()) {
+                Some(&(_, n)) => n as usize,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes.push(TrieNode { children: vec![], field: NONE });
+                    self.nodes[node].children.push((seg.as_bytes().into(), n as u32));
+                    n
+                }
+            };
+        }
+        self.nodes[node].field = id;
+    }
+
+    /// Follow `key` (which may itself contain dots) from `node`.
+    #[inline]
+    fn step(&self, node: u32, key: &[u8]) -> u32 {
+        let mut n = node;
+        for seg in key.split(|&b| b == b'.') {
+            let children = &self.nodes[n as usize].children;
+            match children.iter().find(|(k, _)| k.len() == seg.len() && **k == *seg) {
+                Some(&(_, c)) => n = c,
+                None => return NONE,
+            }
+        }
+        n
+    }
+}
+
+/// What kind of JSON value a leaf holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LeafKind {
+    String,
+    Number,
+    True,
+    False,
+    Null,
+}
+
+/// One value the automaton may test.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Leaf {
+    pub field: u32,
+    pub kind: LeafKind,
+    /// String contents (unescaped) or number text: a range of the event, or
+    /// of [`Leaves::unescaped`] when `in_arena`.
+    pub start: u32,
+    pub end: u32,
+    pub in_arena: bool,
+    /// Array context (0: not inside any array).
+    pub ctx: u32,
+    /// Next leaf of the same field (`NONE` ends the list).
+    pub next: u32,
+}
+
+/// A node of the array-context tree: element `index` of array instance
+/// `array`, entered from context `parent`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ctx {
+    pub parent: u32,
+    pub array: u32,
+    pub depth: u32,
+}
+
+/// Limits on what an event may do to the scanner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EventLimits {
+    pub max_depth: usize,
+    pub max_size: usize,
+    pub max_leaves: usize,
+}
+
+impl Default for EventLimits {
+    fn default() -> Self {
+        EventLimits { max_depth: 128, max_size: 4 << 20, max_leaves: 1 << 20 }
+    }
+}
+
+/// Reusable scan output.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Leaves {
+    pub leaves: Vec<Leaf>,
+    pub ctxs: Vec<Ctx>,
+    pub unescaped: Vec<u8>,
+    /// First leaf per field id (`NONE` if none).
+    pub first: Vec<u32>,
+    touched: Vec<u32>,
+    arrays: u32,
+}
+
+impl Leaves {
+    fn reset(&mut self, fields: usize) {
+        for &f in &self.touched {
+            self.first[f as usize] = NONE;
+        }
+        if self.first.len() != fields {
+            self.first.clear();
+            self.first.resize(fields, NONE);
+        }
+        self.touched.clear();
+        self.leaves.clear();
+        self.ctxs.clear();
+        self.ctxs.push(Ctx { parent: NONE, array: NONE, depth: 0 });
+        self.unescaped.clear();
+        self.arrays = 0;
+    }
+
+    /// The bytes of a string or number leaf.
+    #[inline]
+    pub(crate) fn bytes<'a>(&'a self, leaf: &Leaf, event: &'a [u8]) -> &'a [u8] {
+        if leaf.in_arena {
+            &self.unescaped[leaf.start as usize..leaf.end as usize]
+        } else {
+            &event[leaf.start as usize..leaf.end as usize]
+        }
+    }
+
+    /// Whether two contexts can belong to one consistent choice: they must
+    /// not sit in different elements of the same array.
+    #[inline]
+    pub(crate) fn compatible(&self, a: u32, b: u32) -> bool {
+        if a == 0 || b == 0 || a == b {
+            return true;
+        }
+        let (mut a, mut b) = (a, b);
+        let (mut da, mut db) = (self.ctxs[a as usize].depth, self.ctxs[b as usize].depth);
+        while da > db {
+            a = self.ctxs[a as usize].parent;
+            da -= 1;
+        }
+        while db > da {
+            b = self.ctxs[b as usize].parent;
+            db -= 1;
+        }
+        if a == b {
+            return true; // one lies inside the other
+        }
+        loop {
+            let (ca, cb) = (self.ctxs[a as usize], self.ctxs[b as usize]);
+            if ca.parent == cb.parent {
+                return ca.array != cb.array;
+            }
+            a = ca.parent;
+            b = cb.parent;
+        }
+    }
+}
+
+// Byte classes for string scanning.
+const PLAIN: u8 = 0;
+const QUOTE: u8 = 1;
+const BACKSLASH: u8 = 2;
+const CONTROL: u8 = 3;
+const HIGH: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = if i < 0x20 {
+            CONTROL
+        } else if i == b'"' as usize {
+            QUOTE
+        } else if i == b'\\' as usize {
+            BACKSLASH
+        } else if i >= 0x80 {
+            HIGH
+        } else {
+            PLAIN
+        };
+        i += 1;
+    }
+    t
+};
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of the word is `"`, `\`, below 0x20 or above 0x7f.
+#[inline]
+fn word_special(w: u64) -> bool {
+    let q = w ^ (LO * b'"' as u64);
+    let s = w ^ (LO * b'\\' as u64);
+    let has_q = q.wrapping_sub(LO) & !q;
+    let has_s = s.wrapping_sub(LO) & !s;
+    let lt = w.wrapping_sub(LO * 0x20) & !w;
+    ((has_q | has_s | lt) & HI) != 0 || (w & HI) != 0
+}
+
+/// Whether any byte of the word is `"` or `\`.
+#[inline]
+fn word_quote_or_backslash(w: u64) -> bool {
+    let q = w ^ (LO * b'"' as u64);
+    let s = w ^ (LO * b'\\' as u64);
+    ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI != 0
+}
+
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+    trie: &'a FieldTrie,
+    out: &'a mut Leaves,
+    strict: bool,
+    limits: EventLimits,
+}
+
+type Res<T> = Result<T, (usize, &'static str)>;
+
+/// Scan `event`, filling `out` with the leaves of the fields in `trie`.
+pub(crate) fn scan(
+    event: &[u8],
+    trie: &FieldTrie,
+    fields: usize,
+    strict: bool,
+    limits: EventLimits,
+    out: &mut Leaves,
+) -> Result<(), Error> {
+    out.reset(fields);
+    if event.len() > limits.max_size {
+        return Err(Error::new(
+            Kind::Limit("event size"),
+            format!("event is {} bytes, more than the event size limit of {} bytes", event.len(), limits.max_size),
+        ));
+    }
+    let mut s = Scan { b: event, i: 0, trie, out, strict, limits };
+    let r = s.document();
+    let depth_hit = matches!(r, Err((_, m)) if m.starts_with("nesting"));
+    let leaves_hit = matches!(r, Err((_, m)) if m.starts_with("too many"));
+    r.map_err(|(off, msg)| {
+        let (line, col) = line_col(event, off);
+        let kind = if depth_hit {
+            Kind::Limit("nesting depth")
+        } else if leaves_hit {
+            Kind::Limit("leaves per event")
+        } else {
+            Kind::Event
+        };
+        let msg = if depth_hit {
+            format!("event nesting is deeper than the nesting depth limit of {}", limits.max_depth)
+        } else if leaves_hit {
+            format!("event has more than the limit of {} leaves", limits.max_leaves)
+        } else {
+            msg.to_string()
+        };
+        Error::new(kind, format!("{msg} at line {line} column {col}")).at_position(off, line, col)
+    })
+}
+
+/// 1-based line and column (in characters) of byte `off`.
+pub(crate) fn line_col(b: &[u8], off: usize) -> (usize, usize) {
+    let off = off.min(b.len());
+    let before = &b[..off];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let col = before[start..].iter().filter(|&&c| (c & 0xC0) != 0x80).count() + 1;
+    (line, col)
+}
+
+impl<'a> Scan<'a> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn document(&mut self) -> Res<()> {
+        self.ws();
+        if self.peek() != Some(b'{') {
+            return Err((self.i, if self.i >= self.b.len() { "EOF while parsing an event" } else { "an event must be a JSON object" }));
+        }
+        self.object(0, 0, 1)?;
+        self.ws();
+        if self.i < self.b.len() {
+            return Err((self.i, "trailing characters after the event"));
+        }
+        Ok(())
+    }
+
+    /// A value at trie node `node` (NONE: uninteresting) in context `ctx`.
+    fn value(&mut self, node: u32, ctx: u32, depth: usize) -> Res<()> {
+        if node == NONE {
+            return self.skip(depth);
+        }
+        self.ws();
+        let field = self.trie.nodes[node as usize].field;
+        match self.peek() {
+            Some(b'{') => {
+                if self.trie.nodes[node as usize].children.is_empty() {
+                    self.skip(depth)
+                } else {
+                    self.object(node, ctx, depth + 1)
+                }
+            }
+            Some(b'[') => self.array(node, ctx, depth + 1),
+            Some(b'"') => {
+                if field == NONE {
+                    return self.skip_string();
+                }
+                let (start, end, in_arena) = self.string_value()?;
+                self.push(field, LeafKind::String, start, end, in_arena, ctx)
+            }
+            Some(b't') => {
+                self.literal(b"true")?;
+                if field != NONE {
+                    self.push(field, LeafKind::True, 0, 0, false, ctx)?;
+                }
+                Ok(())
+            }
+            Some(b'f') => {
+                self.literal(b"false")?;
+                if field != NONE {
+                    self.push(field, LeafKind::False, 0, 0, false, ctx)?;
+                }
+                Ok(())
+            }
+            Some(b'n') => {
+                self.literal(b"null")?;
+                if field != NONE {
+                    self.push(field, LeafKind::Null, 0, 0, false, ctx)?;
+                }
+                Ok(())
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.i;
+                self.number()?;
+                if field != NONE {
+                    self.push(field, LeafKind::Number, start as u32, self.i as u32, false, ctx)?;
+                }
+                Ok(())
+            }
+            Some(_) => Err((self.i, "expected value")),
+            None => Err((self.i, "EOF while parsing a value")),
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, field: u32, kind: LeafKind, start: u32, end: u32, in_arena: bool, ctx: u32) -> Res<()> {
+        let out = &mut *self.out;
+        if out.leaves.len() >= self.limits.max_leaves {
+            return Err((self.i, "too many leaves"));
+        }
+        let id = out.leaves.len() as u32;
+        let f = field as usize;
+        let prev = out.first[f];
+        if prev == NONE {
+            out.touched.push(field);
+        }
+        out.leaves.push(Leaf { field, kind, start, end, in_arena, ctx, next: prev });
+        out.first[f] = id;
+        Ok(())
+    }
+
+    fn object(&mut self, node: u32, ctx: u32, depth: usize) -> Res<()> {
+        if depth > self.limits.max_depth {
+            return Err((self.i, "nesting"));
+        }
+        self.i += 1; // '{'
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err((self.i, if self.i >= self.b.len() { "EOF while parsing an object" } else { "key must be a string" }));
+            }
+            let child = if node == NONE {
+                self.skip_string()?;
+                NONE
+            } else {
+                let (start, end, in_arena) = self.string_value()?;
+                if in_arena {
+                    let c = self.trie.step(node, &self.out.unescaped[start as usize..end as usize]);
+                    // Keys are not kept: give the arena space back.
+                    self.out.unescaped.truncate(start as usize);
+                    c
+                } else {
+                    self.trie.step(node, &self.b[start as usize..end as usize])
+                }
+            };
+            self.colon()?;
+            self.value(child, ctx, depth)?;
+            if self.after_member(b'}')? {
+                return Ok(());
+            }
+        }
+    }
+
+    #[inline]
+    fn colon(&mut self) -> Res<()> {
+        self.ws();
+        if self.peek() != Some(b':') {
+            return Err((self.i, if self.i >= self.b.len() { "EOF while parsing an object" } else { "expected ':'" }));
+        }
+        self.i += 1;
+        Ok(())
+    }
+
+    /// After a member or element: `,` (false) or the closer (true).
+    #[inline]
+    fn after_member(&mut self, close: u8) -> Res<bool> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                self.ws();
+                if matches!(self.peek(), Some(b'}' | b']')) {
+                    return Err((self.i, "trailing comma"));
+                }
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            None => Err((self.i, if close == b'}' { "EOF while parsing an object" } else { "EOF while parsing a list" })),
+            Some(_) => Err((self.i, if close == b'}' { "expected ',' or '}'" } else { "expected ',' or ']'" })),
+        }
+    }
+
+    fn array(&mut self, node: u32, ctx: u32, depth: usize) -> Res<()> {
+        if depth > self.limits.max_depth {
+            return Err((self.i, "nesting"));
+        }
+        self.i += 1; // '['
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        let array = self.out.arrays;
+        self.out.arrays += 1;
+        let parent_depth = self.out.ctxs[ctx as usize].depth;
+        loop {
+            let el = self.out.ctxs.len() as u32;
+            self.out.ctxs.push(Ctx { parent: ctx, array, depth: parent_depth + 1 });
+            self.value(node, el, depth)?;
+            if self.after_member(b']')? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Res<()> {
+        if self.b.len() >= self.i + word.len() && &self.b[self.i..self.i + word.len()] == word {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err((self.i, "expected value"))
+        }
+    }
+
+    fn number(&mut self) -> Res<()> {
+        let b = self.b;
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                i += 1;
+                while matches!(b.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            _ => return Err((i, "invalid number")),
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                return Err((i, "invalid number"));
+            }
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                return Err((i, "invalid number"));
+            }
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        if matches!(b.get(i), Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')) {
+            return Err((i, "invalid number"));
+        }
+        self.i = i;
+        Ok(())
+    }
+
+    /// Skip any value, checking it in strict mode.
+    fn skip(&mut self, depth: usize) -> Res<()> {
+        self.ws();
+        match self.peek() {
+            Some(b'{') => {
+                if depth + 1 > self.limits.max_depth {
+                    return Err((self.i, "nesting"));
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return Err((self.i, if self.i >= self.b.len() { "EOF while parsing an object" } else { "key must be a string" }));
+                    }
+                    self.skip_string()?;
+                    self.colon()?;
+                    self.skip(depth + 1)?;
+                    if self.after_member(b'}')? {
+                        return Ok(());
+                    }
+                }
+            }
+            Some(b'[') => {
+                if depth + 1 > self.limits.max_depth {
+                    return Err((self.i, "nesting"));
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    if self.after_member(b']')? {
+                        return Ok(());
+                    }
+                }
+            }
+            Some(b'"') => self.skip_string(),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err((self.i, "expected value")),
+            None => Err((self.i, "EOF while parsing a value")),
+        }
+    }
+
+    /// Skip a string (at its opening quote), checking it in strict mode.
+    fn skip_string(&mut self) -> Res<()> {
+        if self.strict {
+            self.string_value_inner(false).map(|_| ())
+        } else {
+            // Trusted: only find the closing quote.
+            let b = self.b;
+            let mut i = self.i + 1;
+            loop {
+                match memchr::memchr2(b'"', b'\\', &b[i.min(b.len())..]) {
+                    Some(k) => {
+                        i += k;
+                        if b[i] == b'\\' {
+                            i += 2;
+                        } else {
+                            self.i = i + 1;
+                            return Ok(());
+                        }
+                    }
+                    None => return Err((b.len(), "EOF while parsing a string")),
+                }
+            }
+        }
+    }
+
+    /// Read a string at its opening quote; returns its content range and
+    /// whether that range is in the unescape arena.
+    fn string_value(&mut self) -> Res<(u32, u32, bool)> {
+        self.string_value_inner(true)
+    }
+
+    fn string_value_inner(&mut self, keep: bool) -> Res<(u32, u32, bool)> {
+        let b = self.b;
+        let start = self.i + 1;
+        let mut i = start;
+        let mut high = false;
+        loop {
+            // Eight bytes at a time while nothing needs a look.
+            if self.strict {
+                while i + 8 <= b.len() {
+                    let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+                    if word_special(w) {
+                        break;
+                    }
+                    i += 8;
+                }
+            } else {
+                while i + 8 <= b.len() {
+                    let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+                    if word_quote_or_backslash(w) {
+                        break;
+                    }
+                    i += 8;
+                }
+            }
+            let Some(&c) = b.get(i) else {
+                return Err((b.len(), "EOF while parsing a string"));
+            };
+            match CLASS[c as usize] {
+                PLAIN => i += 1,
+                HIGH => {
+                    high = true;
+                    i += 1;
+                }
+                QUOTE => {
+                    if high && self.strict && std::str::from_utf8(&b[start..i]).is_err() {
+                        let bad = start + std::str::from_utf8(&b[start..i]).unwrap_err().valid_up_to();
+                        return Err((bad, "invalid UTF-8 in string"));
+                    }
+                    self.i = i + 1;
+                    return Ok((start as u32, i as u32, false));
+                }
+                BACKSLASH => {
+                    // Slow path: unescape from here on.
+                    return self.string_escaped(start, i, high, keep);
+                }
+                _ => {
+                    if self.strict {
+                        return Err((i, "control character (\\u0000-\\u001F) found while parsing a string"));
+                    }
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    fn string_escaped(&mut self, start: usize, mut i: usize, mut high: bool, keep: bool) -> Res<(u32, u32, bool)> {
+        let b = self.b;
+        let arena_start = self.out.unescaped.len();
+        if keep {
+            self.out.unescaped.extend_from_slice(&b[start..i]);
+        }
+        let mut run = i; // start of pending raw run
+        loop {
+            let Some(&c) = b.get(i) else {
+                return Err((b.len(), "EOF while parsing a string"));
+            };
+            match CLASS[c as usize] {
+                PLAIN => i += 1,
+                HIGH => {
+                    high = true;
+                    i += 1;
+                }
+                QUOTE => {
+                    if keep {
+                        self.out.unescaped.extend_from_slice(&b[run..i]);
+                    }
+                    if high && self.strict && std::str::from_utf8(&b[start..i]).is_err() {
+                        let bad = start + std::str::from_utf8(&b[start..i]).unwrap_err().valid_up_to();
+                        return Err((bad, "invalid UTF-8 in string"));
+                    }
+                    self.i = i + 1;
+                    return Ok((arena_start as u32, self.out.unescaped.len() as u32, true));
+                }
+                BACKSLASH => {
+                    if keep {
+                        self.out.unescaped.extend_from_slice(&b[run..i]);
+                    }
+                    let esc = *b.get(i + 1).ok_or((b.len(), "EOF while parsing a string"))?;
+                    let simple = match esc {
+                        b'"' => Some(b'"'),
+                        b'\\' => Some(b'\\'),
+                        b'/' => Some(b'/'),
+                        b'b' => Some(8),
+                        b'f' => Some(12),
+                        b'n' => Some(b'\n'),
+                        b'r' => Some(b'\r'),
+                        b't' => Some(b'\t'),
+                        b'u' => None,
+                        _ => return Err((i + 1, "invalid escape")),
+                    };
+                    if let Some(s) = simple {
+                        if keep {
+                            self.out.unescaped.push(s);
+                        }
+                        i += 2;
+                    } else {
+                        let (ch, len) = self.unicode_escape(i)?;
+                        if keep {
+                            let mut buf = [0u8; 4];
+                            self.out.unescaped.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                        }
+                        i += len;
+                    }
+                    run = i;
+                }
+                _ => {
+                    if self.strict {
+                        return Err((i, "control character (\\u0000-\\u001F) found while parsing a string"));
+                    }
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Res<u32> {
+        let h = self.b.get(at..at + 4).ok_or((self.b.len(), "EOF while parsing a string"))?;
+        let mut v = 0u32;
+        for (k, &c) in h.iter().enumerate() {
+            let d = (c as char).to_digit(16).ok_or((at + k, "invalid escape"))?;
+            v = v * 16 + d;
+        }
+        Ok(v)
+    }
+
+    /// `\uXXXX` (with a following low surrogate where needed) at `i`.
+    fn unicode_escape(&self, i: usize) -> Res<(char, usize)> {
+        let hi = self.hex4(i + 2)?;
+        if (0xD800..0xDC00).contains(&hi) {
+            if self.b.get(i + 6) == Some(&b'\\') && self.b.get(i + 7) == Some(&b'u') {
+                let lo = self.hex4(i + 8)?;
+                if (0xDC00..0xE000).contains(&lo) {
+                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    return Ok((char::from_u32(c).unwrap(), 12));
+                }
+            }
+            return Err((i, "lone leading surrogate in hex escape"));
+        }
+        if (0xDC00..0xE000).contains(&hi) {
+            return Err((i, "lone trailing surrogate in hex escape"));
+        }
+        Ok((char::from_u32(hi).unwrap(), 6))
+    }
+}

@@ -1,0 +1,167 @@
+//! Runs every case of `testdata/conformance/*.jsonl`: validation cases
+//! through `Pattern::parse`, match cases through the reference evaluator.
+//! Prints per-file pass counts; fails listing every failing case.
+
+use evrule::{reference, Pattern};
+use serde_json::Value;
+
+/// Cases where the recorded event-ruler result contradicts the spec and we
+/// follow the spec. Each must keep failing (a case that starts passing is
+/// reported, so this list cannot go stale).
+const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
+    // event-ruler builds ignore-case matchers per UTF-16 unit, so a pattern
+    // character outside the BMP (here U+1F381) never matches anything. The
+    // spec defines ignoring case per character: a character with no case
+    // matches itself.
+    ("gen-s1-0014", "equals-ignore-case with a non-BMP character"),
+    ("gen-s1-0055", "anything-but/equals-ignore-case with a non-BMP character"),
+    ("gen-s1-0123", "anything-but/equals-ignore-case with a non-BMP character"),
+    // event-ruler compares CIDR ranges on hex digit strings and stops after
+    // the IPv4 range's 8 digits, so an IPv4 block such as 0.0.0.0/0 also
+    // matches IPv6 addresses. The spec: "strings holding an IPv4 / IPv6
+    // address inside the block".
+    ("gen-s1-0122", "IPv4 cidr /0 against an IPv6 address"),
+    ("gen-s1-0130", "IPv4 cidr /0 against an IPv6 address"),
+    ("gen-s1-0148", "IPv4 cidr /0 against an IPv6 address"),
+];
+
+#[derive(Default)]
+struct Counts {
+    valid_pass: usize,
+    valid_total: usize,
+    match_pass: usize,
+    match_total: usize,
+}
+
+/// The text AWS / event-ruler gave as the reason, if any; `None` for the
+/// Jackson syntax messages, which we word serde_json's way.
+fn expected_reason(case: &Value) -> Option<(String, bool)> {
+    if let Some(m) = case["aws_message"].as_str() {
+        let reason = m.split_once("Reason: ").map_or(m, |(_, r)| r);
+        return Some((reason.to_string(), true));
+    }
+    let m = case["oracle_message"].as_str()?;
+    let reason = m.split("  at [Source").next().unwrap_or(m);
+    Some((reason.to_string(), false))
+}
+
+fn check_validation(case: &Value) -> Result<(), String> {
+    let text = match case["pattern_text"].as_str() {
+        Some(t) => t.to_string(),
+        None => serde_json::to_string(&case["pattern"]).unwrap(),
+    };
+    let want_valid = case["valid"].as_bool().expect("valid is a bool");
+    match (Pattern::parse(&text), want_valid) {
+        (Ok(_), true) => Ok(()),
+        (Ok(_), false) => Err(format!("accepted, expected rejection: {text}")),
+        (Err(e), true) => Err(format!("rejected ({e}), expected acceptance: {text}")),
+        (Err(e), false) => {
+            let Some((reason, _aws)) = expected_reason(case) else {
+                return Ok(());
+            };
+            let is_json = case["pattern_is_json"].as_bool().unwrap_or(true);
+            if !is_json && (e.is_syntax() || e.message() == reason) {
+                return Ok(());
+            }
+            if e.message() == reason || e.message().trim_end() == reason.trim_end() {
+                Ok(())
+            } else {
+                Err(format!("reason {:?}, expected {:?}: {text}", e.message(), reason))
+            }
+        }
+    }
+}
+
+fn check_match(case: &Value) -> Result<(), String> {
+    let mut rules = Vec::new();
+    for r in case["rules"].as_array().unwrap() {
+        let name = r["name"].as_str().unwrap().to_string();
+        let text = match r["pattern_text"].as_str() {
+            Some(t) => t.to_string(),
+            None => serde_json::to_string(&r["pattern"]).unwrap(),
+        };
+        let p = Pattern::parse(&text).map_err(|e| format!("rule {name} rejected: {e}: {text}"))?;
+        rules.push((name, p));
+    }
+    let events = case["events"].as_array().unwrap();
+    let texts = case["events_text"].as_array();
+    let mut problems = Vec::new();
+    for (i, event) in events.iter().enumerate() {
+        let text = match texts.and_then(|t| t[i].as_str()) {
+            Some(t) => t.to_string(),
+            None => serde_json::to_string(event).unwrap(),
+        };
+        let mut got = Vec::new();
+        for (name, p) in &rules {
+            match reference::matches(p, &text) {
+                Ok(true) => got.push(name.clone()),
+                Ok(false) => {}
+                Err(e) => problems.push(format!("event {i}: error {e}")),
+            }
+        }
+        got.sort();
+        let want: Vec<String> = case["expected"][i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        if got != want {
+            problems.push(format!("event {i}: got {got:?}, expected {want:?}: {text}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n    "))
+    }
+}
+
+#[test]
+fn conformance() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/conformance");
+    let mut failures = Vec::new();
+    for file in ["aws-recorded.jsonl", "generated-public.jsonl", "ruler-correctness.jsonl"] {
+        let data = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+        let mut counts = Counts::default();
+        for line in data.lines().filter(|l| !l.trim().is_empty()) {
+            // A few lines record `1e400` as the (non-JSON) token `Infinity`
+            // in `pattern`; they carry the real text in `pattern_text`.
+            let case: Value = serde_json::from_str(line).unwrap_or_else(|_| {
+                let patched = line.replace("-Infinity", "null").replace("Infinity", "null");
+                serde_json::from_str(&patched).unwrap()
+            });
+            let id = case["id"].as_str().unwrap_or("?").to_string();
+            let result = if case.get("valid").is_some() {
+                counts.valid_total += 1;
+                let r = check_validation(&case);
+                counts.valid_pass += r.is_ok() as usize;
+                r
+            } else {
+                counts.match_total += 1;
+                let r = check_match(&case);
+                counts.match_pass += r.is_ok() as usize;
+                r
+            };
+            let known = KNOWN_DISAGREEMENTS.iter().find(|(k, _)| *k == id);
+            match (result, known) {
+                (Err(why), None) => failures.push(format!("{file} {id}: {why}")),
+                (Err(_), Some((_, reason))) => println!("  known disagreement {id}: {reason}"),
+                (Ok(()), Some(_)) => failures.push(format!(
+                    "{file} {id}: listed as a known disagreement but now passes"
+                )),
+                (Ok(()), None) => {}
+            }
+        }
+        println!(
+            "{file}: validation {}/{}, reference match {}/{}",
+            counts.valid_pass, counts.valid_total, counts.match_pass, counts.match_total
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}

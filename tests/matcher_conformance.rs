@@ -1,0 +1,108 @@
+//! Every match case of the conformance files through the compiled matcher:
+//! each case in its own matcher, and all cases' rules in one matcher at
+//! once (renamed per case), which must give the same answers.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+struct Case {
+    file: &'static str,
+    id: String,
+    rules: Vec<(String, String)>,
+    events: Vec<String>,
+    expected: Vec<Vec<String>>,
+}
+
+fn load() -> Vec<Case> {
+    let mut out = vec![];
+    for file in ["aws-recorded.jsonl", "ruler-correctness.jsonl", "generated-public.jsonl"] {
+        let path = format!("{}/testdata/conformance/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            // A few validation lines hold the non-JSON token `Infinity`.
+            let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
+            let Some(rules) = v.get("rules").and_then(Value::as_array) else { continue };
+            let rules = rules
+                .iter()
+                .map(|r| {
+                    let name = r["name"].as_str().unwrap().to_string();
+                    let text = match r.get("pattern_text").and_then(Value::as_str) {
+                        Some(t) => t.to_string(),
+                        None => r["pattern"].to_string(),
+                    };
+                    (name, text)
+                })
+                .collect();
+            let events = match v.get("events_text").and_then(Value::as_array) {
+                Some(ts) => ts.iter().map(|t| t.as_str().unwrap().to_string()).collect(),
+                None => v["events"].as_array().unwrap().iter().map(|e| e.to_string()).collect(),
+            };
+            let expected = v["expected"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect())
+                .collect();
+            out.push(Case { file, id: v["id"].as_str().unwrap().to_string(), rules, events, expected });
+        }
+    }
+    out
+}
+
+fn run(trusted: bool) {
+    let cases = load();
+    let mut failures = vec![];
+    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let config = evrule::Config::new().trusted(trusted);
+    let mut all = evrule::Matcher::with_config(config.clone());
+    for (ci, case) in cases.iter().enumerate() {
+        let mut m = evrule::Matcher::with_config(config.clone());
+        for (name, text) in &case.rules {
+            m.add(name, text).unwrap_or_else(|e| panic!("{}: rule {name}: {e}", case.id));
+            all.add(&format!("c{ci}:{name}"), text).unwrap();
+        }
+        for (i, ev) in case.events.iter().enumerate() {
+            let got = m.matches(ev.as_bytes()).unwrap_or_else(|e| panic!("{}: event {i}: {e}", case.id));
+            let entry = counts.entry(case.file).or_default();
+            entry.1 += 1;
+            if got != case.expected[i] {
+                failures.push(format!("{} event {i}: expected {:?}, got {:?}", case.id, case.expected[i], got));
+            } else {
+                entry.0 += 1;
+            }
+        }
+    }
+    // All rules at once: each case's events must match exactly its own
+    // expected rules (other cases' rules may match too; only ours count).
+    let mut all_wrong = 0;
+    for (ci, case) in cases.iter().enumerate() {
+        let prefix = format!("c{ci}:");
+        for (i, ev) in case.events.iter().enumerate() {
+            let got: Vec<String> = all
+                .matches(ev.as_bytes())
+                .unwrap()
+                .into_iter()
+                .filter_map(|n| n.strip_prefix(&prefix).map(str::to_string))
+                .collect();
+            if got != case.expected[i] {
+                all_wrong += 1;
+                failures.push(format!("[all rules] {} event {i}: expected {:?}, got {:?}", case.id, case.expected[i], got));
+            }
+        }
+    }
+    for (file, (ok, total)) in &counts {
+        eprintln!("{file}: {ok}/{total} events as recorded (trusted={trusted})");
+    }
+    eprintln!("all rules in one matcher ({} rules): {all_wrong} events wrong", all.len());
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn conformance_match_cases_strict() {
+    run(false);
+}
+
+#[test]
+fn conformance_match_cases_trusted() {
+    run(true);
+}

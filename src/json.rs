@@ -93,8 +93,15 @@ pub(crate) struct Error {
 pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = before[start..].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = before[start..]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -165,10 +172,16 @@ impl<'a> Reader<'a> {
                             self.pos += 1;
                             Node {
                                 value: Value::Array(Vec::new()),
-                                span: Span { start, end: self.pos },
+                                span: Span {
+                                    start,
+                                    end: self.pos,
+                                },
                             }
                         } else {
-                            stack.push(Frame::Array { start, items: Vec::new() });
+                            stack.push(Frame::Array {
+                                start,
+                                items: Vec::new(),
+                            });
                             continue 'value;
                         }
                     } else {
@@ -177,7 +190,10 @@ impl<'a> Reader<'a> {
                                 self.pos += 1;
                                 Node {
                                     value: Value::Object(Vec::new()),
-                                    span: Span { start, end: self.pos },
+                                    span: Span {
+                                        start,
+                                        end: self.pos,
+                                    },
                                 }
                             }
                             Some(b'"') => {
@@ -198,7 +214,10 @@ impl<'a> Reader<'a> {
                     let s = self.string()?;
                     Node {
                         value: Value::String(s),
-                        span: Span { start, end: self.pos },
+                        span: Span {
+                            start,
+                            end: self.pos,
+                        },
                     }
                 }
                 Some(b'-' | b'0'..=b'9') => {
@@ -208,7 +227,10 @@ impl<'a> Reader<'a> {
                         .to_string();
                     Node {
                         value: Value::Number(text),
-                        span: Span { start, end: self.pos },
+                        span: Span {
+                            start,
+                            end: self.pos,
+                        },
                     }
                 }
                 Some(b't') => self.literal(b"true", Value::Bool(true))?,
@@ -241,7 +263,10 @@ impl<'a> Reader<'a> {
                             }
                             Some(b']') => {
                                 self.pos += 1;
-                                let span = Span { start: *start, end: self.pos };
+                                let span = Span {
+                                    start: *start,
+                                    end: self.pos,
+                                };
                                 let items = std::mem::take(items);
                                 stack.pop();
                                 node = Node {
@@ -270,14 +295,19 @@ impl<'a> Reader<'a> {
                                     None => {
                                         return Err(syntax("EOF while parsing an object", self.pos))
                                     }
-                                    Some(_) => return Err(syntax("key must be a string", self.pos)),
+                                    Some(_) => {
+                                        return Err(syntax("key must be a string", self.pos))
+                                    }
                                 }
                                 *key = Some(self.key()?);
                                 continue 'value;
                             }
                             Some(b'}') => {
                                 self.pos += 1;
-                                let span = Span { start: *start, end: self.pos };
+                                let span = Span {
+                                    start: *start,
+                                    end: self.pos,
+                                };
                                 let members = std::mem::take(members);
                                 stack.pop();
                                 node = Node {
@@ -306,7 +336,10 @@ impl<'a> Reader<'a> {
     fn key(&mut self) -> Result<(String, Span), Error> {
         let start = self.pos;
         let k = self.string()?;
-        let span = Span { start, end: self.pos };
+        let span = Span {
+            start,
+            end: self.pos,
+        };
         self.skip_ws();
         match self.peek() {
             Some(b':') => {
@@ -329,7 +362,10 @@ impl<'a> Reader<'a> {
         }
         Ok(Node {
             value,
-            span: Span { start, end: self.pos },
+            span: Span {
+                start,
+                end: self.pos,
+            },
         })
     }
 
@@ -491,12 +527,20 @@ mod tests {
     fn values_and_spans() {
         let text = br#" {"a": [1, -2.5e3, "x\u00e9\ud83d\ude00", true, null], "a": {}} "#;
         let n = parse(text, 64).unwrap();
-        assert_eq!(n.span, Span { start: 1, end: text.len() - 1 });
+        assert_eq!(
+            n.span,
+            Span {
+                start: 1,
+                end: text.len() - 1
+            }
+        );
         let Value::Object(m) = &n.value else { panic!() };
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].0, "a");
         assert_eq!(m[0].1, Span { start: 2, end: 5 });
-        let Value::Array(items) = &m[0].2.value else { panic!() };
+        let Value::Array(items) = &m[0].2.value else {
+            panic!()
+        };
         assert_eq!(items[1].value, Value::Number("-2.5e3".into()));
         assert_eq!(items[2].value, Value::String("xé😀".into()));
         assert_eq!(items[3].value, Value::Bool(true));
@@ -523,8 +567,14 @@ mod tests {
         assert_eq!(err("{} x"), ("trailing characters".into(), 3));
         assert_eq!(err("{1:2}"), ("key must be a string".into(), 1));
         assert_eq!(err(r#"["\x"]"#), ("invalid escape".into(), 3));
-        assert_eq!(err(r#"["\ud800"]"#), ("lone leading surrogate in hex escape".into(), 2));
-        assert_eq!(err(r#"["\udc00"]"#), ("invalid unicode code point".into(), 2));
+        assert_eq!(
+            err(r#"["\ud800"]"#),
+            ("lone leading surrogate in hex escape".into(), 2)
+        );
+        assert_eq!(
+            err(r#"["\udc00"]"#),
+            ("invalid unicode code point".into(), 2)
+        );
         assert_eq!(err("[1 2]"), ("expected `,` or `]`".into(), 3));
         assert_eq!(err(r#"{"a":1 "b":2}"#), ("expected `,` or `}`".into(), 7));
     }

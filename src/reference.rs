@@ -178,7 +178,9 @@ fn assign<'l>(
         });
     };
     for leaf in leaves.iter().filter(|l| &l.path == path) {
-        if conds.iter().any(|c| condition_matches_leaf(&c.kind, leaf.value))
+        if conds
+            .iter()
+            .any(|c| condition_matches_leaf(&c.kind, leaf.value))
             && chosen.iter().all(|c| consistent(c, leaf))
         {
             chosen.push(leaf);

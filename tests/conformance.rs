@@ -14,8 +14,14 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
     // spec defines ignoring case per character: a character with no case
     // matches itself.
     ("gen-s1-0014", "equals-ignore-case with a non-BMP character"),
-    ("gen-s1-0055", "anything-but/equals-ignore-case with a non-BMP character"),
-    ("gen-s1-0123", "anything-but/equals-ignore-case with a non-BMP character"),
+    (
+        "gen-s1-0055",
+        "anything-but/equals-ignore-case with a non-BMP character",
+    ),
+    (
+        "gen-s1-0123",
+        "anything-but/equals-ignore-case with a non-BMP character",
+    ),
     // event-ruler compares CIDR ranges on hex digit strings and stops after
     // the IPv4 range's 8 digits, so an IPv4 block such as 0.0.0.0/0 also
     // matches IPv6 addresses. The spec: "strings holding an IPv4 / IPv6
@@ -66,7 +72,11 @@ fn check_validation(case: &Value) -> Result<(), String> {
             if e.message() == reason || e.message().trim_end() == reason.trim_end() {
                 Ok(())
             } else {
-                Err(format!("reason {:?}, expected {:?}: {text}", e.message(), reason))
+                Err(format!(
+                    "reason {:?}, expected {:?}: {text}",
+                    e.message(),
+                    reason
+                ))
             }
         }
     }
@@ -121,14 +131,20 @@ fn check_match(case: &Value) -> Result<(), String> {
 fn conformance() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/conformance");
     let mut failures = Vec::new();
-    for file in ["aws-recorded.jsonl", "generated-public.jsonl", "ruler-correctness.jsonl"] {
+    for file in [
+        "aws-recorded.jsonl",
+        "generated-public.jsonl",
+        "ruler-correctness.jsonl",
+    ] {
         let data = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
         let mut counts = Counts::default();
         for line in data.lines().filter(|l| !l.trim().is_empty()) {
             // A few lines record `1e400` as the (non-JSON) token `Infinity`
             // in `pattern`; they carry the real text in `pattern_text`.
             let case: Value = serde_json::from_str(line).unwrap_or_else(|_| {
-                let patched = line.replace("-Infinity", "null").replace("Infinity", "null");
+                let patched = line
+                    .replace("-Infinity", "null")
+                    .replace("Infinity", "null");
                 serde_json::from_str(&patched).unwrap()
             });
             let id = case["id"].as_str().unwrap_or("?").to_string();

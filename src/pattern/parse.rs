@@ -138,7 +138,9 @@ impl Pattern {
             }
         };
         let Value::Object(members) = &doc.value else {
-            return Err(vec![Error::new(Kind::Pattern, "Filter is not an object").at(text, doc.pos())]);
+            return Err(vec![
+                Error::new(Kind::Pattern, "Filter is not an object").at(text, doc.pos())
+            ]);
         };
 
         let mut v = Validator::new(text, true, limits);
@@ -161,7 +163,11 @@ impl Pattern {
                         Kind::Limit("sub-rules"),
                         format!(
                             "pattern has {} sub-rules from $or, more than the limit of {}",
-                            if n == usize::MAX { "too many".to_string() } else { n.to_string() },
+                            if n == usize::MAX {
+                                "too many".to_string()
+                            } else {
+                                n.to_string()
+                            },
                             limits.max_sub_rules
                         ),
                     )
@@ -202,7 +208,11 @@ fn sub_rules(obj: &Object) -> usize {
         }
     }
     for or in &obj.ors {
-        let sum = or.branches.iter().map(sub_rules).fold(0usize, |a, b| a.saturating_add(b));
+        let sum = or
+            .branches
+            .iter()
+            .map(sub_rules)
+            .fold(0usize, |a, b| a.saturating_add(b));
         n = n.saturating_mul(sum);
     }
     n
@@ -249,7 +259,11 @@ fn exact_number(node: &Node, text: &str, rel: &[&str]) -> Result<Number, Fail> {
     if n.exact {
         Ok(n)
     } else {
-        Err(fail(format!("Cannot compare number : {text}"), node.pos(), rel))
+        Err(fail(
+            format!("Cannot compare number : {text}"),
+            node.pos(),
+            rel,
+        ))
     }
 }
 
@@ -318,7 +332,9 @@ fn java_parse_int(s: &str) -> Option<i64> {
         return None;
     }
     let v: i64 = s.parse().ok()?;
-    (i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(&v).then_some(v)
+    (i64::from(i32::MIN)..=i64::from(i32::MAX))
+        .contains(&v)
+        .then_some(v)
 }
 
 /// Parse a `cidr` value, with AWS's reasons and in AWS's order of checks.
@@ -339,7 +355,10 @@ pub(crate) fn parse_cidr(text: &str) -> Result<Cidr, String> {
     }
     let ip = pieces[0];
     let v4_shape = !ip.is_empty() && ip.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    let v6_shape = ip.contains(':') && ip.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    let v6_shape = ip.contains(':')
+        && ip
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
     if !v4_shape && !v6_shape {
         return Err(format!("Nonstandard IP address: {ip}"));
     }
@@ -423,9 +442,14 @@ impl<'a> Validator<'a> {
             } else {
                 let field_value = match &value.value {
                     Value::Object(m) => Some(FieldValue::Object(self.object(m, value.span, in_or))),
-                    Value::Array(items) => Some(FieldValue::Conditions(self.conditions(items, value))),
+                    Value::Array(items) => {
+                        Some(FieldValue::Conditions(self.conditions(items, value)))
+                    }
                     _ => {
-                        self.error(format!("\"{key}\" must be an object or an array"), value.pos());
+                        self.error(
+                            format!("\"{key}\" must be an object or an array"),
+                            value.pos(),
+                        );
                         None
                     }
                 };
@@ -453,12 +477,18 @@ impl<'a> Validator<'a> {
             self.path.push(i.to_string());
             match &item.value {
                 Value::Object(m) => branches.push(self.object(m, item.span, true)),
-                _ => self.error("Only JSON object is allowed in array of $or relationship.", item.pos()),
+                _ => self.error(
+                    "Only JSON object is allowed in array of $or relationship.",
+                    item.pos(),
+                ),
             }
             self.path.pop();
         }
         if items.len() < 2 {
-            self.error("There must have at least 2 Objects in $or relationship.", value.span.start);
+            self.error(
+                "There must have at least 2 Objects in $or relationship.",
+                value.span.start,
+            );
         }
         (self.errors.len() == before).then_some(Or { branches, key_span })
     }
@@ -483,12 +513,18 @@ impl<'a> Validator<'a> {
                     }
                 },
                 Value::Array(_) => {
-                    self.error("Match value must be String, number, true, false, or null", item.pos());
+                    self.error(
+                        "Match value must be String, number, true, false, or null",
+                        item.pos(),
+                    );
                     None
                 }
             };
             if let Some(kind) = kind {
-                out.push(Condition { kind, span: item.span });
+                out.push(Condition {
+                    kind,
+                    span: item.span,
+                });
             }
             self.path.pop();
         }
@@ -519,7 +555,11 @@ impl<'a> Validator<'a> {
         let kind = match name {
             "exactly" => {
                 let Value::String(s) = &v.value else {
-                    return Err(fail("exact match pattern must be a string", v.pos(), &[name]));
+                    return Err(fail(
+                        "exact match pattern must be a string",
+                        v.pos(),
+                        &[name],
+                    ));
                 };
                 no_second_key(members, ONLY_ONE_KEY, &[])?;
                 ConditionKind::String(s.clone())
@@ -536,7 +576,13 @@ impl<'a> Validator<'a> {
                     }
                     Value::String(s) if name == "prefix" => ConditionKind::Prefix(s.clone()),
                     Value::String(s) => ConditionKind::Suffix(s.clone()),
-                    _ => return Err(fail(format!("{name} match pattern must be a string"), v.pos(), &[name])),
+                    _ => {
+                        return Err(fail(
+                            format!("{name} match pattern must be a string"),
+                            v.pos(),
+                            &[name],
+                        ))
+                    }
                 };
                 no_second_key(members, ONLY_ONE_KEY, &[])?;
                 kind
@@ -556,7 +602,11 @@ impl<'a> Validator<'a> {
             }
             "exists" => {
                 let Value::Bool(b) = v.value else {
-                    return Err(fail("exists match pattern must be either true or false.", v.pos(), &[name]));
+                    return Err(fail(
+                        "exists match pattern must be either true or false.",
+                        v.pos(),
+                        &[name],
+                    ));
                 };
                 no_second_key(members, ONLY_ONE_KEY, &[])?;
                 ConditionKind::Exists(b)
@@ -564,7 +614,11 @@ impl<'a> Validator<'a> {
             "cidr" => {
                 // AWS's wording for a non-string cidr really says "prefix".
                 let Value::String(s) = &v.value else {
-                    return Err(fail("prefix match pattern must be a string", v.pos(), &[name]));
+                    return Err(fail(
+                        "prefix match pattern must be a string",
+                        v.pos(),
+                        &[name],
+                    ));
                 };
                 let cidr = parse_cidr(s).map_err(|m| fail(m, v.pos(), &[name]))?;
                 no_second_key(members, ONLY_ONE_KEY, &[])?;
@@ -572,28 +626,43 @@ impl<'a> Validator<'a> {
             }
             "equals-ignore-case" => {
                 let Value::String(s) = &v.value else {
-                    return Err(fail("equals-ignore-case match pattern must be a string", v.pos(), &[name]));
+                    return Err(fail(
+                        "equals-ignore-case match pattern must be a string",
+                        v.pos(),
+                        &[name],
+                    ));
                 };
                 no_second_key(members, ONLY_ONE_KEY, &[])?;
                 ConditionKind::EqualsIgnoreCase(s.clone())
             }
             "wildcard" => {
                 let Value::String(s) = &v.value else {
-                    return Err(fail("wildcard match pattern must be a string", v.pos(), &[name]));
+                    return Err(fail(
+                        "wildcard match pattern must be a string",
+                        v.pos(),
+                        &[name],
+                    ));
                 };
                 let w = parse_wildcard(s).map_err(|m| fail(m, v.pos(), &[name]))?;
                 no_second_key(members, ONLY_ONE_KEY, &[])?;
                 self.check_complexity(&w, v, &[name]);
                 ConditionKind::Wildcard(w)
             }
-            _ => return Err(fail(format!("Unrecognized match type {name}"), key_pos(*name_span), &[name])),
+            _ => {
+                return Err(fail(
+                    format!("Unrecognized match type {name}"),
+                    key_pos(*name_span),
+                    &[name],
+                ))
+            }
         };
         Ok(kind)
     }
 
     fn anything_but(&mut self, v: &Node) -> Result<AnythingBut, Fail> {
         const AB: &str = "anything-but";
-        const BAD_VALUE: &str = "Value of anything-but must be an array or single string/number value.";
+        const BAD_VALUE: &str =
+            "Value of anything-but must be an array or single string/number value.";
         match &v.value {
             Value::String(s) => Ok(AnythingBut::Strings(vec![s.clone()])),
             Value::Number(t) => Ok(AnythingBut::Numbers(vec![exact_number(v, t, &[AB])?])),
@@ -626,7 +695,11 @@ impl<'a> Validator<'a> {
             }
             Value::Object(inner) => {
                 let Some((op, op_span, ov)) = inner.first() else {
-                    return Err(fail("Anything-But expression name not found", v.pos(), &[AB]));
+                    return Err(fail(
+                        "Anything-But expression name not found",
+                        v.pos(),
+                        &[AB],
+                    ));
                 };
                 let op = op.as_str();
                 let type_reason = match op {
@@ -699,7 +772,11 @@ impl<'a> Validator<'a> {
 fn prefix_ignore_case(name: &str, inner: &[Member], v: &Node) -> Result<String, Fail> {
     let Some((op, op_span, ov)) = inner.first() else {
         let title = if name == "prefix" { "Prefix" } else { "Suffix" };
-        return Err(fail(format!("{title} expression name not found"), v.pos(), &[name]));
+        return Err(fail(
+            format!("{title} expression name not found"),
+            v.pos(),
+            &[name],
+        ));
     };
     if op != "equals-ignore-case" {
         return Err(fail(
@@ -709,7 +786,11 @@ fn prefix_ignore_case(name: &str, inner: &[Member], v: &Node) -> Result<String, 
         ));
     }
     let Value::String(s) = &ov.value else {
-        return Err(fail("equals-ignore-case match pattern must be a string", ov.pos(), &[name, op]));
+        return Err(fail(
+            "equals-ignore-case match pattern must be a string",
+            ov.pos(),
+            &[name, op],
+        ));
     };
     no_second_key(inner, ONLY_ONE_KEY, &[name])?;
     Ok(s.clone())
@@ -734,9 +815,22 @@ fn numeric(items: &[Node], array: &Node) -> Result<Range, Fail> {
     // The number at index j, which `label` needs.
     let value_at = |j: usize, label: &str| -> Result<(&Node, &str), Fail> {
         match items.get(j) {
-            Some(node @ Node { value: Value::Number(t), .. }) => Ok((node, t.as_str())),
-            Some(node) => Err(fail(format!("Value of {label} must be numeric"), node.pos(), &[N, &idx(j)])),
-            None => Err(fail(format!("Value of {label} must be numeric"), missing, &[N, &idx(j)])),
+            Some(
+                node @ Node {
+                    value: Value::Number(t),
+                    ..
+                },
+            ) => Ok((node, t.as_str())),
+            Some(node) => Err(fail(
+                format!("Value of {label} must be numeric"),
+                node.pos(),
+                &[N, &idx(j)],
+            )),
+            None => Err(fail(
+                format!("Value of {label} must be numeric"),
+                missing,
+                &[N, &idx(j)],
+            )),
         }
     };
     let no_more = |j: usize, reason: &str| -> Result<(), Fail> {
@@ -780,14 +874,22 @@ fn numeric(items: &[Node], array: &Node) -> Result<Range, Fail> {
                 ));
             };
             if op2 != "<" && op2 != "<=" {
-                return Err(fail(format!("Bad numeric range operator: {op2}"), second.pos(), &[N, "2"]));
+                return Err(fail(
+                    format!("Bad numeric range operator: {op2}"),
+                    second.pos(),
+                    &[N, "2"],
+                ));
             }
             let (top_node, top_text) = value_at(3, op2)?;
             no_more(4, "Too many terms in numeric range expression")?;
             let bottom = exact_number(node, t, &[N, "1"])?;
             let top = exact_number(top_node, top_text, &[N, "3"])?;
             if bottom.value >= top.value {
-                return Err(fail("Bottom must be less than top", top_node.pos(), &[N, "3"]));
+                return Err(fail(
+                    "Bottom must be less than top",
+                    top_node.pos(),
+                    &[N, "3"],
+                ));
             }
             Ok(Range {
                 lower: Some(Bound {

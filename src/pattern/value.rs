@@ -337,7 +337,11 @@ pub(crate) fn parse_ip(text: &str) -> Option<IpAddr> {
     let mut octets = [0u8; 4];
     let mut n = 0;
     for group in text.split('.') {
-        if n == 4 || group.is_empty() || group.len() > 3 || !group.bytes().all(|b| b.is_ascii_digit()) {
+        if n == 4
+            || group.is_empty()
+            || group.len() > 3
+            || !group.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         octets[n] = group.parse::<u16>().ok().filter(|&v| v <= 255)? as u8;
@@ -362,11 +366,15 @@ pub(crate) fn string_equals(pattern: &str, text: &str) -> bool {
 pub(crate) fn cidr_contains_ip(cidr: &Cidr, ip: IpAddr) -> bool {
     match (cidr.network, ip) {
         (IpAddr::V4(net), IpAddr::V4(a)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(cidr.prefix_len)).unwrap_or(0);
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(cidr.prefix_len))
+                .unwrap_or(0);
             u32::from(net) & mask == u32::from(a) & mask
         }
         (IpAddr::V6(net), IpAddr::V6(a)) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(cidr.prefix_len)).unwrap_or(0);
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(cidr.prefix_len))
+                .unwrap_or(0);
             u128::from(net) & mask == u128::from(a) & mask
         }
         _ => false,
@@ -384,12 +392,18 @@ pub(crate) fn cidr_contains(cidr: &Cidr, text: &str) -> bool {
 /// booleans; a string list does not exclude numbers.
 pub(crate) fn anything_but_excludes(ab: &AnythingBut, leaf: LeafValue<'_>) -> bool {
     match (ab, leaf) {
-        (AnythingBut::Strings(list), LeafValue::String(t)) => list.iter().any(|s| string_equals(s, t)),
+        (AnythingBut::Strings(list), LeafValue::String(t)) => {
+            list.iter().any(|s| string_equals(s, t))
+        }
         (AnythingBut::Numbers(list), LeafValue::Number { text, value, exact }) => {
             list.iter().any(|n| number_equals(n, text, value, exact))
         }
-        (AnythingBut::Prefix(list), LeafValue::String(t)) => list.iter().any(|p| t.starts_with(p.as_str())),
-        (AnythingBut::Suffix(list), LeafValue::String(t)) => list.iter().any(|s| t.ends_with(s.as_str())),
+        (AnythingBut::Prefix(list), LeafValue::String(t)) => {
+            list.iter().any(|p| t.starts_with(p.as_str()))
+        }
+        (AnythingBut::Suffix(list), LeafValue::String(t)) => {
+            list.iter().any(|s| t.ends_with(s.as_str()))
+        }
         (AnythingBut::EqualsIgnoreCase(list), LeafValue::String(t)) => {
             list.iter().any(|s| ignore_case_equals(s, t))
         }
@@ -410,7 +424,9 @@ pub(crate) fn condition_matches_leaf(cond: &ConditionKind, leaf: LeafValue<'_>) 
         (ConditionKind::Exists(yes), _) => *yes,
         (ConditionKind::AnythingBut(ab), leaf) => !anything_but_excludes(ab, leaf),
         (ConditionKind::String(s), L::String(t)) => string_equals(s, t),
-        (ConditionKind::Number(n), L::Number { text, value, exact }) => number_equals(n, text, value, exact),
+        (ConditionKind::Number(n), L::Number { text, value, exact }) => {
+            number_equals(n, text, value, exact)
+        }
         (ConditionKind::Bool(b), L::Bool(v)) => *b == v,
         (ConditionKind::Null, L::Null) => true,
         (ConditionKind::Prefix(p), L::String(t)) => t.starts_with(p.as_str()),
@@ -419,7 +435,9 @@ pub(crate) fn condition_matches_leaf(cond: &ConditionKind, leaf: LeafValue<'_>) 
         (ConditionKind::SuffixIgnoreCase(s), L::String(t)) => ignore_case_suffix(s, t),
         (ConditionKind::EqualsIgnoreCase(s), L::String(t)) => ignore_case_equals(s, t),
         (ConditionKind::Wildcard(w), L::String(t)) => wildcard_matches(&w.parts, t),
-        (ConditionKind::Numeric(r), L::Number { value, exact, .. }) => range_contains(r, value, exact),
+        (ConditionKind::Numeric(r), L::Number { value, exact, .. }) => {
+            range_contains(r, value, exact)
+        }
         (ConditionKind::Cidr(c), L::String(t)) => cidr_contains(c, t),
         _ => false,
     }
@@ -491,7 +509,10 @@ mod tests {
 
     #[test]
     fn wildcards() {
-        assert!(wildcard_matches(&parts("uploads/*/raw/*.jpg"), "uploads/a/raw/b.jpg"));
+        assert!(wildcard_matches(
+            &parts("uploads/*/raw/*.jpg"),
+            "uploads/a/raw/b.jpg"
+        ));
         assert!(wildcard_matches(&parts("*"), ""));
         assert!(wildcard_matches(&parts(""), ""));
         assert!(!wildcard_matches(&parts(""), "a"));
@@ -506,18 +527,30 @@ mod tests {
         assert!(!string_equals("10.0.0.1", "10.0.0.2"));
         assert!(parse_ip("256.0.0.1").is_none());
         assert!(parse_ip("1.2.3").is_none());
-        let c = Cidr { network: "10.0.0.0".parse().unwrap(), prefix_len: 24 };
+        let c = Cidr {
+            network: "10.0.0.0".parse().unwrap(),
+            prefix_len: 24,
+        };
         assert!(cidr_contains(&c, "10.0.0.255"));
         assert!(!cidr_contains(&c, "10.0.1.0"));
-        let z = Cidr { network: "10.1.2.3".parse().unwrap(), prefix_len: 0 };
+        let z = Cidr {
+            network: "10.1.2.3".parse().unwrap(),
+            prefix_len: 0,
+        };
         assert!(cidr_contains(&z, "200.0.0.1"));
         assert!(!cidr_contains(&z, "::1"));
     }
 
     #[test]
     fn complexity_examples() {
-        assert_eq!(wildcard_complexity(&parts("/Users/*/dir/dir/dir/dir/dir/doc.txt")), 7);
-        assert_eq!(wildcard_complexity(&parts("arn:aws:events:us-east-1:*:event-bus/*")), 3);
+        assert_eq!(
+            wildcard_complexity(&parts("/Users/*/dir/dir/dir/dir/dir/doc.txt")),
+            7
+        );
+        assert_eq!(
+            wildcard_complexity(&parts("arn:aws:events:us-east-1:*:event-bus/*")),
+            3
+        );
         assert_eq!(wildcard_complexity(&parts("*:*:*:*:*:event-bus/*")), 11);
         assert_eq!(wildcard_complexity(&parts("abc")), 1);
         assert_eq!(wildcard_complexity(&parts("*")), 1);
@@ -582,7 +615,9 @@ mod tests {
             let mut s = String::new();
             let mut x = seed;
             for _ in 0..len {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let c = ['a', 'b', '*', 'a', 'b', ':'][(x >> 33) as usize % 6];
                 if c == '*' && s.ends_with('*') {
                     continue;

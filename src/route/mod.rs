@@ -45,8 +45,6 @@
 //!         sink.lock().unwrap().push(d.body.clone());
 //!         DeliveryResult::Ok
 //!     }))
-//!     // Until the matcher lands, choose rules by hand:
-//!     .selector(|_: &[u8]| Ok(vec!["uploads".to_string()]))
 //!     .build()?;
 //! router.route(br#"{"source": "aws.s3", "detail": {"object": {"key": "a.txt"}}}"#)?;
 //! router.drain();

@@ -36,7 +36,7 @@ use crate::route::archive::Archive;
 use crate::route::model::{Rule, RuleState, Target};
 use crate::route::path::JsonPath;
 use crate::route::transform::{RenderContext, TargetInput};
-use crate::Matcher;
+use crate::{Config as MatcherConfig, Matcher};
 
 /// Most drop records kept in [`RouterStats::drops`]; counters keep counting.
 const MAX_DROP_RECORDS: usize = 1000;
@@ -485,6 +485,7 @@ pub struct RouterBuilder {
     destinations: HashMap<String, Arc<dyn Destination>>,
     fallback: Option<Arc<dyn Destination>>,
     selector: Option<Box<dyn RuleSelector>>,
+    matcher_config: Option<MatcherConfig>,
     config: RouterConfig,
     clock: Arc<dyn Clock>,
     archive: Option<Archive>,
@@ -566,6 +567,18 @@ impl RouterBuilder {
     /// ```
     pub fn selector(mut self, selector: impl RuleSelector + 'static) -> Self {
         self.selector = Some(Box::new(selector));
+        self
+    }
+
+    /// Settings for the [`Matcher`] compiled from the rules' patterns
+    /// (ignored when a selector is given).
+    ///
+    /// ```
+    /// let b = evrule::route::Router::builder().matcher_config(evrule::Config::new().trusted(false));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn matcher_config(mut self, config: MatcherConfig) -> Self {
+        self.matcher_config = Some(config);
         self
     }
 
@@ -693,7 +706,10 @@ impl RouterBuilder {
         let selector: Box<dyn RuleSelector> = match self.selector {
             Some(s) => s,
             None => {
-                let mut matcher = Matcher::new();
+                let mut matcher = match self.matcher_config {
+                    Some(c) => Matcher::with_config(c),
+                    None => Matcher::new(),
+                };
                 for rule in &self.rules {
                     if let Some(pattern) = &rule.event_pattern {
                         matcher
@@ -1178,6 +1194,7 @@ impl Router {
             destinations: HashMap::new(),
             fallback: None,
             selector: None,
+            matcher_config: None,
             config: RouterConfig::new(),
             clock: Arc::new(SystemClock),
             archive: None,

@@ -629,3 +629,110 @@ fn loads_every_accepted_shape() {
         ("Target has no Arn", "/Targets/0/Arn")
     );
 }
+
+/// The remaining user-visible messages, pinned.
+#[test]
+fn shape_and_router_messages() {
+    let cases = [
+        (json!({"EventPattern": "{}"}), "Rule has no Name", "/Name"),
+        (
+            json!({"Name": "r", "EventPattern": 1}),
+            "EventPattern must be a string or an object",
+            "/EventPattern",
+        ),
+        (json!({"Name": 1}), "Name must be a string", "/Name"),
+        (
+            json!({"Name": "r", "Targets": {}}),
+            "Targets must be an array",
+            "/Targets",
+        ),
+        (
+            json!({"Name": "r", "Targets": [1]}),
+            "Expected a JSON object",
+            "/Targets/0",
+        ),
+        (
+            json!({"Name": "r", "Targets": [{"Arn": "a"}]}),
+            "Target has no Id",
+            "/Targets/0/Id",
+        ),
+        (
+            json!({"Name": "r", "Targets": [{"Id": "t", "Arn": "a", "InputTransformer": {}}]}),
+            "InputTransformer has no InputTemplate",
+            "/Targets/0/InputTransformer/InputTemplate",
+        ),
+        (
+            json!({"Name": "r", "Targets": [{"Id": "t", "Arn": "a", "InputTransformer": {"InputTemplate": "1", "InputPathsMap": {"a/b": 1}}}]}),
+            "InputPathsMap values must be strings",
+            "/Targets/0/InputTransformer/InputPathsMap/a~1b",
+        ),
+        (
+            json!({"Name": "r", "Targets": [{"Id": "t", "Arn": "a", "RetryPolicy": {"MaximumRetryAttempts": -1}}]}),
+            "MaximumRetryAttempts must be a non-negative integer",
+            "/Targets/0/RetryPolicy/MaximumRetryAttempts",
+        ),
+        (
+            json!("rules"),
+            "Expected a rule, a list of rules, a PutTargets request or a CloudFormation template",
+            "",
+        ),
+        (json!({"Rule": 1}), "Rule must be a string", "/Rule"),
+        (
+            json!({"Resources": {"X": {"Type": "AWS::Events::Rule"}}}),
+            "AWS::Events::Rule has no Properties",
+            "/Resources/X/Properties",
+        ),
+    ];
+    for (doc, message, path) in cases {
+        let err = RuleSet::new().add_json(&doc).unwrap_err();
+        assert_eq!((err.message(), err.path()), (message, path), "{doc}");
+    }
+    let mut set = RuleSet::new();
+    set.add_json(&json!({"Name": "r"})).unwrap();
+    let err = set.add_json(&json!({"Name": "r"})).unwrap_err();
+    assert_eq!(err.message(), "Rule r is defined more than once.");
+
+    let err = Router::builder()
+        .rule(Rule::new("r", "{}"))
+        .rule(Rule::new("r", "{}"))
+        .selector(select(&[]))
+        .build()
+        .unwrap_err();
+    assert_eq!(err.message(), "Rule r is defined more than once.");
+
+    let mut t = Target::new("t", "arn:q.fifo");
+    t.sqs_parameters = Some(evrule::route::SqsParameters {
+        message_group_id: "$.a..b".into(),
+    });
+    let err = Router::builder()
+        .rule(Rule::new("r", "{}").with_target(t))
+        .fallback_destination(Recorder::new(ok))
+        .selector(select(&[]))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        "MessageGroupId for target t is not a valid JSON path: $.a..b."
+    );
+
+    let mut t = Target::new("t", "arn:t");
+    t.input_path = Some("$.detail.missing".into());
+    let router = Router::builder()
+        .config(fast())
+        .rule(Rule::new("r", "{}").with_target(t))
+        .fallback_destination(Recorder::new(ok))
+        .selector(select(&["r"]))
+        .build()
+        .unwrap();
+    let err = router.route(b"\xff").unwrap_err();
+    assert!(err.message().starts_with("The event is not UTF-8: "));
+    assert!(err.is_event());
+    router.route(br#"{"detail": {}}"#).unwrap();
+    let stats = router.drain();
+    assert_eq!(
+        stats.drops[0].reason.error_message,
+        "InputPath $.detail.missing for target t selects nothing in the event."
+    );
+    let err = router.replay("x", UNIX_EPOCH, UNIX_EPOCH).unwrap_err();
+    assert_eq!(err.message(), "This router has no archive to replay from.");
+}

@@ -340,3 +340,35 @@ fn router_renders_each_kind_of_input() {
     assert_eq!(dead[0].body, EVENT);
     assert_eq!(stats.target("users-rule", "bad").unwrap().dead_lettered, 1);
 }
+
+#[test]
+fn a_placeholder_cannot_be_an_object_key() {
+    for template in [
+        r#"{<userId>: 1}"#,
+        r#"{"a": 1, <userId>: 2}"#,
+        r#"[{"a": [1, {<userId>: 1}]}]"#,
+    ] {
+        let err = InputTransformer::compile(
+            "t1",
+            &InputTransformerConfig::new(template).path("userId", "$.u"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message(),
+            "InputTemplate for target t1 uses <userId> as an object key.",
+            "{template}"
+        );
+    }
+    // Values after keys and inside arrays are fine.
+    for template in [
+        r#"{"a": <userId>}"#,
+        r#"{"a": [<userId>, <userId>]}"#,
+        r#"[<userId>]"#,
+    ] {
+        InputTransformer::compile(
+            "t1",
+            &InputTransformerConfig::new(template).path("userId", "$.u"),
+        )
+        .unwrap();
+    }
+}

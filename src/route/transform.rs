@@ -17,7 +17,15 @@
 //!   `[ACTIVE,INACTIVE]`; an undefined variable gives nothing.
 //!
 //! The rendered text must be valid JSON, else nothing is delivered and the
-//! delivery fails for that target with the reason.
+//! delivery fails for that target with the reason. At load time, a
+//! placeholder naming nothing, a placeholder used as an object key, and
+//! `<aws.events.event>` / `<aws.events.event.json>` outside value position
+//! are errors.
+//!
+//! Values taken from the event are re-serialized by `serde_json`, so an
+//! object's keys come out sorted and numbers in `serde_json`'s spelling;
+//! `<aws.events.event.json>` and `InputPath` `$` send the event text as
+//! received.
 
 use std::fmt::Write as _;
 use std::time::SystemTime;
@@ -147,6 +155,10 @@ impl InputTransformer {
         let mut literal = String::new();
         let mut in_string = false;
         let mut escaped = false;
+        // Open containers and the last significant character outside
+        // strings: enough to tell an object key position from a value.
+        let mut containers: Vec<char> = Vec::new();
+        let mut last_significant = ' ';
         let mut rest = template.as_str();
         while let Some(c) = rest.chars().next() {
             if c == '<' {
@@ -170,6 +182,16 @@ impl InputTransformer {
                             }
                         },
                     };
+                    if json_template
+                        && !in_string
+                        && containers.last() == Some(&'{')
+                        && matches!(last_significant, '{' | ',')
+                    {
+                        return Err(routing(format!(
+                            "InputTemplate for target {target_id} uses <{name}> as an object key."
+                        )));
+                    }
+                    last_significant = 'v';
                     let in_string = in_string || !json_template;
                     if in_string && matches!(var, Var::Event | Var::EventJson) {
                         return Err(routing(format!(
@@ -193,6 +215,16 @@ impl InputTransformer {
                     escaped = true;
                 } else if c == '"' {
                     in_string = !in_string;
+                    last_significant = '"';
+                } else if !in_string && !c.is_whitespace() {
+                    match c {
+                        '{' | '[' => containers.push(c),
+                        '}' | ']' => {
+                            containers.pop();
+                        }
+                        _ => {}
+                    }
+                    last_significant = c;
                 }
             }
             literal.push(c);

@@ -25,16 +25,24 @@ fn load_events() -> Vec<Vec<u8>> {
     let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let mut text = Vec::new();
     if raw.starts_with(&[0x1f, 0x8b]) {
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut text).unwrap();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut text)
+            .unwrap();
     } else {
         text = raw;
     }
-    text.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect()
+    text.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 fn families() -> Vec<(String, Vec<(String, String)>)> {
     let mut out = vec![];
-    let mut files: Vec<_> = std::fs::read_dir(root().join("testdata/bench/rules")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(root().join("testdata/bench/rules"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for f in files {
         let fam = f.file_stem().unwrap().to_string_lossy().to_string();
@@ -44,7 +52,10 @@ fn families() -> Vec<(String, Vec<(String, String)>)> {
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                (v["name"].as_str().unwrap().to_string(), v["pattern"].to_string())
+                (
+                    v["name"].as_str().unwrap().to_string(),
+                    v["pattern"].to_string(),
+                )
             })
             .collect();
         out.push((fam, rules));
@@ -59,7 +70,10 @@ fn expected_counts() -> HashMap<String, u64> {
         .skip(1)
         .map(|l| {
             let mut it = l.split('\t');
-            (it.next().unwrap().to_string(), it.next().unwrap().parse().unwrap())
+            (
+                it.next().unwrap().to_string(),
+                it.next().unwrap().parse().unwrap(),
+            )
         })
         .collect()
 }
@@ -84,7 +98,10 @@ fn assert_counts(m: &Matcher, events: &[Vec<u8>], expected: &HashMap<String, u64
     for (name, want) in expected {
         if m.rule_id(name).is_some() {
             let have = got.get(name).copied().unwrap_or(0);
-            assert_eq!(have, *want, "{what}: rule {name} matched {have} events, counts.tsv says {want}");
+            assert_eq!(
+                have, *want,
+                "{what}: rule {name} matched {have} events, counts.tsv says {want}"
+            );
         }
     }
 }
@@ -126,7 +143,12 @@ fn bench_families(c: &mut Criterion) {
         let mode = if trusted { "trusted" } else { "strict" };
         group.bench_with_input(BenchmarkId::new(mode, "all_70_rules"), &m, |b, m| {
             let mut cache = m.create_cache();
-            b.iter(|| sample.iter().map(|e| m.find(e, &mut cache).unwrap().len()).sum::<usize>())
+            b.iter(|| {
+                sample
+                    .iter()
+                    .map(|e| m.find(e, &mut cache).unwrap().len())
+                    .sum::<usize>()
+            })
         });
     }
     // The parse-only floor for comparison: serde_json into IgnoredAny.
@@ -197,22 +219,39 @@ fn scaled_rules(events: &[Vec<u8>], kind: &str, n: usize) -> Vec<(String, String
 fn bench_scaling(c: &mut Criterion) {
     let events = load_events();
     let sample: Vec<Vec<u8>> = events.into_iter().take(20_000).collect();
-    let parsed: Vec<serde_json::Value> = sample.iter().map(|e| serde_json::from_slice(e).unwrap()).collect();
+    let parsed: Vec<serde_json::Value> = sample
+        .iter()
+        .map(|e| serde_json::from_slice(e).unwrap())
+        .collect();
     let mut group = c.benchmark_group("rule_count");
     group.sample_size(10);
     group.throughput(Throughput::Elements(sample.len() as u64));
     for kind in ["exact", "prefix", "numeric"] {
         for n in [10usize, 10_000] {
             let rules = scaled_rules(&sample, kind, n);
-            let plain: Vec<(String, String)> = rules.iter().map(|(n, p, _)| (n.clone(), p.clone())).collect();
+            let plain: Vec<(String, String)> = rules
+                .iter()
+                .map(|(n, p, _)| (n.clone(), p.clone()))
+                .collect();
             let m = build(&plain, false);
-            let want: usize = parsed.iter().map(|v| rules.iter().filter(|r| (r.2)(v)).count()).sum();
+            let want: usize = parsed
+                .iter()
+                .map(|v| rules.iter().filter(|r| (r.2)(v)).count())
+                .sum();
             let mut cache = m.create_cache();
-            let have: usize = sample.iter().map(|e| m.find(e, &mut cache).unwrap().len()).sum();
+            let have: usize = sample
+                .iter()
+                .map(|e| m.find(e, &mut cache).unwrap().len())
+                .sum();
             assert_eq!(have, want, "{kind} x {n}: total matches");
             group.bench_with_input(BenchmarkId::new(kind, n), &m, |b, m| {
                 let mut cache = m.create_cache();
-                b.iter(|| sample.iter().map(|e| m.find(e, &mut cache).unwrap().len()).sum::<usize>())
+                b.iter(|| {
+                    sample
+                        .iter()
+                        .map(|e| m.find(e, &mut cache).unwrap().len())
+                        .sum::<usize>()
+                })
             });
         }
     }

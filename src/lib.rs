@@ -12,3 +12,4 @@ pub mod reference;
 pub use error::Error;
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};
 pub use pattern::{Limits, Pattern};
+pub mod route;

@@ -292,7 +292,13 @@ impl Matcher {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_config(config: Config) -> Matcher {
-        Matcher { config, automaton: Automaton::new(), rules: vec![], by_name: HashMap::new(), free: vec![] }
+        Matcher {
+            config,
+            automaton: Automaton::new(),
+            rules: vec![],
+            by_name: HashMap::new(),
+            free: vec![],
+        }
     }
 
     /// Parse and add a rule; an error if the pattern is invalid or the name
@@ -332,7 +338,10 @@ impl Matcher {
         for sr in sub_rules(pattern) {
             self.automaton.add(id, &sr);
         }
-        self.rules[id as usize] = Some(RuleEntry { name: name.into(), pattern: pattern.clone() });
+        self.rules[id as usize] = Some(RuleEntry {
+            name: name.into(),
+            pattern: pattern.clone(),
+        });
         self.by_name.insert(name.into(), id);
         Ok(RuleId(id))
     }
@@ -347,7 +356,9 @@ impl Matcher {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn remove(&mut self, name: &str) -> bool {
-        let Some(id) = self.by_name.remove(name) else { return false };
+        let Some(id) = self.by_name.remove(name) else {
+            return false;
+        };
         if let Some(entry) = self.rules[id as usize].take() {
             for sr in sub_rules(&entry.pattern) {
                 self.automaton.remove(id, &sr);
@@ -469,7 +480,10 @@ impl Matcher {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn rule_name(&self, id: RuleId) -> &str {
-        &self.rules[id.0 as usize].as_ref().expect("a current rule id").name
+        &self.rules[id.0 as usize]
+            .as_ref()
+            .expect("a current rule id")
+            .name
     }
 
     /// The id of the rule with this name.
@@ -493,6 +507,9 @@ impl Matcher {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn pattern(&self, id: RuleId) -> &Pattern {
-        &self.rules[id.0 as usize].as_ref().expect("a current rule id").pattern
+        &self.rules[id.0 as usize]
+            .as_ref()
+            .expect("a current rule id")
+            .pattern
     }
 }

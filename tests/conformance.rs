@@ -5,9 +5,6 @@
 use evrule::{reference, Pattern};
 use serde_json::Value;
 
-/// Cases where the recorded event-ruler result contradicts the spec and we
-/// follow the spec. Each must keep failing (a case that starts passing is
-/// reported, so this list cannot go stale).
 /// Cases where we knowingly answer differently from the recording: none.
 /// (Two event-ruler behaviours the spec's wording does not predict, a
 /// cross-family CIDR comparison and ignore-case patterns beyond the BMP,

@@ -15,13 +15,21 @@ struct Case {
 
 fn load() -> Vec<Case> {
     let mut out = vec![];
-    for file in ["aws-recorded.jsonl", "ruler-correctness.jsonl", "generated-public.jsonl"] {
+    for file in [
+        "aws-recorded.jsonl",
+        "ruler-correctness.jsonl",
+        "generated-public.jsonl",
+    ] {
         let path = format!("{}/testdata/conformance/{file}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             // A few validation lines hold the non-JSON token `Infinity`.
-            let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
-            let Some(rules) = v.get("rules").and_then(Value::as_array) else { continue };
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            let Some(rules) = v.get("rules").and_then(Value::as_array) else {
+                continue;
+            };
             let rules = rules
                 .iter()
                 .map(|r| {
@@ -35,15 +43,32 @@ fn load() -> Vec<Case> {
                 .collect();
             let events = match v.get("events_text").and_then(Value::as_array) {
                 Some(ts) => ts.iter().map(|t| t.as_str().unwrap().to_string()).collect(),
-                None => v["events"].as_array().unwrap().iter().map(|e| e.to_string()).collect(),
+                None => v["events"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect(),
             };
             let expected = v["expected"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|l| l.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect())
+                .map(|l| {
+                    l.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|n| n.as_str().unwrap().to_string())
+                        .collect()
+                })
                 .collect();
-            out.push(Case { file, id: v["id"].as_str().unwrap().to_string(), rules, events, expected });
+            out.push(Case {
+                file,
+                id: v["id"].as_str().unwrap().to_string(),
+                rules,
+                events,
+                expected,
+            });
         }
     }
     out
@@ -58,15 +83,21 @@ fn run(trusted: bool) {
     for (ci, case) in cases.iter().enumerate() {
         let mut m = evrule::Matcher::with_config(config.clone());
         for (name, text) in &case.rules {
-            m.add(name, text).unwrap_or_else(|e| panic!("{}: rule {name}: {e}", case.id));
+            m.add(name, text)
+                .unwrap_or_else(|e| panic!("{}: rule {name}: {e}", case.id));
             all.add(&format!("c{ci}:{name}"), text).unwrap();
         }
         for (i, ev) in case.events.iter().enumerate() {
-            let got = m.matches(ev.as_bytes()).unwrap_or_else(|e| panic!("{}: event {i}: {e}", case.id));
+            let got = m
+                .matches(ev.as_bytes())
+                .unwrap_or_else(|e| panic!("{}: event {i}: {e}", case.id));
             let entry = counts.entry(case.file).or_default();
             entry.1 += 1;
             if got != case.expected[i] {
-                failures.push(format!("{} event {i}: expected {:?}, got {:?}", case.id, case.expected[i], got));
+                failures.push(format!(
+                    "{} event {i}: expected {:?}, got {:?}",
+                    case.id, case.expected[i], got
+                ));
             } else {
                 entry.0 += 1;
             }
@@ -86,15 +117,26 @@ fn run(trusted: bool) {
                 .collect();
             if got != case.expected[i] {
                 all_wrong += 1;
-                failures.push(format!("[all rules] {} event {i}: expected {:?}, got {:?}", case.id, case.expected[i], got));
+                failures.push(format!(
+                    "[all rules] {} event {i}: expected {:?}, got {:?}",
+                    case.id, case.expected[i], got
+                ));
             }
         }
     }
     for (file, (ok, total)) in &counts {
         eprintln!("{file}: {ok}/{total} events as recorded (trusted={trusted})");
     }
-    eprintln!("all rules in one matcher ({} rules): {all_wrong} events wrong", all.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "all rules in one matcher ({} rules): {all_wrong} events wrong",
+        all.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

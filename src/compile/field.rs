@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use super::value::{is_exact, may_be_ip, num_key, parse_ip, parse_number, value_bits, Folded, Glob, IpKey, NumKey};
+use super::value::{
+    is_exact, may_be_ip, num_key, parse_ip, parse_number, value_bits, Folded, Glob, IpKey, NumKey,
+};
 use crate::event::LeafKind;
 use crate::pattern::{AnythingBut, ConditionKind, Range};
 
@@ -81,7 +83,11 @@ impl Affixes {
 #[derive(Clone, Debug)]
 enum Test {
     Numeric(Range),
-    Cidr { v6: bool, lo: u128, hi: u128 },
+    Cidr {
+        v6: bool,
+        lo: u128,
+        hi: u128,
+    },
     Wildcard(Glob),
     FoldedEquals(Folded),
     FoldedPrefix(Folded),
@@ -116,7 +122,13 @@ impl Facts {
         })
     }
     fn ip(&mut self, v: &Value) -> Option<IpKey> {
-        *self.ip.get_or_insert_with(|| if may_be_ip(v.bytes) { parse_ip(v.bytes) } else { None })
+        *self.ip.get_or_insert_with(|| {
+            if may_be_ip(v.bytes) {
+                parse_ip(v.bytes)
+            } else {
+                None
+            }
+        })
     }
 }
 
@@ -151,13 +163,21 @@ fn cidr_range(c: &crate::pattern::Cidr) -> (bool, u128, u128) {
         std::net::IpAddr::V4(a) => {
             let bits = u128::from(u32::from(a));
             let host = 32 - u32::from(c.prefix_len);
-            let mask = if host >= 32 { u128::from(u32::MAX) } else { (1u128 << host) - 1 };
+            let mask = if host >= 32 {
+                u128::from(u32::MAX)
+            } else {
+                (1u128 << host) - 1
+            };
             (false, bits & !mask, (bits & !mask) | mask)
         }
         std::net::IpAddr::V6(a) => {
             let bits = u128::from(a);
             let host = 128 - u32::from(c.prefix_len);
-            let mask = if host >= 128 { u128::MAX } else { (1u128 << host) - 1 };
+            let mask = if host >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << host) - 1
+            };
             (true, bits & !mask, (bits & !mask) | mask)
         }
     }
@@ -210,13 +230,20 @@ impl FieldIndex {
     pub(crate) fn add(&mut self, cond: &ConditionKind, next: u32) {
         match cond {
             ConditionKind::String(s) => {
-                self.strings.entry(s.as_bytes().into()).or_default().add(next);
+                self.strings
+                    .entry(s.as_bytes().into())
+                    .or_default()
+                    .add(next);
                 if let Some(ip) = parse_ip(s.as_bytes()) {
                     self.rest().ips.entry(ip).or_default().add(next);
                 }
             }
             ConditionKind::Number(n) => {
-                let key = if n.exact { NumKey::Exact(value_bits(n.value)) } else { num_key(n.text.as_bytes()) };
+                let key = if n.exact {
+                    NumKey::Exact(value_bits(n.value))
+                } else {
+                    num_key(n.text.as_bytes())
+                };
                 self.rest().numbers.entry(key).or_default().add(next)
             }
             ConditionKind::Bool(true) => self.rest().literals[0].add(next),
@@ -224,9 +251,18 @@ impl FieldIndex {
             ConditionKind::Null => self.rest().literals[2].add(next),
             ConditionKind::Prefix(p) => self.rest().prefixes.add(p.as_bytes(), next),
             ConditionKind::Suffix(p) => self.rest().suffixes.add(p.as_bytes(), next),
-            ConditionKind::PrefixIgnoreCase(p) if p.is_ascii() => self.rest().prefixes_ci.add(&lower(p), next),
-            ConditionKind::SuffixIgnoreCase(p) if p.is_ascii() => self.rest().suffixes_ci.add(&lower(p), next),
-            ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => self.rest().equals_ci.entry(lower(p).into()).or_default().add(next),
+            ConditionKind::PrefixIgnoreCase(p) if p.is_ascii() => {
+                self.rest().prefixes_ci.add(&lower(p), next)
+            }
+            ConditionKind::SuffixIgnoreCase(p) if p.is_ascii() => {
+                self.rest().suffixes_ci.add(&lower(p), next)
+            }
+            ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => self
+                .rest()
+                .equals_ci
+                .entry(lower(p).into())
+                .or_default()
+                .add(next),
             ConditionKind::Exists(true) => self.rest().exists.add(next),
             ConditionKind::Exists(false) => {}
             other => {
@@ -246,7 +282,9 @@ impl FieldIndex {
                 }
             }
         }
-        let Some(rest) = self.rest.as_deref_mut() else { return };
+        let Some(rest) = self.rest.as_deref_mut() else {
+            return;
+        };
         fn drop_key<K: std::hash::Hash + Eq>(m: &mut HashMap<K, Ids>, k: &K, next: u32) {
             if let Some(ids) = m.get_mut(k) {
                 ids.remove(next);
@@ -262,7 +300,11 @@ impl FieldIndex {
                 }
             }
             ConditionKind::Number(n) => {
-                let key = if n.exact { NumKey::Exact(value_bits(n.value)) } else { num_key(n.text.as_bytes()) };
+                let key = if n.exact {
+                    NumKey::Exact(value_bits(n.value))
+                } else {
+                    num_key(n.text.as_bytes())
+                };
                 drop_key(&mut rest.numbers, &key, next)
             }
             ConditionKind::Bool(true) => rest.literals[0].remove(next),
@@ -270,14 +312,24 @@ impl FieldIndex {
             ConditionKind::Null => rest.literals[2].remove(next),
             ConditionKind::Prefix(p) => rest.prefixes.remove(p.as_bytes(), next),
             ConditionKind::Suffix(p) => rest.suffixes.remove(p.as_bytes(), next),
-            ConditionKind::PrefixIgnoreCase(p) if p.is_ascii() => rest.prefixes_ci.remove(&lower(p), next),
-            ConditionKind::SuffixIgnoreCase(p) if p.is_ascii() => rest.suffixes_ci.remove(&lower(p), next),
-            ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => drop_key(&mut rest.equals_ci, &lower(p).into_boxed_slice(), next),
+            ConditionKind::PrefixIgnoreCase(p) if p.is_ascii() => {
+                rest.prefixes_ci.remove(&lower(p), next)
+            }
+            ConditionKind::SuffixIgnoreCase(p) if p.is_ascii() => {
+                rest.suffixes_ci.remove(&lower(p), next)
+            }
+            ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => {
+                drop_key(&mut rest.equals_ci, &lower(p).into_boxed_slice(), next)
+            }
             ConditionKind::Exists(true) => rest.exists.remove(next),
             ConditionKind::Exists(false) => {}
             other => {
                 let t = format!("{:?}", test_for(other));
-                if let Some(i) = rest.tests.iter().position(|(x, n)| *n == next && format!("{x:?}") == t) {
+                if let Some(i) = rest
+                    .tests
+                    .iter()
+                    .position(|(x, n)| *n == next && format!("{x:?}") == t)
+                {
                     rest.tests.remove(i);
                 }
             }
@@ -305,7 +357,9 @@ impl FieldIndex {
                 out.extend_from_slice(ids.as_slice());
             }
         }
-        let Some(rest) = self.rest.as_deref() else { return };
+        let Some(rest) = self.rest.as_deref() else {
+            return;
+        };
         out.extend_from_slice(rest.exists.as_slice());
         let mut facts = Facts::default();
         match v.kind {
@@ -321,7 +375,10 @@ impl FieldIndex {
                 }
                 rest.prefixes.probe(v.bytes, false, out);
                 rest.suffixes.probe(v.bytes, true, out);
-                if !rest.prefixes_ci.lens.is_empty() || !rest.suffixes_ci.lens.is_empty() || !rest.equals_ci.is_empty() {
+                if !rest.prefixes_ci.lens.is_empty()
+                    || !rest.suffixes_ci.lens.is_empty()
+                    || !rest.equals_ci.is_empty()
+                {
                     scratch.clear();
                     scratch.extend_from_slice(v.bytes);
                     scratch.make_ascii_lowercase();
@@ -335,7 +392,11 @@ impl FieldIndex {
             LeafKind::Number => {
                 if !rest.numbers.is_empty() {
                     let (x, exact) = facts.num(v);
-                    let key = if exact { NumKey::Exact(value_bits(x)) } else { NumKey::Inexact(v.bytes.into()) };
+                    let key = if exact {
+                        NumKey::Exact(value_bits(x))
+                    } else {
+                        NumKey::Inexact(v.bytes.into())
+                    };
                     if let Some(ids) = rest.numbers.get(&key) {
                         out.extend_from_slice(ids.as_slice());
                     }
@@ -354,7 +415,11 @@ impl FieldIndex {
 }
 
 fn test_for(cond: &ConditionKind) -> Test {
-    let strs = |v: &Vec<String>| v.iter().map(|s| s.as_bytes().into()).collect::<Vec<Box<[u8]>>>();
+    let strs = |v: &Vec<String>| {
+        v.iter()
+            .map(|s| s.as_bytes().into())
+            .collect::<Vec<Box<[u8]>>>()
+    };
     match cond {
         ConditionKind::Numeric(r) => Test::Numeric(*r),
         ConditionKind::Cidr(c) => {
@@ -366,15 +431,26 @@ fn test_for(cond: &ConditionKind) -> Test {
         ConditionKind::PrefixIgnoreCase(p) => Test::FoldedPrefix(Folded::new(p)),
         ConditionKind::SuffixIgnoreCase(p) => Test::FoldedSuffix(Folded::new(p).reversed()),
         ConditionKind::AnythingBut(a) => match a {
-            AnythingBut::Strings(v) => Test::ButStrings(strs(v), v.iter().filter_map(|s| parse_ip(s.as_bytes())).collect()),
+            AnythingBut::Strings(v) => Test::ButStrings(
+                strs(v),
+                v.iter().filter_map(|s| parse_ip(s.as_bytes())).collect(),
+            ),
             AnythingBut::Numbers(v) => Test::ButNumbers(
                 v.iter()
-                    .map(|n| if n.exact { NumKey::Exact(value_bits(n.value)) } else { num_key(n.text.as_bytes()) })
+                    .map(|n| {
+                        if n.exact {
+                            NumKey::Exact(value_bits(n.value))
+                        } else {
+                            num_key(n.text.as_bytes())
+                        }
+                    })
                     .collect(),
             ),
             AnythingBut::Prefix(v) => Test::ButPrefix(strs(v)),
             AnythingBut::Suffix(v) => Test::ButSuffix(strs(v)),
-            AnythingBut::EqualsIgnoreCase(v) => Test::ButFolded(v.iter().map(|s| Folded::new(s)).collect()),
+            AnythingBut::EqualsIgnoreCase(v) => {
+                Test::ButFolded(v.iter().map(|s| Folded::new(s)).collect())
+            }
             AnythingBut::Wildcard(v) => Test::ButWildcard(v.iter().map(Glob::new).collect()),
         },
         // Keyed conditions never reach here.
@@ -392,20 +468,31 @@ fn run_test(t: &Test, v: &Value, facts: &mut Facts) -> bool {
             let (x, exact) = facts.num(v);
             exact && in_range(r, x)
         }
-        Test::Cidr { v6, lo, hi } => is_str && facts.ip(v).is_some_and(|ip| cidr_contains(*v6, *lo, *hi, ip)),
+        Test::Cidr { v6, lo, hi } => {
+            is_str
+                && facts
+                    .ip(v)
+                    .is_some_and(|ip| cidr_contains(*v6, *lo, *hi, ip))
+        }
         Test::Wildcard(g) => is_str && g.matches(v.bytes),
         Test::FoldedEquals(f) => is_str && f.matches(v.bytes, true),
         Test::FoldedPrefix(f) => is_str && f.matches(v.bytes, false),
         Test::FoldedSuffix(f) => is_str && f.matches_suffix(v.bytes),
         Test::ButStrings(list, ips) => {
-            !(is_str && (list.iter().any(|s| **s == *v.bytes) || (!ips.is_empty() && facts.ip(v).is_some_and(|ip| ips.contains(&ip)))))
+            !(is_str
+                && (list.iter().any(|s| **s == *v.bytes)
+                    || (!ips.is_empty() && facts.ip(v).is_some_and(|ip| ips.contains(&ip)))))
         }
         Test::ButNumbers(list) => {
             if v.kind != LeafKind::Number {
                 return true;
             }
             let (x, exact) = facts.num(v);
-            let key = if exact { NumKey::Exact(value_bits(x)) } else { NumKey::Inexact(v.bytes.into()) };
+            let key = if exact {
+                NumKey::Exact(value_bits(x))
+            } else {
+                NumKey::Inexact(v.bytes.into())
+            };
             !list.contains(&key)
         }
         Test::ButPrefix(list) => !(is_str && list.iter().any(|p| v.bytes.starts_with(p))),

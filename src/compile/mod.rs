@@ -68,7 +68,11 @@ fn product<'p>(acc: Vec<Vec<Slot<'p>>>, alts: &[Vec<Slot<'p>>]) -> Vec<Vec<Slot<
 fn flatten<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<Slot<'p>>> {
     let mut acc: Vec<Vec<Slot<'p>>> = vec![vec![]];
     for f in &obj.fields {
-        let path = if prefix.is_empty() { f.key.clone() } else { format!("{prefix}.{}", f.key) };
+        let path = if prefix.is_empty() {
+            f.key.clone()
+        } else {
+            format!("{prefix}.{}", f.key)
+        };
         match &f.value {
             FieldValue::Conditions(conds) => {
                 let slot = Slot {
@@ -88,7 +92,11 @@ fn flatten<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<Slot<'p>>> {
         }
     }
     for or in &obj.ors {
-        let alts: Vec<Vec<Slot<'p>>> = or.branches.iter().flat_map(|b| flatten(b, prefix)).collect();
+        let alts: Vec<Vec<Slot<'p>>> = or
+            .branches
+            .iter()
+            .flat_map(|b| flatten(b, prefix))
+            .collect();
         acc = product(acc, &alts);
     }
     acc
@@ -136,7 +144,12 @@ pub(crate) struct Scratch {
 
 impl Automaton {
     pub(crate) fn new() -> Automaton {
-        Automaton { trie: FieldTrie::new(), fields: HashMap::new(), states: vec![State::default()], free: vec![] }
+        Automaton {
+            trie: FieldTrie::new(),
+            fields: HashMap::new(),
+            states: vec![State::default()],
+            free: vec![],
+        }
     }
 
     pub(crate) fn field_count(&self) -> usize {
@@ -172,17 +185,27 @@ impl Automaton {
         let mut s = 0u32;
         for slot in slots {
             let field = self.field_id(&slot.path);
-            let ti = match self.states[s as usize].transitions.iter().position(|t| t.field == field) {
+            let ti = match self.states[s as usize]
+                .transitions
+                .iter()
+                .position(|t| t.field == field)
+            {
                 Some(i) => i,
                 None => {
-                    self.states[s as usize].transitions.push(Transition { field, ..Default::default() });
+                    self.states[s as usize].transitions.push(Transition {
+                        field,
+                        ..Default::default()
+                    });
                     self.states[s as usize].transitions.len() - 1
                 }
             };
-            let existing = self.states[s as usize].transitions[ti].edges.get_mut(slot.key.as_str()).map(|e| {
-                e.1 += 1;
-                e.0
-            });
+            let existing = self.states[s as usize].transitions[ti]
+                .edges
+                .get_mut(slot.key.as_str())
+                .map(|e| {
+                    e.1 += 1;
+                    e.0
+                });
             s = match existing {
                 Some(n) => n,
                 None => {
@@ -213,9 +236,22 @@ impl Automaton {
         let mut way: Vec<(u32, usize)> = Vec::with_capacity(slots.len());
         let mut s = 0u32;
         for slot in slots {
-            let Some(&field) = self.fields.get(slot.path.as_str()) else { return };
-            let Some(ti) = self.states[s as usize].transitions.iter().position(|t| t.field == field) else { return };
-            let Some(&(n, _)) = self.states[s as usize].transitions[ti].edges.get(slot.key.as_str()) else { return };
+            let Some(&field) = self.fields.get(slot.path.as_str()) else {
+                return;
+            };
+            let Some(ti) = self.states[s as usize]
+                .transitions
+                .iter()
+                .position(|t| t.field == field)
+            else {
+                return;
+            };
+            let Some(&(n, _)) = self.states[s as usize].transitions[ti]
+                .edges
+                .get(slot.key.as_str())
+            else {
+                return;
+            };
             way.push((s, ti));
             s = n;
         }
@@ -271,7 +307,17 @@ impl Automaton {
         sc.cons.push((0, NONE)); // index 0: no constraint
         sc.work.push((0, 0));
         sc.seen_state[0] = gen;
-        let Scratch { leaves, work, cons, seen_state, seen_rule, next, lower, out, .. } = sc;
+        let Scratch {
+            leaves,
+            work,
+            cons,
+            seen_state,
+            seen_rule,
+            next,
+            lower,
+            out,
+            ..
+        } = sc;
         while let Some((s, c)) = work.pop() {
             let state = &self.states[s as usize];
             for &(r, _) in &state.accepts {
@@ -295,7 +341,14 @@ impl Automaton {
                         LeafKind::String | LeafKind::Number => leaves.bytes(&leaf, event),
                         _ => &[],
                     };
-                    t.index.lookup(&Value { kind: leaf.kind, bytes }, lower, next);
+                    t.index.lookup(
+                        &Value {
+                            kind: leaf.kind,
+                            bytes,
+                        },
+                        lower,
+                        next,
+                    );
                     if next.is_empty() {
                         continue;
                     }

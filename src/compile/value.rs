@@ -75,7 +75,14 @@ fn decimal_parts(text: &[u8], digits: &mut [u8; 40]) -> Option<(bool, usize, i64
     let mut exp: i64 = 0;
     if i < text.len() {
         let s = std::str::from_utf8(&text[i + 1..]).ok()?;
-        exp = s.trim_start_matches('+').parse::<i64>().unwrap_or(if s.starts_with('-') { i64::MIN / 4 } else { i64::MAX / 4 });
+        exp = s
+            .trim_start_matches('+')
+            .parse::<i64>()
+            .unwrap_or(if s.starts_with('-') {
+                i64::MIN / 4
+            } else {
+                i64::MAX / 4
+            });
     }
     while n > 0 && digits[n - 1] == b'0' {
         n -= 1;
@@ -119,7 +126,10 @@ pub(crate) fn is_exact(text: &[u8], value: f64) -> bool {
     let short = buf.format_finite(value);
     let mut a = [0u8; 40];
     let mut b = [0u8; 40];
-    match (decimal_parts(text, &mut a), decimal_parts(short.as_bytes(), &mut b)) {
+    match (
+        decimal_parts(text, &mut a),
+        decimal_parts(short.as_bytes(), &mut b),
+    ) {
         (Some((na, la, ea)), Some((nb, lb, eb))) => na == nb && ea == eb && a[..la] == b[..lb],
         _ => false,
     }
@@ -150,7 +160,10 @@ pub(crate) fn parse_ip(s: &[u8]) -> Option<IpKey> {
     if s.contains(&b':') {
         let text = std::str::from_utf8(s).ok()?;
         let a: std::net::Ipv6Addr = text.parse().ok()?;
-        return Some(IpKey { v6: true, bits: u128::from(a) });
+        return Some(IpKey {
+            v6: true,
+            bits: u128::from(a),
+        });
     }
     let mut parts = 0;
     let mut acc: u32 = 0;
@@ -181,13 +194,19 @@ pub(crate) fn parse_ip(s: &[u8]) -> Option<IpKey> {
         return None;
     }
     acc = (acc << 8) | cur;
-    Some(IpKey { v6: false, bits: u128::from(acc) })
+    Some(IpKey {
+        v6: false,
+        bits: u128::from(acc),
+    })
 }
 
 /// Whether the first byte could start an IP address (cheap filter).
 #[inline]
 pub(crate) fn may_be_ip(s: &[u8]) -> bool {
-    matches!(s.first(), Some(b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' | b':')) && s.len() >= 2
+    matches!(
+        s.first(),
+        Some(b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' | b':')
+    ) && s.len() >= 2
 }
 
 /// A pattern string prepared for case-insensitive matching: for each
@@ -215,7 +234,10 @@ impl Folded {
                 v
             })
             .collect();
-        Folded { alts, never: pattern.chars().any(|c| u32::from(c) > 0xFFFF) }
+        Folded {
+            alts,
+            never: pattern.chars().any(|c| u32::from(c) > 0xFFFF),
+        }
     }
 
     /// The same pattern read backwards, for suffix tests on reversed text.
@@ -304,7 +326,10 @@ impl Glob {
         }
         let first = &self.pieces[0];
         let last = &self.pieces[n - 1];
-        if text.len() < first.len() + last.len() || !text.starts_with(first) || !text.ends_with(last) {
+        if text.len() < first.len() + last.len()
+            || !text.starts_with(first)
+            || !text.ends_with(last)
+        {
             return false;
         }
         let mut rest = &text[first.len()..text.len() - last.len()];
@@ -362,8 +387,19 @@ mod tests {
     #[test]
     fn globs() {
         use crate::pattern::{Wildcard, WildcardPart::*};
-        let w = |parts| Glob::new(&Wildcard { text: String::new(), parts });
-        let g = w(vec![Literal("a".into()), Star, Literal("b".into()), Star, Literal("c".into())]);
+        let w = |parts| {
+            Glob::new(&Wildcard {
+                text: String::new(),
+                parts,
+            })
+        };
+        let g = w(vec![
+            Literal("a".into()),
+            Star,
+            Literal("b".into()),
+            Star,
+            Literal("c".into()),
+        ]);
         assert!(g.matches(b"abc"));
         assert!(g.matches(b"axxbyyc"));
         assert!(!g.matches(b"ac"));

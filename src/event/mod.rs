@@ -31,19 +31,33 @@ struct TrieNode {
 
 impl FieldTrie {
     pub(crate) fn new() -> FieldTrie {
-        FieldTrie { nodes: vec![TrieNode { children: vec![], field: NONE }] }
+        FieldTrie {
+            nodes: vec![TrieNode {
+                children: vec![],
+                field: NONE,
+            }],
+        }
     }
 
     /// Register `path` (dotted) as field `id`.
     pub(crate) fn insert(&mut self, path: &str, id: u32) {
         let mut node = 0usize;
         for seg in path.split('.') {
-            node = match self.nodes[node].children.iter().find(|(k, _)| **k == *seg.as_bytes()) {
+            node = match self.nodes[node]
+                .children
+                .iter()
+                .find(|(k, _)| **k == *seg.as_bytes())
+            {
                 Some(&(_, n)) => n as usize,
                 None => {
                     let n = self.nodes.len();
-                    self.nodes.push(TrieNode { children: vec![], field: NONE });
-                    self.nodes[node].children.push((seg.as_bytes().into(), n as u32));
+                    self.nodes.push(TrieNode {
+                        children: vec![],
+                        field: NONE,
+                    });
+                    self.nodes[node]
+                        .children
+                        .push((seg.as_bytes().into(), n as u32));
                     n
                 }
             };
@@ -57,7 +71,10 @@ impl FieldTrie {
         let mut n = node;
         for seg in key.split(|&b| b == b'.') {
             let children = &self.nodes[n as usize].children;
-            match children.iter().find(|(k, _)| k.len() == seg.len() && **k == *seg) {
+            match children
+                .iter()
+                .find(|(k, _)| k.len() == seg.len() && **k == *seg)
+            {
                 Some(&(_, c)) => n = c,
                 None => return NONE,
             }
@@ -111,7 +128,11 @@ pub(crate) struct EventLimits {
 
 impl Default for EventLimits {
     fn default() -> Self {
-        EventLimits { max_depth: 128, max_size: 4 << 20, max_leaves: 1 << 20 }
+        EventLimits {
+            max_depth: 128,
+            max_size: 4 << 20,
+            max_leaves: 1 << 20,
+        }
     }
 }
 
@@ -139,7 +160,11 @@ impl Leaves {
         self.touched.clear();
         self.leaves.clear();
         self.ctxs.clear();
-        self.ctxs.push(Ctx { parent: NONE, array: NONE, depth: 0 });
+        self.ctxs.push(Ctx {
+            parent: NONE,
+            array: NONE,
+            depth: 0,
+        });
         self.unescaped.clear();
         self.arrays = 0;
     }
@@ -258,10 +283,21 @@ pub(crate) fn scan(
     if event.len() > limits.max_size {
         return Err(Error::new(
             Kind::Limit("event size"),
-            format!("event is {} bytes, more than the event size limit of {} bytes", event.len(), limits.max_size),
+            format!(
+                "event is {} bytes, more than the event size limit of {} bytes",
+                event.len(),
+                limits.max_size
+            ),
         ));
     }
-    let mut s = Scan { b: event, i: 0, trie, out, strict, limits };
+    let mut s = Scan {
+        b: event,
+        i: 0,
+        trie,
+        out,
+        strict,
+        limits,
+    };
     let r = s.document();
     let depth_hit = matches!(r, Err((_, m)) if m.starts_with("nesting"));
     let leaves_hit = matches!(r, Err((_, m)) if m.starts_with("too many"));
@@ -275,9 +311,15 @@ pub(crate) fn scan(
             Kind::Event
         };
         let msg = if depth_hit {
-            format!("event nesting is deeper than the nesting depth limit of {}", limits.max_depth)
+            format!(
+                "event nesting is deeper than the nesting depth limit of {}",
+                limits.max_depth
+            )
         } else if leaves_hit {
-            format!("event has more than the limit of {} leaves", limits.max_leaves)
+            format!(
+                "event has more than the limit of {} leaves",
+                limits.max_leaves
+            )
         } else {
             msg.to_string()
         };
@@ -291,7 +333,11 @@ pub(crate) fn line_col(b: &[u8], off: usize) -> (usize, usize) {
     let before = &b[..off];
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
     let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let col = before[start..].iter().filter(|&&c| (c & 0xC0) != 0x80).count() + 1;
+    let col = before[start..]
+        .iter()
+        .filter(|&&c| (c & 0xC0) != 0x80)
+        .count()
+        + 1;
     (line, col)
 }
 
@@ -315,7 +361,14 @@ impl<'a> Scan<'a> {
     fn document(&mut self) -> Res<()> {
         self.ws();
         if self.peek() != Some(b'{') {
-            return Err((self.i, if self.i >= self.b.len() { "EOF while parsing an event" } else { "an event must be a JSON object" }));
+            return Err((
+                self.i,
+                if self.i >= self.b.len() {
+                    "EOF while parsing an event"
+                } else {
+                    "an event must be a JSON object"
+                },
+            ));
         }
         self.object(0, 0, 1)?;
         self.ws();
@@ -373,7 +426,14 @@ impl<'a> Scan<'a> {
                 let start = self.i;
                 self.number()?;
                 if field != NONE {
-                    self.push(field, LeafKind::Number, start as u32, self.i as u32, false, ctx)?;
+                    self.push(
+                        field,
+                        LeafKind::Number,
+                        start as u32,
+                        self.i as u32,
+                        false,
+                        ctx,
+                    )?;
                 }
                 Ok(())
             }
@@ -383,7 +443,15 @@ impl<'a> Scan<'a> {
     }
 
     #[inline]
-    fn push(&mut self, field: u32, kind: LeafKind, start: u32, end: u32, in_arena: bool, ctx: u32) -> Res<()> {
+    fn push(
+        &mut self,
+        field: u32,
+        kind: LeafKind,
+        start: u32,
+        end: u32,
+        in_arena: bool,
+        ctx: u32,
+    ) -> Res<()> {
         let out = &mut *self.out;
         if out.leaves.len() >= self.limits.max_leaves {
             return Err((self.i, "too many leaves"));
@@ -394,7 +462,15 @@ impl<'a> Scan<'a> {
         if prev == NONE {
             out.touched.push(field);
         }
-        out.leaves.push(Leaf { field, kind, start, end, in_arena, ctx, next: prev });
+        out.leaves.push(Leaf {
+            field,
+            kind,
+            start,
+            end,
+            in_arena,
+            ctx,
+            next: prev,
+        });
         out.first[f] = id;
         Ok(())
     }
@@ -412,7 +488,14 @@ impl<'a> Scan<'a> {
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
-                return Err((self.i, if self.i >= self.b.len() { "EOF while parsing an object" } else { "key must be a string" }));
+                return Err((
+                    self.i,
+                    if self.i >= self.b.len() {
+                        "EOF while parsing an object"
+                    } else {
+                        "key must be a string"
+                    },
+                ));
             }
             let child = if node == NONE {
                 self.skip_string()?;
@@ -420,7 +503,9 @@ impl<'a> Scan<'a> {
             } else {
                 let (start, end, in_arena) = self.string_value()?;
                 if in_arena {
-                    let c = self.trie.step(node, &self.out.unescaped[start as usize..end as usize]);
+                    let c = self
+                        .trie
+                        .step(node, &self.out.unescaped[start as usize..end as usize]);
                     // Keys are not kept: give the arena space back.
                     self.out.unescaped.truncate(start as usize);
                     c
@@ -440,7 +525,14 @@ impl<'a> Scan<'a> {
     fn colon(&mut self) -> Res<()> {
         self.ws();
         if self.peek() != Some(b':') {
-            return Err((self.i, if self.i >= self.b.len() { "EOF while parsing an object" } else { "expected ':'" }));
+            return Err((
+                self.i,
+                if self.i >= self.b.len() {
+                    "EOF while parsing an object"
+                } else {
+                    "expected ':'"
+                },
+            ));
         }
         self.i += 1;
         Ok(())
@@ -463,8 +555,22 @@ impl<'a> Scan<'a> {
                 self.i += 1;
                 Ok(true)
             }
-            None => Err((self.i, if close == b'}' { "EOF while parsing an object" } else { "EOF while parsing a list" })),
-            Some(_) => Err((self.i, if close == b'}' { "expected ',' or '}'" } else { "expected ',' or ']'" })),
+            None => Err((
+                self.i,
+                if close == b'}' {
+                    "EOF while parsing an object"
+                } else {
+                    "EOF while parsing a list"
+                },
+            )),
+            Some(_) => Err((
+                self.i,
+                if close == b'}' {
+                    "expected ',' or '}'"
+                } else {
+                    "expected ',' or ']'"
+                },
+            )),
         }
     }
 
@@ -483,7 +589,11 @@ impl<'a> Scan<'a> {
         let parent_depth = self.out.ctxs[ctx as usize].depth;
         loop {
             let el = self.out.ctxs.len() as u32;
-            self.out.ctxs.push(Ctx { parent: ctx, array, depth: parent_depth + 1 });
+            self.out.ctxs.push(Ctx {
+                parent: ctx,
+                array,
+                depth: parent_depth + 1,
+            });
             self.value(node, el, depth)?;
             if self.after_member(b']')? {
                 return Ok(());
@@ -537,7 +647,10 @@ impl<'a> Scan<'a> {
                 i += 1;
             }
         }
-        if matches!(b.get(i), Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')) {
+        if matches!(
+            b.get(i),
+            Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+        ) {
             return Err((i, "invalid number"));
         }
         self.i = i;
@@ -561,7 +674,14 @@ impl<'a> Scan<'a> {
                 loop {
                     self.ws();
                     if self.peek() != Some(b'"') {
-                        return Err((self.i, if self.i >= self.b.len() { "EOF while parsing an object" } else { "key must be a string" }));
+                        return Err((
+                            self.i,
+                            if self.i >= self.b.len() {
+                                "EOF while parsing an object"
+                            } else {
+                                "key must be a string"
+                            },
+                        ));
                     }
                     self.skip_string()?;
                     self.colon()?;
@@ -664,7 +784,8 @@ impl<'a> Scan<'a> {
                 }
                 QUOTE => {
                     if high && self.strict && std::str::from_utf8(&b[start..i]).is_err() {
-                        let bad = start + std::str::from_utf8(&b[start..i]).unwrap_err().valid_up_to();
+                        let bad =
+                            start + std::str::from_utf8(&b[start..i]).unwrap_err().valid_up_to();
                         return Err((bad, "invalid UTF-8 in string"));
                     }
                     self.i = i + 1;
@@ -676,7 +797,10 @@ impl<'a> Scan<'a> {
                 }
                 _ => {
                     if self.strict {
-                        return Err((i, "control character (\\u0000-\\u001F) found while parsing a string"));
+                        return Err((
+                            i,
+                            "control character (\\u0000-\\u001F) found while parsing a string",
+                        ));
                     }
                     i += 1;
                 }
@@ -684,7 +808,13 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn string_escaped(&mut self, start: usize, mut i: usize, mut high: bool, keep: bool) -> Res<(u32, u32, bool)> {
+    fn string_escaped(
+        &mut self,
+        start: usize,
+        mut i: usize,
+        mut high: bool,
+        keep: bool,
+    ) -> Res<(u32, u32, bool)> {
         let b = self.b;
         let arena_start = self.out.unescaped.len();
         if keep {
@@ -706,7 +836,8 @@ impl<'a> Scan<'a> {
                         self.out.unescaped.extend_from_slice(&b[run..i]);
                     }
                     if high && self.strict && std::str::from_utf8(&b[start..i]).is_err() {
-                        let bad = start + std::str::from_utf8(&b[start..i]).unwrap_err().valid_up_to();
+                        let bad =
+                            start + std::str::from_utf8(&b[start..i]).unwrap_err().valid_up_to();
                         return Err((bad, "invalid UTF-8 in string"));
                     }
                     self.i = i + 1;
@@ -716,7 +847,9 @@ impl<'a> Scan<'a> {
                     if keep {
                         self.out.unescaped.extend_from_slice(&b[run..i]);
                     }
-                    let esc = *b.get(i + 1).ok_or((b.len(), "EOF while parsing a string"))?;
+                    let esc = *b
+                        .get(i + 1)
+                        .ok_or((b.len(), "EOF while parsing a string"))?;
                     let simple = match esc {
                         b'"' => Some(b'"'),
                         b'\\' => Some(b'\\'),
@@ -738,7 +871,9 @@ impl<'a> Scan<'a> {
                         let (ch, len) = self.unicode_escape(i)?;
                         if keep {
                             let mut buf = [0u8; 4];
-                            self.out.unescaped.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                            self.out
+                                .unescaped
+                                .extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
                         }
                         i += len;
                     }
@@ -746,7 +881,10 @@ impl<'a> Scan<'a> {
                 }
                 _ => {
                     if self.strict {
-                        return Err((i, "control character (\\u0000-\\u001F) found while parsing a string"));
+                        return Err((
+                            i,
+                            "control character (\\u0000-\\u001F) found while parsing a string",
+                        ));
                     }
                     i += 1;
                 }
@@ -755,7 +893,10 @@ impl<'a> Scan<'a> {
     }
 
     fn hex4(&self, at: usize) -> Res<u32> {
-        let h = self.b.get(at..at + 4).ok_or((self.b.len(), "EOF while parsing a string"))?;
+        let h = self
+            .b
+            .get(at..at + 4)
+            .ok_or((self.b.len(), "EOF while parsing a string"))?;
         let mut v = 0u32;
         for (k, &c) in h.iter().enumerate() {
             let d = (c as char).to_digit(16).ok_or((at + k, "invalid escape"))?;

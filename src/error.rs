@@ -39,6 +39,12 @@ pub(crate) enum Kind {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
+    // Boxed: errors are rare, and a small `Result` keeps hot paths lean.
+    inner: Box<Inner>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inner {
     kind: Kind,
     message: String,
     rule: Option<String>,
@@ -51,19 +57,21 @@ pub struct Error {
 impl Error {
     pub(crate) fn new(kind: Kind, message: impl Into<String>) -> Error {
         Error {
-            kind,
-            message: message.into(),
-            rule: None,
-            path: String::new(),
-            offset: None,
-            line: None,
-            column: None,
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                rule: None,
+                path: String::new(),
+                offset: None,
+                line: None,
+                column: None,
+            }),
         }
     }
 
     /// Attach a JSON pointer.
     pub(crate) fn with_path(mut self, path: impl Into<String>) -> Error {
-        self.path = path.into();
+        self.inner.path = path.into();
         self
     }
 
@@ -79,18 +87,18 @@ impl Error {
         let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
-        self.offset = Some(offset);
-        self.line = Some(line);
-        self.column = Some(column);
+        self.inner.offset = Some(offset);
+        self.inner.line = Some(line);
+        self.inner.column = Some(column);
         self
     }
 
     /// Attach a byte offset, line and column computed by the caller (used
     /// for inputs that are bytes rather than `str`).
     pub(crate) fn at_position(mut self, offset: usize, line: usize, column: usize) -> Error {
-        self.offset = Some(offset);
-        self.line = Some(line);
-        self.column = Some(column);
+        self.inner.offset = Some(offset);
+        self.inner.line = Some(line);
+        self.inner.column = Some(column);
         self
     }
 
@@ -102,7 +110,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_rule(mut self, rule: impl Into<String>) -> Error {
-        self.rule = Some(rule.into());
+        self.inner.rule = Some(rule.into());
         self
     }
 
@@ -114,7 +122,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The rule name, when the error was raised for a named rule.
@@ -125,7 +133,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn rule(&self) -> Option<&str> {
-        self.rule.as_deref()
+        self.inner.rule.as_deref()
     }
 
     /// JSON pointer of the offending node (`""` for the whole document).
@@ -136,7 +144,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn path(&self) -> &str {
-        &self.path
+        &self.inner.path
     }
 
     /// Byte offset into the source text, when known.
@@ -147,7 +155,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn offset(&self) -> Option<usize> {
-        self.offset
+        self.inner.offset
     }
 
     /// 1-based line, when known.
@@ -158,7 +166,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn line(&self) -> Option<usize> {
-        self.line
+        self.inner.line
     }
 
     /// 1-based column in characters, when known.
@@ -169,7 +177,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn column(&self) -> Option<usize> {
-        self.column
+        self.inner.column
     }
 
     /// True when the text was not well-formed JSON (or not UTF-8).
@@ -179,7 +187,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_syntax(&self) -> bool {
-        self.kind == Kind::Syntax
+        self.inner.kind == Kind::Syntax
     }
 
     /// The name of the limit this error hit, if it is a limit error
@@ -192,7 +200,7 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn limit(&self) -> Option<&'static str> {
-        match self.kind {
+        match self.inner.kind {
             Kind::Limit(name) => Some(name),
             _ => None,
         }
@@ -207,24 +215,20 @@ impl Error {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_event(&self) -> bool {
-        self.kind == Kind::Event
-    }
-
-    pub(crate) fn kind(&self) -> Kind {
-        self.kind
+        self.inner.kind == Kind::Event
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(rule) = &self.rule {
+        if let Some(rule) = &self.inner.rule {
             write!(f, "rule {rule}: ")?;
         }
-        f.write_str(&self.message)?;
-        if !self.path.is_empty() {
-            write!(f, " at {}", self.path)?;
+        f.write_str(&self.inner.message)?;
+        if !self.inner.path.is_empty() {
+            write!(f, " at {}", self.inner.path)?;
         }
-        if let (Some(line), Some(column)) = (self.line, self.column) {
+        if let (Some(line), Some(column)) = (self.inner.line, self.inner.column) {
             write!(f, " (line {line} column {column})")?;
         }
         Ok(())

@@ -142,7 +142,10 @@ fn ip_addresses() {
     // Across families EventBridge compares hex strings (recorded in
     // generated-public gen-s1-0122): 00000000 <= 000...001 <= FFFFFFFF.
     assert!(m(r#"{"ip": [{"cidr": "0.0.0.0/0"}]}"#, r#"{"ip": "::1"}"#));
-    assert!(!m(r#"{"ip": [{"cidr": "10.0.0.0/8"}]}"#, r#"{"ip": "::1"}"#));
+    assert!(!m(
+        r#"{"ip": [{"cidr": "10.0.0.0/8"}]}"#,
+        r#"{"ip": "::1"}"#
+    ));
     assert!(!m(
         r#"{"ip": [{"cidr": "0.0.0.0/0"}]}"#,
         r#"{"ip": "not an ip"}"#

@@ -221,10 +221,6 @@ impl FieldIndex {
         self.rest.get_or_insert_with(Default::default)
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.strings.is_empty() && self.rest.is_none()
-    }
-
     /// Route values satisfying `cond` to state `next`. `exists: false` is
     /// not a value test and is handled by the caller.
     pub(crate) fn add(&mut self, cond: &ConditionKind, next: u32) {

@@ -96,7 +96,6 @@ pub(crate) enum LeafKind {
 /// One value the automaton may test.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Leaf {
-    pub field: u32,
     pub kind: LeafKind,
     /// String contents (unescaped) or number text: a range of the event, or
     /// of [`Leaves::unescaped`] when `in_arena`.
@@ -463,7 +462,6 @@ impl<'a> Scan<'a> {
             out.touched.push(field);
         }
         out.leaves.push(Leaf {
-            field,
             kind,
             start,
             end,

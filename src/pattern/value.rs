@@ -392,14 +392,24 @@ pub(crate) fn cidr_contains_ip(cidr: &Cidr, ip: IpAddr) -> bool {
     if cidr.network.is_ipv4() != ip.is_ipv4() {
         let (first, last) = match cidr.network {
             IpAddr::V4(net) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(cidr.prefix_len)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(cidr.prefix_len))
+                    .unwrap_or(0);
                 let lo = u32::from(net) & mask;
-                (IpAddr::from(std::net::Ipv4Addr::from(lo)), IpAddr::from(std::net::Ipv4Addr::from(lo | !mask)))
+                (
+                    IpAddr::from(std::net::Ipv4Addr::from(lo)),
+                    IpAddr::from(std::net::Ipv4Addr::from(lo | !mask)),
+                )
             }
             IpAddr::V6(net) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(cidr.prefix_len)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(cidr.prefix_len))
+                    .unwrap_or(0);
                 let lo = u128::from(net) & mask;
-                (IpAddr::from(std::net::Ipv6Addr::from(lo)), IpAddr::from(std::net::Ipv6Addr::from(lo | !mask)))
+                (
+                    IpAddr::from(std::net::Ipv6Addr::from(lo)),
+                    IpAddr::from(std::net::Ipv6Addr::from(lo | !mask)),
+                )
             }
         };
         let h = ip_hex(ip);

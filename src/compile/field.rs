@@ -94,7 +94,8 @@ enum Test {
     /// Stored reversed.
     FoldedSuffix(Folded),
     ButStrings(Vec<Box<[u8]>>, Vec<IpKey>),
-    ButNumbers(Vec<NumKey>),
+    /// Excluded exact values (by bits) and inexact spellings.
+    ButNumbers(Vec<u64>, Vec<Box<[u8]>>),
     ButPrefix(Vec<Box<[u8]>>),
     ButSuffix(Vec<Box<[u8]>>),
     ButFolded(Vec<Folded>),
@@ -107,19 +108,25 @@ pub(crate) struct Value<'a> {
     pub bytes: &'a [u8],
 }
 
-/// Lazily computed facts about a leaf value, so each is worked out once.
+/// Lazily computed facts about a leaf value, so each is worked out once,
+/// and only when some condition needs it (exactness is the costly one and
+/// is only asked after a value test has passed).
 #[derive(Default)]
 struct Facts {
-    num: Option<(f64, bool)>,
+    value: Option<f64>,
+    exact: Option<bool>,
     ip: Option<Option<IpKey>>,
 }
 
 impl Facts {
-    fn num(&mut self, v: &Value) -> (f64, bool) {
-        *self.num.get_or_insert_with(|| {
-            let x = parse_number(v.bytes);
-            (x, is_exact(v.bytes, x))
-        })
+    #[inline]
+    fn value(&mut self, v: &Value) -> f64 {
+        *self.value.get_or_insert_with(|| parse_number(v.bytes))
+    }
+    #[inline]
+    fn exact(&mut self, v: &Value) -> bool {
+        let x = self.value(v);
+        *self.exact.get_or_insert_with(|| is_exact(v.bytes, x))
     }
     fn ip(&mut self, v: &Value) -> Option<IpKey> {
         *self.ip.get_or_insert_with(|| {
@@ -136,7 +143,10 @@ impl Facts {
 #[derive(Clone, Debug, Default)]
 struct Rest {
     ips: HashMap<IpKey, Ids>,
-    numbers: HashMap<NumKey, Ids>,
+    /// Exact pattern numbers by the bits of their value.
+    numbers: HashMap<u64, Ids>,
+    /// Inexact pattern numbers by spelling (they match only themselves).
+    inexact_numbers: HashMap<Box<[u8]>, Ids>,
     literals: [Ids; 3],
     prefixes: Affixes,
     suffixes: Affixes,
@@ -234,14 +244,10 @@ impl FieldIndex {
                     self.rest().ips.entry(ip).or_default().add(next);
                 }
             }
-            ConditionKind::Number(n) => {
-                let key = if n.exact {
-                    NumKey::Exact(value_bits(n.value))
-                } else {
-                    num_key(n.text.as_bytes())
-                };
-                self.rest().numbers.entry(key).or_default().add(next)
-            }
+            ConditionKind::Number(n) => match number_key(n) {
+                NumKey::Exact(bits) => self.rest().numbers.entry(bits).or_default().add(next),
+                NumKey::Inexact(text) => self.rest().inexact_numbers.entry(text).or_default().add(next),
+            },
             ConditionKind::Bool(true) => self.rest().literals[0].add(next),
             ConditionKind::Bool(false) => self.rest().literals[1].add(next),
             ConditionKind::Null => self.rest().literals[2].add(next),
@@ -295,14 +301,10 @@ impl FieldIndex {
                     drop_key(&mut rest.ips, &ip, next);
                 }
             }
-            ConditionKind::Number(n) => {
-                let key = if n.exact {
-                    NumKey::Exact(value_bits(n.value))
-                } else {
-                    num_key(n.text.as_bytes())
-                };
-                drop_key(&mut rest.numbers, &key, next)
-            }
+            ConditionKind::Number(n) => match number_key(n) {
+                NumKey::Exact(bits) => drop_key(&mut rest.numbers, &bits, next),
+                NumKey::Inexact(text) => drop_key(&mut rest.inexact_numbers, &text, next),
+            },
             ConditionKind::Bool(true) => rest.literals[0].remove(next),
             ConditionKind::Bool(false) => rest.literals[1].remove(next),
             ConditionKind::Null => rest.literals[2].remove(next),
@@ -332,6 +334,7 @@ impl FieldIndex {
         }
         let empty = rest.ips.is_empty()
             && rest.numbers.is_empty()
+            && rest.inexact_numbers.is_empty()
             && rest.literals.iter().all(Ids::is_empty)
             && rest.prefixes.by_key.is_empty()
             && rest.suffixes.by_key.is_empty()
@@ -346,8 +349,16 @@ impl FieldIndex {
     }
 
     /// Append to `out` the next states `v` leads to (possibly repeated).
-    /// `scratch` is a reusable buffer.
-    pub(crate) fn lookup(&self, v: &Value, scratch: &mut Vec<u8>, out: &mut Vec<u32>) {
+    /// `scratch` is a reusable buffer. Tests whose next state `skip` says
+    /// can no longer change the answer are not run (keyed lookups are
+    /// cheaper than asking).
+    pub(crate) fn lookup(
+        &self,
+        v: &Value,
+        scratch: &mut Vec<u8>,
+        skip: impl Fn(u32) -> bool,
+        out: &mut Vec<u32>,
+    ) {
         if v.kind == LeafKind::String {
             if let Some(ids) = self.strings.get(v.bytes) {
                 out.extend_from_slice(ids.as_slice());
@@ -386,14 +397,16 @@ impl FieldIndex {
                 }
             }
             LeafKind::Number => {
+                // By value first; exactness only for the rare hit.
                 if !rest.numbers.is_empty() {
-                    let (x, exact) = facts.num(v);
-                    let key = if exact {
-                        NumKey::Exact(value_bits(x))
-                    } else {
-                        NumKey::Inexact(v.bytes.into())
-                    };
-                    if let Some(ids) = rest.numbers.get(&key) {
+                    if let Some(ids) = rest.numbers.get(&value_bits(facts.value(v))) {
+                        if facts.exact(v) {
+                            out.extend_from_slice(ids.as_slice());
+                        }
+                    }
+                }
+                if !rest.inexact_numbers.is_empty() {
+                    if let Some(ids) = rest.inexact_numbers.get(v.bytes) {
                         out.extend_from_slice(ids.as_slice());
                     }
                 }
@@ -403,10 +416,19 @@ impl FieldIndex {
             LeafKind::Null => out.extend_from_slice(rest.literals[2].as_slice()),
         }
         for (t, next) in &rest.tests {
-            if run_test(t, v, &mut facts) {
+            if !skip(*next) && run_test(t, v, &mut facts) {
                 out.push(*next);
             }
         }
+    }
+}
+
+/// How a pattern number takes part in equality.
+fn number_key(n: &crate::pattern::Number) -> NumKey {
+    if n.exact {
+        NumKey::Exact(value_bits(n.value))
+    } else {
+        num_key(n.text.as_bytes())
     }
 }
 
@@ -431,17 +453,16 @@ fn test_for(cond: &ConditionKind) -> Test {
                 strs(v),
                 v.iter().filter_map(|s| parse_ip(s.as_bytes())).collect(),
             ),
-            AnythingBut::Numbers(v) => Test::ButNumbers(
-                v.iter()
-                    .map(|n| {
-                        if n.exact {
-                            NumKey::Exact(value_bits(n.value))
-                        } else {
-                            num_key(n.text.as_bytes())
-                        }
-                    })
-                    .collect(),
-            ),
+            AnythingBut::Numbers(v) => {
+                let (mut bits, mut texts) = (vec![], vec![]);
+                for n in v {
+                    match number_key(n) {
+                        NumKey::Exact(b) => bits.push(b),
+                        NumKey::Inexact(t) => texts.push(t),
+                    }
+                }
+                Test::ButNumbers(bits, texts)
+            }
             AnythingBut::Prefix(v) => Test::ButPrefix(strs(v)),
             AnythingBut::Suffix(v) => Test::ButSuffix(strs(v)),
             AnythingBut::EqualsIgnoreCase(v) => {
@@ -461,8 +482,8 @@ fn run_test(t: &Test, v: &Value, facts: &mut Facts) -> bool {
             if v.kind != LeafKind::Number {
                 return false;
             }
-            let (x, exact) = facts.num(v);
-            exact && in_range(r, x)
+            let x = facts.value(v);
+            in_range(r, x) && facts.exact(v)
         }
         Test::Cidr { v6, lo, hi } => {
             is_str
@@ -479,17 +500,13 @@ fn run_test(t: &Test, v: &Value, facts: &mut Facts) -> bool {
                 && (list.iter().any(|s| **s == *v.bytes)
                     || (!ips.is_empty() && facts.ip(v).is_some_and(|ip| ips.contains(&ip)))))
         }
-        Test::ButNumbers(list) => {
+        Test::ButNumbers(bits, texts) => {
             if v.kind != LeafKind::Number {
                 return true;
             }
-            let (x, exact) = facts.num(v);
-            let key = if exact {
-                NumKey::Exact(value_bits(x))
-            } else {
-                NumKey::Inexact(v.bytes.into())
-            };
-            !list.contains(&key)
+            let b = value_bits(facts.value(v));
+            let excluded = (bits.contains(&b) && facts.exact(v)) || texts.iter().any(|t| **t == *v.bytes);
+            !excluded
         }
         Test::ButPrefix(list) => !(is_str && list.iter().any(|p| v.bytes.starts_with(p))),
         Test::ButSuffix(list) => !(is_str && list.iter().any(|p| v.bytes.ends_with(p))),

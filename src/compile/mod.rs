@@ -341,24 +341,41 @@ impl Automaton {
                         LeafKind::String | LeafKind::Number => leaves.bytes(&leaf, event),
                         _ => &[],
                     };
+                    let states = &self.states;
+                    let rules_seen = &*seen_rule;
                     t.index.lookup(
-                        &Value {
-                            kind: leaf.kind,
-                            bytes,
-                        },
+                        &Value { kind: leaf.kind, bytes },
                         lower,
+                        |n| {
+                            let st = &states[n as usize];
+                            st.transitions.is_empty() && st.accepts.iter().all(|&(r, _)| rules_seen[r as usize] == gen)
+                        },
                         next,
                     );
                     if next.is_empty() {
                         continue;
                     }
-                    let nc = if leaf.ctx == 0 {
-                        c
-                    } else {
-                        cons.push((leaf.ctx, c));
-                        (cons.len() - 1) as u32
-                    };
+                    let mut nc = NONE;
                     for &n in next.iter() {
+                        let st = &self.states[n as usize];
+                        if st.transitions.is_empty() {
+                            // Nothing further to read: accept right here.
+                            for &(r, _) in &st.accepts {
+                                if seen_rule[r as usize] != gen {
+                                    seen_rule[r as usize] = gen;
+                                    out.push(r);
+                                }
+                            }
+                            continue;
+                        }
+                        if nc == NONE {
+                            nc = if leaf.ctx == 0 {
+                                c
+                            } else {
+                                cons.push((leaf.ctx, c));
+                                (cons.len() - 1) as u32
+                            };
+                        }
                         push(work, seen_state, gen, n, nc);
                     }
                 }

@@ -65,6 +65,20 @@ impl FieldTrie {
         self.nodes[node].field = id;
     }
 
+    /// Follow `key` from `node`; also says which child of `node` it is
+    /// when the key is a single segment (for trusted mode's early stop).
+    #[inline]
+    fn step_indexed(&self, node: u32, key: &[u8]) -> (u32, Option<usize>) {
+        if memchr::memchr(b'.', key).is_none() {
+            let children = &self.nodes[node as usize].children;
+            return match children.iter().position(|(k, _)| k.len() == key.len() && **k == *key) {
+                Some(ix) => (children[ix].1, Some(ix)),
+                None => (NONE, None),
+            };
+        }
+        (self.step(node, key), None)
+    }
+
     /// Follow `key` (which may itself contain dots) from `node`.
     #[inline]
     fn step(&self, node: u32, key: &[u8]) -> u32 {
@@ -239,23 +253,50 @@ static CLASS: [u8; 256] = {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any byte of the word is `"`, `\`, below 0x20 or above 0x7f.
+/// Top bits set for bytes of the word that are `"`, `\` or below 0x20.
+/// The lowest set bit is exact (higher ones may be false alarms caused by
+/// borrows), which is all the scanner uses.
 #[inline]
-fn word_special(w: u64) -> bool {
+fn stop_mask(w: u64) -> u64 {
     let q = w ^ (LO * b'"' as u64);
     let s = w ^ (LO * b'\\' as u64);
     let has_q = q.wrapping_sub(LO) & !q;
     let has_s = s.wrapping_sub(LO) & !s;
     let lt = w.wrapping_sub(LO * 0x20) & !w;
-    ((has_q | has_s | lt) & HI) != 0 || (w & HI) != 0
+    (has_q | has_s | lt) & HI
 }
 
-/// Whether any byte of the word is `"` or `\`.
+/// Top bits set for bytes of the word that are `"`, `[`, `]`, `{` or `}`
+/// (lowest set bit exact). `[`/`{` and `]`/`}` differ only in bit 5.
 #[inline]
-fn word_quote_or_backslash(w: u64) -> bool {
+fn structural_mask(w: u64) -> u64 {
     let q = w ^ (LO * b'"' as u64);
-    let s = w ^ (LO * b'\\' as u64);
-    ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI != 0
+    let folded = w | (LO * 0x20);
+    let open = folded ^ (LO * b'{' as u64);
+    let close = folded ^ (LO * b'}' as u64);
+    let z = |x: u64| x.wrapping_sub(LO) & !x;
+    (z(q) | z(open) | z(close)) & HI
+}
+
+/// Number of ASCII digits at the start of `b[i..]`.
+#[inline]
+fn digits(b: &[u8], mut i: usize) -> usize {
+    let start = i;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        // A byte is a digit when its high nibble is 3 and adding 6 keeps it so.
+        let x = ((w & (LO * 0xF0)) ^ (LO * 0x30)) | ((w.wrapping_add(LO * 0x06) & (LO * 0xF0)) ^ (LO * 0x30));
+        // Top bit set for every non-zero byte of x, i.e. every non-digit.
+        let nd = (((x & (LO * 0x7F)).wrapping_add(LO * 0x7F)) | x) & HI;
+        if nd != 0 {
+            return i - start + (nd.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    i - start
 }
 
 struct Scan<'a> {
@@ -265,6 +306,8 @@ struct Scan<'a> {
     out: &'a mut Leaves,
     strict: bool,
     limits: EventLimits,
+    /// Trusted mode only: everything the rules can use has been read.
+    stopped: bool,
 }
 
 type Res<T> = Result<T, (usize, &'static str)>;
@@ -296,6 +339,7 @@ pub(crate) fn scan(
         out,
         strict,
         limits,
+        stopped: false,
     };
     let r = s.document();
     let depth_hit = matches!(r, Err((_, m)) if m.starts_with("nesting"));
@@ -369,7 +413,10 @@ impl<'a> Scan<'a> {
                 },
             ));
         }
-        self.object(0, 0, 1)?;
+        self.object(0, 0, 1, true)?;
+        if self.stopped {
+            return Ok(());
+        }
         self.ws();
         if self.i < self.b.len() {
             return Err((self.i, "trailing characters after the event"));
@@ -378,7 +425,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A value at trie node `node` (NONE: uninteresting) in context `ctx`.
-    fn value(&mut self, node: u32, ctx: u32, depth: usize) -> Res<()> {
+    fn value(&mut self, node: u32, ctx: u32, depth: usize, abort_ok: bool) -> Res<()> {
         if node == NONE {
             return self.skip(depth);
         }
@@ -389,7 +436,7 @@ impl<'a> Scan<'a> {
                 if self.trie.nodes[node as usize].children.is_empty() {
                     self.skip(depth)
                 } else {
-                    self.object(node, ctx, depth + 1)
+                    self.object(node, ctx, depth + 1, abort_ok)
                 }
             }
             Some(b'[') => self.array(node, ctx, depth + 1),
@@ -473,7 +520,11 @@ impl<'a> Scan<'a> {
         Ok(())
     }
 
-    fn object(&mut self, node: u32, ctx: u32, depth: usize) -> Res<()> {
+    /// An object at trie node `node`. In trusted mode, when `abort_ok`
+    /// (no ancestor still waits for another key) and every key of the trie
+    /// below `node` has been read, the scan stops: nothing after can change
+    /// the answer (trusted events are assumed to have no duplicate keys).
+    fn object(&mut self, node: u32, ctx: u32, depth: usize, abort_ok: bool) -> Res<()> {
         if depth > self.limits.max_depth {
             return Err((self.i, "nesting"));
         }
@@ -483,6 +534,10 @@ impl<'a> Scan<'a> {
             self.i += 1;
             return Ok(());
         }
+        let n_children = if node == NONE { 0 } else { self.trie.nodes[node as usize].children.len() };
+        let track = !self.strict && abort_ok && (1..=64).contains(&n_children);
+        let full: u64 = if n_children >= 64 { u64::MAX } else { (1u64 << n_children) - 1 };
+        let mut seen: u64 = 0;
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
@@ -495,9 +550,9 @@ impl<'a> Scan<'a> {
                     },
                 ));
             }
-            let child = if node == NONE {
+            let (child, ix) = if node == NONE {
                 self.skip_string()?;
-                NONE
+                (NONE, None)
             } else {
                 let (start, end, in_arena) = self.string_value()?;
                 if in_arena {
@@ -506,13 +561,25 @@ impl<'a> Scan<'a> {
                         .step(node, &self.out.unescaped[start as usize..end as usize]);
                     // Keys are not kept: give the arena space back.
                     self.out.unescaped.truncate(start as usize);
-                    c
+                    (c, None)
                 } else {
-                    self.trie.step(node, &self.b[start as usize..end as usize])
+                    self.trie.step_indexed(node, &self.b[start as usize..end as usize])
                 }
             };
             self.colon()?;
-            self.value(child, ctx, depth)?;
+            let bit = ix.map_or(0, |k| 1u64.checked_shl(k as u32).unwrap_or(0));
+            let child_abort_ok = track && bit != 0 && (seen | bit) == full;
+            self.value(child, ctx, depth, child_abort_ok)?;
+            if self.stopped {
+                return Ok(());
+            }
+            if track && bit != 0 {
+                seen |= bit;
+                if seen == full {
+                    self.stopped = true;
+                    return Ok(());
+                }
+            }
             if self.after_member(b'}')? {
                 return Ok(());
             }
@@ -592,7 +659,7 @@ impl<'a> Scan<'a> {
                 array,
                 depth: parent_depth + 1,
             });
-            self.value(node, el, depth)?;
+            self.value(node, el, depth, false)?;
             if self.after_member(b']')? {
                 return Ok(());
             }
@@ -616,34 +683,27 @@ impl<'a> Scan<'a> {
         }
         match b.get(i) {
             Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                i += 1;
-                while matches!(b.get(i), Some(b'0'..=b'9')) {
-                    i += 1;
-                }
-            }
+            Some(b'1'..=b'9') => i += digits(b, i),
             _ => return Err((i, "invalid number")),
         }
         if b.get(i) == Some(&b'.') {
             i += 1;
-            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            let n = digits(b, i);
+            if n == 0 {
                 return Err((i, "invalid number"));
             }
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            i += n;
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
             i += 1;
             if matches!(b.get(i), Some(b'+' | b'-')) {
                 i += 1;
             }
-            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            let n = digits(b, i);
+            if n == 0 {
                 return Err((i, "invalid number"));
             }
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            i += n;
         }
         if matches!(
             b.get(i),
@@ -657,6 +717,9 @@ impl<'a> Scan<'a> {
 
     /// Skip any value, checking it in strict mode.
     fn skip(&mut self, depth: usize) -> Res<()> {
+        if !self.strict {
+            return self.skip_trusted(depth);
+        }
         self.ws();
         match self.peek() {
             Some(b'{') => {
@@ -716,6 +779,71 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Trusted mode: skip a value by finding where it ends, looking only at
+    /// quotes, backslashes inside strings, and brackets.
+    fn skip_trusted(&mut self, depth: usize) -> Res<()> {
+        self.ws();
+        let b = self.b;
+        match self.peek() {
+            Some(b'{' | b'[') => {
+                let mut level = 1usize;
+                let mut i = self.i + 1;
+                loop {
+                    // Find the next quote or bracket, eight bytes at a time.
+                    while i + 8 <= b.len() {
+                        let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+                        let m = structural_mask(w);
+                        if m != 0 {
+                            i += (m.trailing_zeros() / 8) as usize;
+                            break;
+                        }
+                        i += 8;
+                    }
+                    let Some(&c) = b.get(i) else {
+                        return Err((b.len(), "EOF while parsing a value"));
+                    };
+                    match c {
+                        b'"' => {
+                            self.i = i;
+                            self.skip_string()?;
+                            i = self.i;
+                            continue;
+                        }
+                        b'{' | b'[' => {
+                            level += 1;
+                            if depth + level > self.limits.max_depth {
+                                return Err((i, "nesting"));
+                            }
+                        }
+                        b'}' | b']' => {
+                            level -= 1;
+                            if level == 0 {
+                                self.i = i + 1;
+                                return Ok(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            Some(b'"') => self.skip_string(),
+            Some(_) => {
+                // A scalar: runs to the next delimiter.
+                let mut i = self.i;
+                while i < b.len() && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                    i += 1;
+                }
+                if i == self.i {
+                    return Err((i, "expected value"));
+                }
+                self.i = i;
+                Ok(())
+            }
+            None => Err((self.i, "EOF while parsing a value")),
+        }
+    }
+
     /// Skip a string (at its opening quote), checking it in strict mode.
     fn skip_string(&mut self) -> Res<()> {
         if self.strict {
@@ -751,25 +879,22 @@ impl<'a> Scan<'a> {
         let b = self.b;
         let start = self.i + 1;
         let mut i = start;
-        let mut high = false;
+        // OR of every byte seen: its top bit says whether UTF-8 needs a check.
+        let mut seen: u64 = 0;
         loop {
-            // Eight bytes at a time while nothing needs a look.
-            if self.strict {
-                while i + 8 <= b.len() {
-                    let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-                    if word_special(w) {
-                        break;
-                    }
-                    i += 8;
+            // Eight bytes at a time, jumping straight to the first byte that
+            // needs a look (quote, backslash, control character).
+            while i + 8 <= b.len() {
+                let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+                let m = stop_mask(w);
+                // Bytes past the stop may join in: at worst that costs a
+                // needless UTF-8 check of this string.
+                seen |= w;
+                if m != 0 {
+                    i += (m.trailing_zeros() / 8) as usize;
+                    break;
                 }
-            } else {
-                while i + 8 <= b.len() {
-                    let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-                    if word_quote_or_backslash(w) {
-                        break;
-                    }
-                    i += 8;
-                }
+                i += 8;
             }
             let Some(&c) = b.get(i) else {
                 return Err((b.len(), "EOF while parsing a string"));
@@ -777,21 +902,21 @@ impl<'a> Scan<'a> {
             match CLASS[c as usize] {
                 PLAIN => i += 1,
                 HIGH => {
-                    high = true;
+                    seen |= HI;
                     i += 1;
                 }
                 QUOTE => {
-                    if high && self.strict && std::str::from_utf8(&b[start..i]).is_err() {
-                        let bad =
-                            start + std::str::from_utf8(&b[start..i]).unwrap_err().valid_up_to();
-                        return Err((bad, "invalid UTF-8 in string"));
+                    if seen & HI != 0 && self.strict {
+                        if let Err(e) = std::str::from_utf8(&b[start..i]) {
+                            return Err((start + e.valid_up_to(), "invalid UTF-8 in string"));
+                        }
                     }
                     self.i = i + 1;
                     return Ok((start as u32, i as u32, false));
                 }
                 BACKSLASH => {
                     // Slow path: unescape from here on.
-                    return self.string_escaped(start, i, high, keep);
+                    return self.string_escaped(start, i, true, keep);
                 }
                 _ => {
                     if self.strict {

@@ -246,7 +246,12 @@ impl FieldIndex {
             }
             ConditionKind::Number(n) => match number_key(n) {
                 NumKey::Exact(bits) => self.rest().numbers.entry(bits).or_default().add(next),
-                NumKey::Inexact(text) => self.rest().inexact_numbers.entry(text).or_default().add(next),
+                NumKey::Inexact(text) => self
+                    .rest()
+                    .inexact_numbers
+                    .entry(text)
+                    .or_default()
+                    .add(next),
             },
             ConditionKind::Bool(true) => self.rest().literals[0].add(next),
             ConditionKind::Bool(false) => self.rest().literals[1].add(next),
@@ -505,7 +510,8 @@ fn run_test(t: &Test, v: &Value, facts: &mut Facts) -> bool {
                 return true;
             }
             let b = value_bits(facts.value(v));
-            let excluded = (bits.contains(&b) && facts.exact(v)) || texts.iter().any(|t| **t == *v.bytes);
+            let excluded =
+                (bits.contains(&b) && facts.exact(v)) || texts.iter().any(|t| **t == *v.bytes);
             !excluded
         }
         Test::ButPrefix(list) => !(is_str && list.iter().any(|p| v.bytes.starts_with(p))),

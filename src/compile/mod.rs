@@ -344,11 +344,18 @@ impl Automaton {
                     let states = &self.states;
                     let rules_seen = &*seen_rule;
                     t.index.lookup(
-                        &Value { kind: leaf.kind, bytes },
+                        &Value {
+                            kind: leaf.kind,
+                            bytes,
+                        },
                         lower,
                         |n| {
                             let st = &states[n as usize];
-                            st.transitions.is_empty() && st.accepts.iter().all(|&(r, _)| rules_seen[r as usize] == gen)
+                            st.transitions.is_empty()
+                                && st
+                                    .accepts
+                                    .iter()
+                                    .all(|&(r, _)| rules_seen[r as usize] == gen)
                         },
                         next,
                     );

@@ -17,11 +17,15 @@ pub(crate) enum NumKey {
 
 /// Parse JSON number text to the nearest double.
 pub(crate) fn parse_number(text: &[u8]) -> f64 {
-    // The scanner validated the grammar, so this is ASCII and parses.
-    std::str::from_utf8(text)
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .unwrap_or(f64::NAN)
+    // The scanner checked the JSON number grammar, so the text is ASCII;
+    // a second UTF-8 pass would cost more than the conversion itself.
+    debug_assert!(text.is_ascii());
+    if !text.is_ascii() {
+        return f64::NAN;
+    }
+    // SAFETY: every byte is ASCII (checked just above), so it is UTF-8.
+    let s = unsafe { std::str::from_utf8_unchecked(text) };
+    s.parse::<f64>().unwrap_or(f64::NAN)
 }
 
 /// The canonical bits used as an equality key (`-0` and `0` agree).
@@ -218,6 +222,8 @@ pub(crate) struct Folded {
     /// unit, so a pattern holding a character outside the Basic
     /// Multilingual Plane never matches anything; we answer the same.
     never: bool,
+    /// The pattern's bytes when it is all ASCII (fast path).
+    ascii: Option<Box<[u8]>>,
 }
 
 impl Folded {
@@ -237,6 +243,7 @@ impl Folded {
         Folded {
             alts,
             never: pattern.chars().any(|c| u32::from(c) > 0xFFFF),
+            ascii: pattern.is_ascii().then(|| pattern.as_bytes().into()),
         }
     }
 
@@ -258,6 +265,10 @@ impl Folded {
                 })
                 .collect(),
             never: self.never,
+            ascii: self
+                .ascii
+                .as_ref()
+                .map(|a| a.iter().rev().copied().collect()),
         }
     }
 
@@ -266,6 +277,14 @@ impl Folded {
     pub(crate) fn matches(&self, text: &[u8], whole: bool) -> bool {
         if self.never {
             return false;
+        }
+        if let Some(ascii) = &self.ascii {
+            // An ASCII pattern character matches exactly its two ASCII cases.
+            return if whole {
+                text.len() == ascii.len() && text.eq_ignore_ascii_case(ascii)
+            } else {
+                text.len() >= ascii.len() && text[..ascii.len()].eq_ignore_ascii_case(ascii)
+            };
         }
         // Positions still alive: text offsets reached after i pattern chars.
         let mut live: Vec<usize> = vec![0];
@@ -289,6 +308,16 @@ impl Folded {
 
     /// Suffix test: the pattern (already reversed) at the start of `rev_text`.
     pub(crate) fn matches_suffix(&self, text: &[u8]) -> bool {
+        if let (Some(rev), false) = (&self.ascii, self.never) {
+            // `rev` is the pattern reversed; compare with the text's tail.
+            let n = rev.len();
+            return text.len() >= n
+                && text[text.len() - n..]
+                    .iter()
+                    .rev()
+                    .zip(rev.iter())
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b));
+        }
         let mut rev = text.to_vec();
         rev.reverse();
         self.matches(&rev, false)

@@ -71,7 +71,10 @@ impl FieldTrie {
     fn step_indexed(&self, node: u32, key: &[u8]) -> (u32, Option<usize>) {
         if memchr::memchr(b'.', key).is_none() {
             let children = &self.nodes[node as usize].children;
-            return match children.iter().position(|(k, _)| k.len() == key.len() && **k == *key) {
+            return match children
+                .iter()
+                .position(|(k, _)| k.len() == key.len() && **k == *key)
+            {
                 Some(ix) => (children[ix].1, Some(ix)),
                 None => (NONE, None),
             };
@@ -266,6 +269,14 @@ fn stop_mask(w: u64) -> u64 {
     (has_q | has_s | lt) & HI
 }
 
+/// Top bits set for bytes of the word that are `"` or `\\` (lowest exact).
+#[inline]
+fn quote_mask(w: u64) -> u64 {
+    let q = w ^ (LO * b'"' as u64);
+    let s = w ^ (LO * b'\\' as u64);
+    ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI
+}
+
 /// Top bits set for bytes of the word that are `"`, `[`, `]`, `{` or `}`
 /// (lowest set bit exact). `[`/`{` and `]`/`}` differ only in bit 5.
 #[inline]
@@ -285,7 +296,8 @@ fn digits(b: &[u8], mut i: usize) -> usize {
     while i + 8 <= b.len() {
         let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
         // A byte is a digit when its high nibble is 3 and adding 6 keeps it so.
-        let x = ((w & (LO * 0xF0)) ^ (LO * 0x30)) | ((w.wrapping_add(LO * 0x06) & (LO * 0xF0)) ^ (LO * 0x30));
+        let x = ((w & (LO * 0xF0)) ^ (LO * 0x30))
+            | ((w.wrapping_add(LO * 0x06) & (LO * 0xF0)) ^ (LO * 0x30));
         // Top bit set for every non-zero byte of x, i.e. every non-digit.
         let nd = (((x & (LO * 0x7F)).wrapping_add(LO * 0x7F)) | x) & HI;
         if nd != 0 {
@@ -534,9 +546,17 @@ impl<'a> Scan<'a> {
             self.i += 1;
             return Ok(());
         }
-        let n_children = if node == NONE { 0 } else { self.trie.nodes[node as usize].children.len() };
+        let n_children = if node == NONE {
+            0
+        } else {
+            self.trie.nodes[node as usize].children.len()
+        };
         let track = !self.strict && abort_ok && (1..=64).contains(&n_children);
-        let full: u64 = if n_children >= 64 { u64::MAX } else { (1u64 << n_children) - 1 };
+        let full: u64 = if n_children >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << n_children) - 1
+        };
         let mut seen: u64 = 0;
         loop {
             self.ws();
@@ -563,7 +583,8 @@ impl<'a> Scan<'a> {
                     self.out.unescaped.truncate(start as usize);
                     (c, None)
                 } else {
-                    self.trie.step_indexed(node, &self.b[start as usize..end as usize])
+                    self.trie
+                        .step_indexed(node, &self.b[start as usize..end as usize])
                 }
             };
             self.colon()?;
@@ -831,7 +852,9 @@ impl<'a> Scan<'a> {
             Some(_) => {
                 // A scalar: runs to the next delimiter.
                 let mut i = self.i;
-                while i < b.len() && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                while i < b.len()
+                    && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+                {
                     i += 1;
                 }
                 if i == self.i {
@@ -849,9 +872,21 @@ impl<'a> Scan<'a> {
         if self.strict {
             self.string_value_inner(false).map(|_| ())
         } else {
-            // Trusted: only find the closing quote.
+            // Trusted: only find the closing quote. Most strings are short
+            // keys, so look at a word first before calling out to memchr.
             let b = self.b;
             let mut i = self.i + 1;
+            if i + 8 <= b.len() {
+                let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+                let m = quote_mask(w);
+                if m != 0 {
+                    let k = i + (m.trailing_zeros() / 8) as usize;
+                    if b[k] == b'"' {
+                        self.i = k + 1;
+                        return Ok(());
+                    }
+                }
+            }
             loop {
                 match memchr::memchr2(b'"', b'\\', &b[i.min(b.len())..]) {
                     Some(k) => {

@@ -8,8 +8,10 @@ pub(crate) mod json;
 mod matcher;
 pub mod pattern;
 pub mod reference;
+mod shared;
 
 pub use error::Error;
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};
 pub use pattern::{Limits, Pattern};
+pub use shared::SharedMatcher;
 pub mod route;

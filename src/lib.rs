@@ -1,4 +1,85 @@
 //! evrule: Amazon EventBridge event patterns, compiled and matched fast.
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. [`pattern`]: pattern text (JSON) -> a validated [`Pattern`] tree that
+//!    keeps the byte span of every node. Validation gives AWS's reasons,
+//!    with the JSON path, line and column of the offending node; every
+//!    problem of a pattern is reported, not just the first.
+//! 2. `compile`: all rules -> one automaton. Each pattern becomes its
+//!    *sub-rules* (one per choice of `$or` branches); sub-rules become paths
+//!    through shared states, with a value index per field (hash maps for
+//!    exact values, prefixes and suffixes, short lists for ranges,
+//!    wildcards and `anything-but`). The cost of matching depends on the
+//!    event and on what matches, not on how many rules exist.
+//! 3. `event`: event bytes -> the leaves the automaton needs. The scanner
+//!    reads the bytes once, follows only paths some rule names and skips the
+//!    rest without building it. In strict mode (the default) it checks the
+//!    whole event is well-formed JSON on the way (a malformed event is an
+//!    error, never a match); in trusted mode it skips by brackets and stops
+//!    as soon as every needed key was read.
+//! 4. [`Matcher`]: add and remove rules, match events; `Send + Sync`, with a
+//!    reusable [`Cache`] so the steady state does not allocate.
+//!    [`SharedMatcher`] lets many threads match lock-free while rules change.
+//! 5. [`route`]: what happens after a match: targets, input transformers,
+//!    fan-out, retries with back-off, dead letters, FIFO groups, an archive
+//!    with replay.
+//!
+//! [`reference`] is the slow, obviously-correct evaluator the tests hold
+//! the automaton to.
+//!
+//! # Example
+//!
+//! ```
+//! use evrule::Matcher;
+//!
+//! let mut m = Matcher::new();
+//! m.add("jpg-uploads", r#"{
+//!     "source": ["aws.s3"],
+//!     "detail-type": ["Object Created"],
+//!     "detail": {"object": {"key": [{"suffix": {"equals-ignore-case": ".jpg"}}]}}
+//! }"#)?;
+//! m.add("big", r#"{"detail": {"object": {"size": [{"numeric": [">", 1048576]}]}}}"#)?;
+//!
+//! let event = br#"{"source": "aws.s3", "detail-type": "Object Created",
+//!     "detail": {"object": {"key": "cats/Tom.JPG", "size": 5242880}}}"#;
+//! assert_eq!(m.matches(event)?, ["big", "jpg-uploads"]);
+//!
+//! // Hot path: reuse a cache, get rule ids, no allocation.
+//! let mut cache = m.create_cache();
+//! assert_eq!(m.find(event, &mut cache)?.len(), 2);
+//!
+//! // Invalid patterns say what and where, in AWS's words.
+//! let err = m.add("bad", r#"{"detail": {"size": [{"numeric": [">", "x"]}]}}"#).unwrap_err();
+//! assert_eq!(err.message(), "Value of > must be numeric");
+//! assert_eq!(err.path(), "/detail/size/0/numeric/1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Features
+//!
+//! - Every operator of EventBridge patterns: exact strings (IP addresses in
+//!   any spelling), numbers by value, booleans, null, `prefix`, `suffix`,
+//!   `equals-ignore-case` (alone and inside prefix, suffix, anything-but),
+//!   `wildcard`, `anything-but` in all forms, `numeric`, `exists`, `cidr`,
+//!   `$or` at any depth, dotted keys.
+//! - Array consistency: fields reached through one array of objects must be
+//!   satisfied by the same element, as EventBridge does it.
+//! - Limits with AWS's defaults, all configurable: pattern length, `$or`
+//!   sub-rules, nesting depth, wildcard complexity; event size, depth and
+//!   leaves read.
+//!
+//! # Bounds
+//!
+//! Compiling a pattern is linear in its size times its sub-rule count
+//! (at most 1000). Matching an event is linear in its size for the scan;
+//! the automaton then does work per leaf read, per state reached and per
+//! list condition tested (ranges, wildcards, anything-but), which the rule
+//! set bounds: wildcard tests are linear in the string (no backtracking),
+//! and the complexity limit bounds how many wildcards overlap. Arrays of
+//! objects can make two fields of one rule test each pair of elements, so
+//! the worst case for such a rule is quadratic in the array's length; the
+//! leaves-per-event limit bounds it.
 #![deny(missing_docs)]
 
 mod compile;

@@ -25,7 +25,7 @@
 //!    fan-out, retries with back-off, dead letters, FIFO groups, an archive
 //!    with replay.
 //!
-//! [`reference`] is the slow, obviously-correct evaluator the tests hold
+//! [`reference`](mod@reference) is the slow, obviously-correct evaluator the tests hold
 //! the automaton to.
 //!
 //! # Example

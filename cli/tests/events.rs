@@ -297,6 +297,31 @@ fn match_reports_bad_events_and_goes_on() {
 }
 
 #[test]
+fn match_keeps_going_after_a_broken_first_line() {
+    // A first line that opens a value it does not close could start a
+    // pretty-printed document; a complete event on the next line says it
+    // is NDJSON with a bad first event.
+    let dir = fixture(&[(
+        "ev.ndjson",
+        b"{\"source\": \"a\"\n{\"source\":\"a\"}\n{\"source\":\"b\"}\n",
+    )]);
+    let r = run_in(
+        dir.path(),
+        &["match", "--rules", "rules.json", "ev.ndjson"],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "ev.ndjson:1: (invalid event)\nev.ndjson:2: ra\nev.ndjson:3: rb\n"
+    );
+    assert_eq!(
+        r.stderr,
+        "evrule: ev.ndjson:1: invalid event: EOF while parsing an object at line 1 column 15\n"
+    );
+}
+
+#[test]
 fn match_reports_too_deep_and_broken_arrays() {
     let deep = format!("{{\"a\": {}1{}}}\n", "[".repeat(200), "]".repeat(200));
     let dir = fixture(&[

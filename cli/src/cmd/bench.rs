@@ -110,6 +110,12 @@ pub fn run(flags: BenchFlags, color: bool) -> Exit {
         return Exit::Error;
     };
     let report = measure(&rules, &corpus, settings.passes);
+    if report.errors > 0 {
+        output::error(&format!(
+            "{} of {} events are invalid (rejected in every pass; `evrule match` says why)",
+            report.errors, report.events
+        ));
+    }
     output::finish(write(settings.format, &rules, &report).map(|()| Exit::Success))
 }
 

@@ -193,6 +193,8 @@ pub struct Events {
     layout: Layout,
     /// 1-based line of the reader's position.
     line: usize,
+    /// A line read ahead while recognising the layout, and its number.
+    pending: Option<(usize, Vec<u8>)>,
 }
 
 impl Events {
@@ -201,6 +203,7 @@ impl Events {
             reader,
             layout: Layout::Unknown,
             line: 1,
+            pending: None,
         }
     }
 
@@ -234,25 +237,40 @@ impl Events {
                 let too_long = self.read_line(buf)?;
                 let incomplete = !too_long
                     && serde_json::from_slice::<serde_json::Value>(buf).is_err_and(|e| e.is_eof());
-                if incomplete {
-                    // The first line opens a value it does not close: a
-                    // pretty-printed document. Go on scanning it.
-                    self.layout = Layout::Documents;
-                    let mut scan = Scan::default();
-                    if scan.feed(buf).is_some() {
-                        // Not JSON at all; the matcher will say why.
-                        return Ok(Next::Event(line));
-                    }
-                    buf.push(b'\n');
-                    return self.finish_value(buf, scan, line);
+                if !incomplete {
+                    self.layout = Layout::Lines;
+                    return self.line_event(buf, line, too_long);
                 }
-                self.layout = Layout::Lines;
-                self.line_event(buf, line, too_long)
+                // The first line opens a value it does not close: either a
+                // pretty-printed document, or NDJSON whose first event is
+                // cut short. A complete event on the second line tells.
+                let second_line = self.line;
+                let mut second = Vec::new();
+                let second_too_long = self.read_line(&mut second)?;
+                if !second_too_long && is_object(&second) {
+                    self.layout = Layout::Lines;
+                    self.pending = Some((second_line, second));
+                    return Ok(Next::Event(line));
+                }
+                // A document: scan it from its start, the two lines first.
+                let mut replay = std::mem::take(buf);
+                replay.push(b'\n');
+                replay.extend_from_slice(&second);
+                replay.push(b'\n');
+                let rest = std::mem::replace(&mut self.reader, Box::new(io::empty()));
+                self.reader = Box::new(io::Cursor::new(replay).chain(rest));
+                self.line = line;
+                self.layout = Layout::Documents;
+                self.next_document(buf)
             }
         }
     }
 
     fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Next> {
+        if let Some((line, pending)) = self.pending.take() {
+            buf.extend_from_slice(&pending);
+            return Ok(Next::Event(line));
+        }
         loop {
             let line = self.line;
             if self.reader.fill_buf()?.is_empty() {
@@ -436,6 +454,12 @@ impl Events {
     }
 }
 
+/// Whether `line` is one complete JSON object.
+fn is_object(line: &[u8]) -> bool {
+    line.trim_ascii_start().starts_with(b"{")
+        && serde_json::from_slice::<serde_json::Value>(line).is_ok()
+}
+
 /// Finds where one JSON value ends, fed a chunk at a time: tracks strings
 /// (with escapes) and bracket depth. A bare scalar ends at a blank or a
 /// delimiter. It does not validate; the matcher does.
@@ -540,6 +564,20 @@ mod tests {
         );
         // Cut short: handed over as it is, for the matcher to report.
         assert_eq!(events("{\n \"a\": 1\n"), [Ok((1, "{\n \"a\": 1\n".into()))]);
+        assert_eq!(events("{\n}"), [Ok((1, "{\n}".into()))]);
+        assert_eq!(events("{\"a\":\n1}"), [Ok((1, "{\"a\":\n1}".into()))]);
+    }
+
+    #[test]
+    fn ndjson_with_a_broken_first_line() {
+        assert_eq!(
+            events("{\"a\": 1\n{\"b\": 2}\n{\"c\": 3}\n"),
+            [
+                Ok((1, "{\"a\": 1".into())),
+                Ok((2, "{\"b\": 2}".into())),
+                Ok((3, "{\"c\": 3}".into()))
+            ]
+        );
     }
 
     #[test]

@@ -95,6 +95,9 @@ pub fn load(
         .collect();
     names.sort_unstable();
     names.dedup();
+    if names.is_empty() {
+        output::error("no enabled rule to match events against");
+    }
     let slot = names
         .iter()
         .enumerate()

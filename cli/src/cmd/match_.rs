@@ -75,6 +75,9 @@ pub fn run(flags: MatchFlags, color: bool) -> Exit {
         Ok(r) => r,
         Err(exit) => return exit,
     };
+    if settings.inputs == [Input::Stdin] && io::stdin().is_terminal() {
+        output::error("reading events from standard input (end with Ctrl-D)");
+    }
     output::finish(run_events(&settings, &rules, Style::new(color)))
 }
 

@@ -66,9 +66,19 @@ fn parameters(flags: &TestEventPatternFlags) -> Result<(String, String), String>
             match input.get(key) {
                 None => Ok(None),
                 Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-                Some(other) => Err(format!(
-                    "\nParameter validation failed:\nInvalid type for parameter {key}, value: {other}, type: <class 'dict'>, valid types: <class 'str'>"
-                )),
+                Some(other) => {
+                    let class = match other {
+                        serde_json::Value::Object(_) => "dict",
+                        serde_json::Value::Array(_) => "list",
+                        serde_json::Value::Number(n) if n.is_f64() => "float",
+                        serde_json::Value::Number(_) => "int",
+                        serde_json::Value::Bool(_) => "bool",
+                        _ => "NoneType",
+                    };
+                    Err(format!(
+                        "\nParameter validation failed:\nInvalid type for parameter {key}, value: {other}, type: <class '{class}'>, valid types: <class 'str'>"
+                    ))
+                }
             }
         };
         pattern = get("EventPattern")?;

@@ -31,6 +31,21 @@ pub enum Command {
     /// List every rule found in the given files and directories.
     #[command(after_help = LIST_EXAMPLES)]
     List(ListFlags),
+    /// Run events through rules: which rules each event matches.
+    #[command(name = "match", after_help = MATCH_EXAMPLES)]
+    Match(MatchFlags),
+    /// Measure matching speed over a file of events.
+    #[command(after_help = BENCH_EXAMPLES)]
+    Bench(BenchFlags),
+    /// Drop-in for `aws events test-event-pattern`, offline.
+    #[command(after_help = TEST_EVENT_PATTERN_EXAMPLES)]
+    TestEventPattern(TestEventPatternFlags),
+    /// Write a realistic example event (S3, CloudTrail, API Gateway).
+    #[command(after_help = sample_help())]
+    Sample(Box<SampleFlags>),
+    /// Print shell completions.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsFlags),
 }
 
 const CHECK_EXAMPLES: &str = "Examples:
@@ -121,4 +136,279 @@ pub struct ListFlags {
 
     #[command(flatten)]
     pub sources: SourceFlags,
+}
+
+const MATCH_EXAMPLES: &str = "Examples:
+  evrule match --rules rules.json events.ndjson
+  evrule match --rules infra/ --format json events/ archive.ndjson.gz
+  aws s3 cp s3://bucket/events.ndjson - | evrule match --rules rules.yaml --count
+
+Events: NDJSON, a JSON array of events, one (pretty-printed) event per file,
+any of these gzipped; directories are searched for *.json, *.jsonl,
+*.ndjson (and .gz); no path or `-` reads standard input.
+Rules: any format `evrule check` reads; DISABLED rules never match.
+
+Exit codes: 0 some event matched, 1 no event matched, 2 error (invalid
+rules, unreadable input).";
+
+const BENCH_EXAMPLES: &str = "Examples:
+  evrule bench --rules testdata/bench/rules citylots2.jsonl.gz
+  evrule bench --rules rules.json --passes 10 --format json events.ndjson
+
+Loads every event into memory, runs one warm-up pass and N timed passes and
+reports the median pass.
+
+Exit codes: 0 success, 2 error.";
+
+const TEST_EVENT_PATTERN_EXAMPLES: &str = "Examples:
+  evrule test-event-pattern --event-pattern '{\"source\": [\"aws.s3\"]}' --event file://event.json
+  evrule test-event-pattern --event-pattern file://pattern.json --event file://event.json
+
+Values are inline JSON or file://PATH, as for the AWS CLI. The event needs
+id, account, source, time, region and detail-type.
+
+Exit codes (the AWS CLI's): 0 answered (true or false), 252 bad usage,
+254 invalid pattern or event.";
+
+const SAMPLE_EXAMPLES: &str = "Examples:
+  evrule sample object-created --bucket uploads --key photos/cat.jpg --size 2048 > ev.json
+  evrule sample \"Object Deleted\" --reason \"Lifecycle Expiration\"
+  evrule sample cloudtrail --event-source s3.amazonaws.com --event-name PutBucketPolicy
+  evrule sample s3-legacy --event-name ObjectRemoved:Delete
+  evrule sample --list
+
+Without flags the output is fixed (ids and times included), so it can be
+pinned in tests.";
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:
+  evrule completions bash > /etc/bash_completion.d/evrule
+  evrule completions zsh > \"${fpath[1]}/_evrule\"
+  evrule completions fish > ~/.config/fish/completions/evrule.fish";
+
+fn sample_help() -> String {
+    format!(
+        "{SAMPLE_EXAMPLES}\n\nKinds:\n{}",
+        crate::cmd::sample::kinds_help()
+    )
+}
+
+/// Output formats of `match` and `bench`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum MatchFormat {
+    /// Readable lines.
+    #[default]
+    Human,
+    /// JSON (one object per line for `match`, one object for `bench`).
+    Json,
+}
+
+/// `evrule match`.
+#[derive(Debug, Args)]
+pub struct MatchFlags {
+    /// A rule file or directory (repeat for more).
+    #[arg(long = "rules", short = 'r', value_name = "PATH", required = true)]
+    pub rules: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: MatchFormat,
+
+    /// Print how many events each rule matched instead of one line per event.
+    #[arg(long)]
+    pub count: bool,
+
+    /// Trust events to be well-formed JSON: skip checking the parts no rule reads.
+    #[arg(long)]
+    pub trusted: bool,
+
+    /// A CloudFormation parameter value, overriding its default (repeatable).
+    #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+
+    /// Event files or directories; `-` or nothing for standard input.
+    #[arg(value_name = "EVENTS")]
+    pub events: Vec<PathBuf>,
+}
+
+/// `evrule bench`.
+#[derive(Debug, Args)]
+pub struct BenchFlags {
+    /// A rule file or directory (repeat for more).
+    #[arg(long = "rules", short = 'r', value_name = "PATH", required = true)]
+    pub rules: Vec<PathBuf>,
+
+    /// Timed passes over all events (after one warm-up pass).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub passes: usize,
+
+    /// Trust events to be well-formed JSON: skip checking the parts no rule reads.
+    #[arg(long)]
+    pub trusted: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: MatchFormat,
+
+    /// A CloudFormation parameter value, overriding its default (repeatable).
+    #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+
+    /// Event files or directories; `-` or nothing for standard input.
+    #[arg(value_name = "EVENTS")]
+    pub events: Vec<PathBuf>,
+}
+
+/// `evrule test-event-pattern`: the AWS CLI's flags.
+#[derive(Debug, Args)]
+pub struct TestEventPatternFlags {
+    /// The event pattern: JSON, or file://PATH.
+    #[arg(long, value_name = "VALUE")]
+    pub event_pattern: Option<String>,
+
+    /// The event: JSON, or file://PATH.
+    #[arg(long, value_name = "VALUE")]
+    pub event: Option<String>,
+
+    /// Both parameters as one JSON object (`{"EventPattern": ..., "Event": ...}`), or file://PATH.
+    #[arg(long, value_name = "VALUE")]
+    pub cli_input_json: Option<String>,
+
+    /// Output format, as the AWS CLI's `--output`.
+    #[arg(long, value_enum, default_value_t = AwsOutput::Json)]
+    pub output: AwsOutput,
+
+    /// Accepted for compatibility; nothing is sent anywhere.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Accepted for compatibility; nothing is sent anywhere.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Accepted for compatibility; nothing is sent anywhere.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Accepted for compatibility (there is no pager).
+    #[arg(long)]
+    pub no_cli_pager: bool,
+}
+
+/// The AWS CLI's output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AwsOutput {
+    /// Pretty-printed JSON with a 4-space indent.
+    Json,
+    /// Tab-separated values (`True` / `False`).
+    Text,
+    /// YAML.
+    Yaml,
+}
+
+/// `evrule sample`.
+#[derive(Debug, Args)]
+pub struct SampleFlags {
+    /// The kind of event (see --list); an S3 detail-type such as "Object Created" works too.
+    #[arg(value_name = "KIND", required_unless_present = "list")]
+    pub kind: Option<String>,
+
+    /// List the kinds.
+    #[arg(long, conflicts_with = "kind")]
+    pub list: bool,
+
+    /// Bucket name.
+    #[arg(long, value_name = "NAME")]
+    pub bucket: Option<String>,
+
+    /// Object key.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    /// Object size in bytes.
+    #[arg(long, value_name = "BYTES")]
+    pub size: Option<u64>,
+
+    /// `detail.reason` (PutObject, CopyObject, DeleteObject, Lifecycle Expiration, ...).
+    #[arg(long, value_name = "REASON")]
+    pub reason: Option<String>,
+
+    /// `detail.deletion-type` (Permanently Deleted, Delete Marker Created).
+    #[arg(long, value_name = "TYPE")]
+    pub deletion_type: Option<String>,
+
+    /// CloudTrail `eventSource` (e.g. s3.amazonaws.com); also sets `source` (aws.s3).
+    #[arg(long, value_name = "SERVICE")]
+    pub event_source: Option<String>,
+
+    /// CloudTrail `eventName` (CreateBucket, ...) or legacy S3 `eventName` (ObjectCreated:Put, ...).
+    #[arg(long, value_name = "NAME")]
+    pub event_name: Option<String>,
+
+    /// Envelope `source`.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    /// Envelope `detail-type`.
+    #[arg(long, value_name = "TEXT")]
+    pub detail_type: Option<String>,
+
+    /// Envelope `detail`, as JSON (apigw-putevents).
+    #[arg(long, value_name = "JSON")]
+    pub detail: Option<String>,
+
+    /// Region.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Account id.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+
+    /// Event time (RFC 3339, e.g. 2024-05-01T12:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
+
+    /// Event id.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Source IP address of the request.
+    #[arg(long, value_name = "IP")]
+    pub source_ip: Option<String>,
+
+    /// `detail.requester` (an account id or a service principal).
+    #[arg(long, value_name = "WHO")]
+    pub requester: Option<String>,
+
+    /// Object ETag.
+    #[arg(long, value_name = "ETAG")]
+    pub etag: Option<String>,
+
+    /// Object version id.
+    #[arg(long, value_name = "ID")]
+    pub version_id: Option<String>,
+
+    /// Storage class: `source-storage-class` (restores) or `destination-storage-class`.
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+
+    /// `detail.destination-access-tier` (ARCHIVE_ACCESS, DEEP_ARCHIVE_ACCESS).
+    #[arg(long, value_name = "TIER")]
+    pub access_tier: Option<String>,
+
+    /// Event bus name (apigw-putevents --entry).
+    #[arg(long, value_name = "NAME")]
+    pub event_bus: Option<String>,
+
+    /// apigw-putevents: print the PutEvents request API Gateway sends instead of the event EventBridge delivers.
+    #[arg(long)]
+    pub entry: bool,
+}
+
+/// `evrule completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsFlags {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

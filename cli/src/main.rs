@@ -18,11 +18,31 @@ use clap::Parser;
 use flags::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     let color = output::use_color(cli.color);
     let exit = match cli.command {
         Command::Check(flags) => cmd::check::run(flags, color),
         Command::List(flags) => cmd::list::run(flags, color),
+        Command::Match(flags) => cmd::match_::run(flags, color),
+        Command::Bench(flags) => cmd::bench::run(flags, color),
+        Command::TestEventPattern(flags) => {
+            return ExitCode::from(cmd::test_event_pattern::run(flags))
+        }
+        Command::Sample(flags) => cmd::sample::run(*flags),
+        Command::Completions(flags) => cmd::completions::run(flags),
     };
     exit.into()
+}
+
+/// Parse the command line. `test-event-pattern` stands in for the AWS CLI,
+/// so its usage errors end with the AWS CLI's exit code (252).
+fn parse() -> Cli {
+    Cli::try_parse().unwrap_or_else(|e| {
+        let aws = std::env::args().any(|a| a == "test-event-pattern");
+        if aws && e.use_stderr() {
+            let _ = e.print();
+            std::process::exit(cmd::test_event_pattern::USAGE_ERROR.into());
+        }
+        e.exit()
+    })
 }

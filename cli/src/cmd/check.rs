@@ -258,17 +258,7 @@ fn write(settings: &Settings, problems: &[Problem], rules: usize, style: Style) 
         CheckFormat::Human => human(&mut out, problems, rules, style)?,
         CheckFormat::Json => {
             for p in problems {
-                writeln!(
-                    out,
-                    "{{\"file\": {}, \"rule\": {}, \"path\": {}, \"line\": {}, \"column\": {}, \"message\": {}, \"severity\": \"{}\"}}",
-                    json_str(&p.file),
-                    json_str(&p.rule),
-                    json_str(&p.path),
-                    p.line,
-                    p.column,
-                    json_str(&p.message),
-                    p.severity.as_str()
-                )?;
+                json_problem(&mut out, p)?;
             }
         }
         CheckFormat::Github => {
@@ -299,33 +289,7 @@ fn write(settings: &Settings, problems: &[Problem], rules: usize, style: Style) 
 
 fn human(out: &mut impl Write, problems: &[Problem], rules: usize, style: Style) -> io::Result<()> {
     for p in problems {
-        let sev = p.severity;
-        writeln!(
-            out,
-            "{}:{}:{}: {}: {}",
-            p.file,
-            p.line,
-            p.column,
-            style.paint(sev.color(), &format!("{}[{}]", sev.as_str(), p.rule)),
-            style.bold(&p.message)
-        )?;
-        let gutter = p.line.to_string().len();
-        // Keep tabs so the caret lines up under the same characters.
-        let pad: String = p
-            .source_line
-            .chars()
-            .take(p.column.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        writeln!(out, "{:gutter$} |", "")?;
-        writeln!(out, "{} | {}", p.line, p.source_line)?;
-        writeln!(
-            out,
-            "{:gutter$} | {}{}",
-            "",
-            pad,
-            style.paint(sev.color(), "^")
-        )?;
+        human_problem(out, p, style)?;
     }
     let count = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -336,6 +300,55 @@ fn human(out: &mut impl Write, problems: &[Problem], rules: usize, style: Style)
         plural(count(Severity::Error), "error"),
         plural(count(Severity::Warning), "warning"),
         plural(count(Severity::Note), "note")
+    )
+}
+
+/// One problem as `check --format human` shows it: the message, the
+/// source line and a caret. Other commands that refuse invalid rules
+/// (`match`) print them the same way.
+pub fn human_problem(out: &mut impl Write, p: &Problem, style: Style) -> io::Result<()> {
+    let sev = p.severity;
+    writeln!(
+        out,
+        "{}:{}:{}: {}: {}",
+        p.file,
+        p.line,
+        p.column,
+        style.paint(sev.color(), &format!("{}[{}]", sev.as_str(), p.rule)),
+        style.bold(&p.message)
+    )?;
+    let gutter = p.line.to_string().len();
+    // Keep tabs so the caret lines up under the same characters.
+    let pad: String = p
+        .source_line
+        .chars()
+        .take(p.column.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    writeln!(out, "{:gutter$} |", "")?;
+    writeln!(out, "{} | {}", p.line, p.source_line)?;
+    writeln!(
+        out,
+        "{:gutter$} | {}{}",
+        "",
+        pad,
+        style.paint(sev.color(), "^")
+    )?;
+    Ok(())
+}
+
+/// One problem as `check --format json` shows it: one JSON object.
+pub fn json_problem(out: &mut impl Write, p: &Problem) -> io::Result<()> {
+    writeln!(
+        out,
+        "{{\"file\": {}, \"rule\": {}, \"path\": {}, \"line\": {}, \"column\": {}, \"message\": {}, \"severity\": \"{}\"}}",
+        json_str(&p.file),
+        json_str(&p.rule),
+        json_str(&p.path),
+        p.line,
+        p.column,
+        json_str(&p.message),
+        p.severity.as_str()
     )
 }
 

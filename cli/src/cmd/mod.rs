@@ -1,8 +1,13 @@
 //! One module per subcommand. Each has `run(flags, color) -> Exit`, which
 //! validates its flags into settings, does the work and writes the output.
 
+pub mod bench;
 pub mod check;
+pub mod completions;
 pub mod list;
+pub mod match_;
+pub mod sample;
+pub mod test_event_pattern;
 
 use crate::flags::SourceFlags;
 use crate::output;

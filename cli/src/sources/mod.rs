@@ -17,6 +17,7 @@ mod cfn;
 pub mod doc;
 mod hcl;
 pub mod json;
+mod lines;
 mod render;
 mod yaml;
 
@@ -51,6 +52,8 @@ pub enum Format {
     Sam,
     /// Terraform `aws_cloudwatch_event_rule` resources.
     Terraform,
+    /// NDJSON, one `{"name", "pattern"}` object per line.
+    RuleLines,
 }
 
 impl Format {
@@ -66,6 +69,7 @@ impl Format {
             Format::CfnYaml => "cfn-yaml",
             Format::Sam => "sam",
             Format::Terraform => "terraform",
+            Format::RuleLines => "ndjson",
         }
     }
 }
@@ -303,9 +307,17 @@ fn may_hold_rules(name: &str, in_cdk_out: bool) -> bool {
     if in_cdk_out {
         return name.ends_with(".template.json");
     }
-    [".json", ".yaml", ".yml", ".tf", ".template"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
+    [
+        ".json",
+        ".yaml",
+        ".yml",
+        ".tf",
+        ".template",
+        ".jsonl",
+        ".ndjson",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -399,6 +411,16 @@ fn read_rules(
         return Ok(out);
     }
     let text = file.text().trim_start_matches('\u{feff}');
+    if lines::is_rule_lines(&name, text) {
+        let ctx = Ctx {
+            file,
+            json: true,
+            options,
+        };
+        let mut out = Vec::new();
+        lines::rules(&ctx, explicit, &mut out).map_err(|e| SourceError::read(file, e))?;
+        return Ok(out);
+    }
     let json = if name.ends_with(".json") {
         true
     } else if name.ends_with(".yaml") || name.ends_with(".yml") {

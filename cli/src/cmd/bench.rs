@@ -1,0 +1,289 @@
+//! `evrule bench`: how fast the rules match a corpus of events.
+//!
+//! Every event is loaded into one buffer first (reading and unpacking are
+//! not what is measured), then one warm-up pass counts each rule's matches
+//! and grows the cache, and N timed passes run `Matcher::find` over all
+//! events with that one cache: nothing is allocated in the timed loop. The
+//! median pass is reported, so one disturbed pass does not move the result.
+
+use std::io::{self, Write};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::match_::input::{self, Input, Next};
+use super::match_::rules::{self, ProblemFormat, RuleSet};
+use crate::flags::{BenchFlags, MatchFormat};
+use crate::output::{self, json_str, Exit};
+use crate::sources::LoadOptions;
+
+/// Validated settings of `bench`.
+#[derive(Debug)]
+pub struct Settings {
+    rules: Vec<PathBuf>,
+    load: LoadOptions,
+    passes: usize,
+    trusted: bool,
+    format: MatchFormat,
+    inputs: Vec<Input>,
+}
+
+impl Settings {
+    /// Validate raw flags.
+    pub fn from_flags(flags: BenchFlags) -> Result<Settings, String> {
+        if flags.passes == 0 {
+            return Err("--passes must be at least 1".to_string());
+        }
+        Ok(Settings {
+            load: LoadOptions {
+                parameters: output::key_values("parameter", &flags.parameters)?,
+            },
+            rules: flags.rules,
+            passes: flags.passes,
+            trusted: flags.trusted,
+            format: flags.format,
+            inputs: input::discover(&flags.events),
+        })
+    }
+}
+
+/// Events held in memory: one buffer, one range per event.
+#[derive(Debug, Default)]
+struct Corpus {
+    bytes: Vec<u8>,
+    events: Vec<Range<usize>>,
+}
+
+/// What was measured.
+#[derive(Debug)]
+struct Report {
+    events: usize,
+    bytes: usize,
+    passes: usize,
+    /// Pass times, sorted.
+    times: Vec<Duration>,
+    /// Matches per rule over one pass, in [`RuleSet::names`] order.
+    matches: Vec<u64>,
+    /// Events the matcher rejected.
+    errors: u64,
+}
+
+impl Report {
+    fn median(&self) -> Duration {
+        self.times[self.times.len() / 2]
+    }
+
+    fn per_sec(&self, n: usize) -> f64 {
+        let secs = self.median().as_secs_f64();
+        if secs > 0.0 {
+            n as f64 / secs
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Run `bench`.
+pub fn run(flags: BenchFlags, color: bool) -> Exit {
+    let settings = match Settings::from_flags(flags) {
+        Ok(s) => s,
+        Err(e) => {
+            output::error(&e);
+            return Exit::Error;
+        }
+    };
+    let problems = match settings.format {
+        MatchFormat::Human => ProblemFormat::Human,
+        MatchFormat::Json => ProblemFormat::Json,
+    };
+    let rules = match rules::load(
+        &settings.rules,
+        &settings.load,
+        settings.trusted,
+        problems,
+        color,
+    ) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
+    let Some(corpus) = load_corpus(&settings.inputs) else {
+        return Exit::Error;
+    };
+    let report = measure(&rules, &corpus, settings.passes);
+    if report.errors > 0 {
+        output::error(&format!(
+            "{} of {} events are invalid (rejected in every pass; `evrule match` says why)",
+            report.errors, report.events
+        ));
+    }
+    output::finish(write(settings.format, &rules, &report).map(|()| Exit::Success))
+}
+
+/// Read every input into memory; `None` (after saying why) if one cannot
+/// be read. Events that cannot be cut out are reported and skipped.
+fn load_corpus(inputs: &[Input]) -> Option<Corpus> {
+    let progress = super::match_::progress_bar(inputs);
+    let mut corpus = Corpus::default();
+    let mut buf = Vec::new();
+    let mut ok = true;
+    for input in inputs {
+        let name = input.name();
+        let mut events = match input.open(progress.as_ref()) {
+            Ok(events) => events,
+            Err(message) => {
+                output::error(&format!("{name}: {message}"));
+                ok = false;
+                continue;
+            }
+        };
+        loop {
+            match events.next(&mut buf) {
+                Ok(Next::Event(_)) => {
+                    let start = corpus.bytes.len();
+                    corpus.bytes.extend_from_slice(&buf);
+                    corpus.events.push(start..corpus.bytes.len());
+                }
+                Ok(Next::Bad(line, message)) => {
+                    output::error(&format!("{name}:{line}: invalid event: {message}"));
+                }
+                Ok(Next::End) => break,
+                Err(e) => {
+                    output::error(&format!("{name}: cannot read: {e}"));
+                    ok = false;
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    ok.then_some(corpus)
+}
+
+fn measure(rules: &RuleSet, corpus: &Corpus, passes: usize) -> Report {
+    let matcher = &rules.matcher;
+    let mut cache = matcher.create_cache();
+    // Warm-up: counts per rule, and the cache grows to its final size.
+    let mut matches = vec![0u64; rules.names.len()];
+    let mut errors = 0;
+    for range in &corpus.events {
+        match matcher.find(&corpus.bytes[range.clone()], &mut cache) {
+            Ok(ids) => {
+                for &id in ids {
+                    matches[rules.slot(id)] += 1;
+                }
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    let expected: u64 = matches.iter().sum();
+    let mut times = Vec::with_capacity(passes);
+    for _ in 0..passes {
+        let mut found = 0u64;
+        let start = Instant::now();
+        for range in &corpus.events {
+            if let Ok(ids) = matcher.find(&corpus.bytes[range.clone()], &mut cache) {
+                found += ids.len() as u64;
+            }
+        }
+        times.push(start.elapsed());
+        // Also keeps the work from being optimised away.
+        assert_eq!(found, expected, "every pass finds the same matches");
+    }
+    times.sort_unstable();
+    Report {
+        events: corpus.events.len(),
+        bytes: corpus.bytes.len(),
+        passes,
+        times,
+        matches,
+        errors,
+    }
+}
+
+fn write(format: MatchFormat, rules: &RuleSet, report: &Report) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match format {
+        MatchFormat::Json => {
+            write!(
+                out,
+                "{{\"events\": {}, \"passes\": {}, \"events_per_sec\": {:.1}, \"bytes_per_sec\": {:.1}, \"matches\": {{",
+                report.events,
+                report.passes,
+                report.per_sec(report.events),
+                report.per_sec(report.bytes)
+            )?;
+            for (i, (name, n)) in rules.names.iter().zip(&report.matches).enumerate() {
+                if i > 0 {
+                    out.write_all(b", ")?;
+                }
+                write!(out, "{}: {n}", json_str(name))?;
+            }
+            out.write_all(b"}}\n")?;
+        }
+        MatchFormat::Human => human(&mut out, rules, report)?,
+    }
+    out.flush()
+}
+
+fn human(out: &mut impl Write, rules: &RuleSet, report: &Report) -> io::Result<()> {
+    let secs = |d: Duration| format!("{:.3} s", d.as_secs_f64());
+    writeln!(
+        out,
+        "events      {} ({})",
+        report.events,
+        bytes(report.bytes as f64)
+    )?;
+    if report.errors > 0 {
+        writeln!(
+            out,
+            "invalid     {} (rejected in every pass)",
+            report.errors
+        )?;
+    }
+    writeln!(out, "rules       {}", rules.names.len())?;
+    writeln!(
+        out,
+        "passes      {} timed after 1 warm-up: median {}, fastest {}, slowest {}",
+        report.passes,
+        secs(report.median()),
+        secs(report.times[0]),
+        secs(report.times[report.times.len() - 1])
+    )?;
+    writeln!(
+        out,
+        "throughput  {:.0} events/s, {}/s",
+        report.per_sec(report.events),
+        bytes(report.per_sec(report.bytes))
+    )?;
+    writeln!(out)?;
+    let width = rules
+        .names
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    writeln!(out, "{:width$}  matches", "rule")?;
+    for (name, n) in rules.names.iter().zip(&report.matches) {
+        writeln!(out, "{name:width$}  {n}")?;
+    }
+    Ok(())
+}
+
+/// A byte count in decimal units: `193.5 MB`.
+fn bytes(n: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut n = n;
+    let mut unit = 0;
+    while n >= 1000.0 && unit < UNITS.len() - 1 {
+        n /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n:.0} {}", UNITS[0])
+    } else {
+        format!("{n:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,635 @@
+//! Event inputs: files, directories, gzip and standard input, each read as
+//! a stream of events with the line each one starts on.
+//!
+//! A file's layout is recognised as it is read, without reading it twice:
+//! a first non-blank byte `[` means a JSON array of events; otherwise the
+//! first line is tried as NDJSON, and if it is not a complete JSON value the
+//! file is taken for pretty-printed documents (one, or several one after the
+//! other as `jq .` writes them). NDJSON is read line by line into a buffer
+//! the caller reuses, so memory stays flat however large the file; arrays
+//! and documents are cut into events by a small scanner that tracks strings
+//! and brackets, one event in memory at a time. Whether each event is valid
+//! JSON is the matcher's business: a malformed event reaches it and comes
+//! back as an error with its position.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+use indicatif::ProgressBar;
+
+/// Longest event (line or document) held in memory, far above the
+/// matcher's own size limit so that the matcher reports the real size.
+const MAX_EVENT_BYTES: usize = 64 << 20;
+
+/// Buffer size of every reader.
+const BUF_SIZE: usize = 64 << 10;
+
+/// One place events come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input (`-`, or no path at all).
+    Stdin,
+    /// A file, as given or as found in a directory.
+    File(PathBuf),
+    /// A path that could not be listed; reported in its turn.
+    Unreadable(PathBuf, String),
+}
+
+impl Input {
+    /// How the input is named in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::File(p) | Input::Unreadable(p, _) => p.display().to_string(),
+        }
+    }
+
+    /// Size in bytes when known (files), for the progress bar.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            _ => None,
+        }
+    }
+
+    /// Open for reading, unpacking gzip (recognised by its magic bytes, so
+    /// standard input may be compressed too). Bytes read from the file
+    /// itself advance `progress`.
+    pub fn open(&self, progress: Option<&ProgressBar>) -> Result<Events, String> {
+        let raw: Box<dyn Read> = match self {
+            Input::Stdin => Box::new(io::stdin()),
+            Input::File(path) => Box::new(File::open(path).map_err(|e| io_message(&e))?),
+            Input::Unreadable(_, message) => return Err(message.clone()),
+        };
+        let raw: Box<dyn Read> = match progress {
+            Some(bar) => Box::new(Counting {
+                inner: raw,
+                bar: bar.clone(),
+            }),
+            None => raw,
+        };
+        let mut buffered = BufReader::with_capacity(BUF_SIZE, raw);
+        let head = buffered.fill_buf().map_err(|e| io_message(&e))?;
+        let reader: Box<dyn BufRead> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(BufReader::with_capacity(
+                BUF_SIZE,
+                MultiGzDecoder::new(buffered),
+            ))
+        } else {
+            Box::new(buffered)
+        };
+        Ok(Events::new(reader))
+    }
+}
+
+/// Expand `paths` into inputs, in order: `-` is standard input, a directory
+/// is searched recursively (in name order) for files that may hold events,
+/// anything else is taken as a file. No path at all means standard input.
+pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
+    if paths.is_empty() {
+        return vec![Input::Stdin];
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            out.push(Input::Stdin);
+        } else if path.is_dir() {
+            walk(path, &mut out);
+        } else {
+            out.push(Input::File(path.clone()));
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return out.push(Input::Unreadable(dir.to_path_buf(), io_message(&e))),
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        // Follow symbolic links, as a named path would be.
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path.is_file() && may_hold_events(&name) {
+            out.push(Input::File(path));
+        }
+    }
+}
+
+/// Files a directory walk reads: JSON and NDJSON, possibly gzipped.
+fn may_hold_events(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    [".json", ".jsonl", ".ndjson"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// Counts bytes read from the underlying file into a progress bar.
+struct Counting {
+    inner: Box<dyn Read>,
+    bar: ProgressBar,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+/// What [`Events::next`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// An event, now in the caller's buffer, starting on this 1-based line.
+    Event(usize),
+    /// Something that cannot be cut into an event (a broken array, a line
+    /// too long to hold), at this line; counts as one bad event.
+    Bad(usize, String),
+    /// No more events.
+    End,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    /// Not known until the first value is seen.
+    Unknown,
+    /// One event per line.
+    Lines,
+    /// Inside a JSON array: before the first element.
+    ArrayStart,
+    /// Inside a JSON array: after an element.
+    ArrayNext,
+    /// Documents one after another (usually just one).
+    Documents,
+    /// Nothing more will be read.
+    Done,
+}
+
+/// The events of one input, read one at a time.
+pub struct Events {
+    reader: Box<dyn BufRead>,
+    layout: Layout,
+    /// 1-based line of the reader's position.
+    line: usize,
+    /// A line read ahead while recognising the layout, and its number.
+    pending: Option<(usize, Vec<u8>)>,
+}
+
+impl Events {
+    fn new(reader: Box<dyn BufRead>) -> Events {
+        Events {
+            reader,
+            layout: Layout::Unknown,
+            line: 1,
+            pending: None,
+        }
+    }
+
+    /// Read the next event into `buf` (cleared first).
+    pub fn next(&mut self, buf: &mut Vec<u8>) -> io::Result<Next> {
+        buf.clear();
+        match self.layout {
+            Layout::Done => Ok(Next::End),
+            Layout::Unknown => self.first(buf),
+            Layout::Lines => self.next_line(buf),
+            Layout::ArrayStart | Layout::ArrayNext => self.next_element(buf),
+            Layout::Documents => self.next_document(buf),
+        }
+    }
+
+    /// Recognise the layout from the first value.
+    fn first(&mut self, buf: &mut Vec<u8>) -> io::Result<Next> {
+        self.skip_bom()?;
+        match self.skip_ws()? {
+            None => {
+                self.layout = Layout::Done;
+                Ok(Next::End)
+            }
+            Some(b'[') => {
+                self.reader.consume(1);
+                self.layout = Layout::ArrayStart;
+                self.next_element(buf)
+            }
+            Some(_) => {
+                let line = self.line;
+                let too_long = self.read_line(buf)?;
+                let incomplete = !too_long
+                    && serde_json::from_slice::<serde_json::Value>(buf).is_err_and(|e| e.is_eof());
+                if !incomplete {
+                    self.layout = Layout::Lines;
+                    return self.line_event(buf, line, too_long);
+                }
+                // The first line opens a value it does not close: either a
+                // pretty-printed document, or NDJSON whose first event is
+                // cut short. A complete event on the second line tells.
+                let second_line = self.line;
+                let mut second = Vec::new();
+                let second_too_long = self.read_line(&mut second)?;
+                if !second_too_long && is_object(&second) {
+                    self.layout = Layout::Lines;
+                    self.pending = Some((second_line, second));
+                    return Ok(Next::Event(line));
+                }
+                // A document: scan it from its start, the two lines first.
+                let mut replay = std::mem::take(buf);
+                replay.push(b'\n');
+                replay.extend_from_slice(&second);
+                replay.push(b'\n');
+                let rest = std::mem::replace(&mut self.reader, Box::new(io::empty()));
+                self.reader = Box::new(io::Cursor::new(replay).chain(rest));
+                self.line = line;
+                self.layout = Layout::Documents;
+                self.next_document(buf)
+            }
+        }
+    }
+
+    fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Next> {
+        if let Some((line, pending)) = self.pending.take() {
+            buf.extend_from_slice(&pending);
+            return Ok(Next::Event(line));
+        }
+        loop {
+            let line = self.line;
+            if self.reader.fill_buf()?.is_empty() {
+                self.layout = Layout::Done;
+                return Ok(Next::End);
+            }
+            let too_long = self.read_line(buf)?;
+            if too_long || buf.iter().any(|b| !b.is_ascii_whitespace()) {
+                return self.line_event(buf, line, too_long);
+            }
+            buf.clear();
+        }
+    }
+
+    fn line_event(&mut self, buf: &mut Vec<u8>, line: usize, too_long: bool) -> io::Result<Next> {
+        if too_long {
+            buf.clear();
+            return Ok(Next::Bad(
+                line,
+                format!("line longer than {} MiB", MAX_EVENT_BYTES >> 20),
+            ));
+        }
+        Ok(Next::Event(line))
+    }
+
+    /// Read up to and past the next newline (not kept, nor a `\r` before
+    /// it). Past [`MAX_EVENT_BYTES`] the rest of the line is skipped and
+    /// true returned.
+    fn read_line(&mut self, buf: &mut Vec<u8>) -> io::Result<bool> {
+        let mut too_long = false;
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                break;
+            }
+            let (take, end) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i, true),
+                None => (chunk.len(), false),
+            };
+            if buf.len() + take > MAX_EVENT_BYTES {
+                too_long = true;
+                buf.clear();
+            } else if !too_long {
+                buf.extend_from_slice(&chunk[..take]);
+            }
+            self.reader.consume(take + usize::from(end));
+            if end {
+                self.line += 1;
+                break;
+            }
+        }
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        Ok(too_long)
+    }
+
+    fn next_element(&mut self, buf: &mut Vec<u8>) -> io::Result<Next> {
+        let first = self.layout == Layout::ArrayStart;
+        let Some(b) = self.skip_ws()? else {
+            self.layout = Layout::Done;
+            return Ok(Next::Bad(self.line, "EOF while parsing the array".into()));
+        };
+        if !first {
+            match b {
+                b',' => {
+                    self.reader.consume(1);
+                    match self.skip_ws()? {
+                        Some(b']') => {
+                            self.layout = Layout::Done;
+                            return Ok(Next::Bad(self.line, "trailing comma in the array".into()));
+                        }
+                        None => {
+                            self.layout = Layout::Done;
+                            return Ok(Next::Bad(self.line, "EOF while parsing the array".into()));
+                        }
+                        Some(_) => {}
+                    }
+                }
+                b']' => return self.end_of_array(),
+                _ => {
+                    self.layout = Layout::Done;
+                    return Ok(Next::Bad(
+                        self.line,
+                        "expected `,` or `]` after an array element".into(),
+                    ));
+                }
+            }
+        } else if b == b']' {
+            return self.end_of_array();
+        }
+        self.layout = Layout::ArrayNext;
+        let line = self.line;
+        self.finish_value(buf, Scan::default(), line)
+    }
+
+    fn end_of_array(&mut self) -> io::Result<Next> {
+        self.reader.consume(1);
+        self.layout = Layout::Done;
+        match self.skip_ws()? {
+            None => Ok(Next::End),
+            Some(_) => Ok(Next::Bad(
+                self.line,
+                "trailing characters after the array".into(),
+            )),
+        }
+    }
+
+    fn next_document(&mut self, buf: &mut Vec<u8>) -> io::Result<Next> {
+        if self.skip_ws()?.is_none() {
+            self.layout = Layout::Done;
+            return Ok(Next::End);
+        }
+        let line = self.line;
+        self.finish_value(buf, Scan::default(), line)
+    }
+
+    /// Feed the reader to `scan` until the value it is in ends, appending
+    /// its bytes to `buf`. A value cut short by the end of the input is
+    /// returned as it is (the matcher then says what is missing).
+    fn finish_value(&mut self, buf: &mut Vec<u8>, mut scan: Scan, line: usize) -> io::Result<Next> {
+        let mut too_long = false;
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                // Cut short: nothing can follow.
+                self.layout = Layout::Done;
+                break;
+            }
+            let (take, done) = match scan.feed(chunk) {
+                Some(n) => (n, true),
+                None => (chunk.len(), false),
+            };
+            self.line += chunk[..take].iter().filter(|&&b| b == b'\n').count();
+            if buf.len() + take > MAX_EVENT_BYTES {
+                too_long = true;
+                buf.clear();
+            } else if !too_long {
+                buf.extend_from_slice(&chunk[..take]);
+            }
+            self.reader.consume(take);
+            if done {
+                break;
+            }
+        }
+        if too_long {
+            buf.clear();
+            return Ok(Next::Bad(
+                line,
+                format!("event longer than {} MiB", MAX_EVENT_BYTES >> 20),
+            ));
+        }
+        Ok(Next::Event(line))
+    }
+
+    fn skip_bom(&mut self) -> io::Result<()> {
+        if self.reader.fill_buf()?.starts_with(b"\xef\xbb\xbf") {
+            self.reader.consume(3);
+        }
+        Ok(())
+    }
+
+    /// Skip blanks; the next byte, not consumed, or `None` at the end.
+    fn skip_ws(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(None);
+            }
+            let n = chunk
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                .unwrap_or(chunk.len());
+            let next = chunk.get(n).copied();
+            self.line += chunk[..n].iter().filter(|&&b| b == b'\n').count();
+            self.reader.consume(n);
+            if next.is_some() {
+                return Ok(next);
+            }
+        }
+    }
+}
+
+/// Whether `line` is one complete JSON object.
+fn is_object(line: &[u8]) -> bool {
+    line.trim_ascii_start().starts_with(b"{")
+        && serde_json::from_slice::<serde_json::Value>(line).is_ok()
+}
+
+/// Finds where one JSON value ends, fed a chunk at a time: tracks strings
+/// (with escapes) and bracket depth. A bare scalar ends at a blank or a
+/// delimiter. It does not validate; the matcher does.
+#[derive(Clone, Copy, Debug, Default)]
+struct Scan {
+    started: bool,
+    depth: usize,
+    in_string: bool,
+    escape: bool,
+    /// A top-level number or literal.
+    scalar: bool,
+}
+
+impl Scan {
+    /// Feed the next bytes; `Some(n)` when the value ends after `n` of them.
+    fn feed(&mut self, bytes: &[u8]) -> Option<usize> {
+        for (i, &b) in bytes.iter().enumerate() {
+            if !self.started {
+                self.started = true;
+                match b {
+                    b'{' | b'[' => self.depth = 1,
+                    b'"' => self.in_string = true,
+                    _ => self.scalar = true,
+                }
+                continue;
+            }
+            if self.in_string {
+                if self.escape {
+                    self.escape = false;
+                } else if b == b'\\' {
+                    self.escape = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                continue;
+            }
+            if self.scalar {
+                if matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}') {
+                    return Some(i);
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(text: &str) -> Vec<Result<(usize, String), (usize, String)>> {
+        let mut ev = Events::new(Box::new(io::Cursor::new(text.as_bytes().to_vec())));
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            match ev.next(&mut buf).unwrap() {
+                Next::Event(line) => out.push(Ok((line, String::from_utf8(buf.clone()).unwrap()))),
+                Next::Bad(line, m) => out.push(Err((line, m))),
+                Next::End => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn ndjson_lines_and_blank_lines() {
+        assert_eq!(
+            events("{\"a\":1}\r\n\n  \n{\"b\":2}\nnot json\n"),
+            [
+                Ok((1, "{\"a\":1}".into())),
+                Ok((4, "{\"b\":2}".into())),
+                Ok((5, "not json".into()))
+            ]
+        );
+        assert_eq!(events(""), []);
+        assert_eq!(events("\n\n"), []);
+    }
+
+    #[test]
+    fn pretty_documents() {
+        let text = "\n{\n  \"a\": \"}{\\\"\",\n  \"b\": [1]\n}\n{\n \"c\": 2\n}\n";
+        assert_eq!(
+            events(text),
+            [
+                Ok((2, "{\n  \"a\": \"}{\\\"\",\n  \"b\": [1]\n}".into())),
+                Ok((6, "{\n \"c\": 2\n}".into()))
+            ]
+        );
+        // Cut short: handed over as it is, for the matcher to report.
+        assert_eq!(events("{\n \"a\": 1\n"), [Ok((1, "{\n \"a\": 1\n".into()))]);
+        assert_eq!(events("{\n}"), [Ok((1, "{\n}".into()))]);
+        assert_eq!(events("{\"a\":\n1}"), [Ok((1, "{\"a\":\n1}".into()))]);
+    }
+
+    #[test]
+    fn ndjson_with_a_broken_first_line() {
+        assert_eq!(
+            events("{\"a\": 1\n{\"b\": 2}\n{\"c\": 3}\n"),
+            [
+                Ok((1, "{\"a\": 1".into())),
+                Ok((2, "{\"b\": 2}".into())),
+                Ok((3, "{\"c\": 3}".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn arrays() {
+        assert_eq!(
+            events("\u{feff} [\n {\"a\": [1,2]},\n\n {\"b\": \"]\"} ]\n"),
+            [
+                Ok((2, "{\"a\": [1,2]}".into())),
+                Ok((4, "{\"b\": \"]\"}".into()))
+            ]
+        );
+        assert_eq!(events("[]"), []);
+        assert_eq!(
+            events("[{\"a\":1} {\"b\":2}]"),
+            [
+                Ok((1, "{\"a\":1}".into())),
+                Err((1, "expected `,` or `]` after an array element".into()))
+            ]
+        );
+        assert_eq!(
+            events("[{\"a\":1},\n]"),
+            [
+                Ok((1, "{\"a\":1}".into())),
+                Err((2, "trailing comma in the array".into()))
+            ]
+        );
+        assert_eq!(
+            events("[{\"a\":1}] x"),
+            [
+                Ok((1, "{\"a\":1}".into())),
+                Err((1, "trailing characters after the array".into()))
+            ]
+        );
+        assert_eq!(
+            events("[1, {\"a\"\n"),
+            [Ok((1, "1".into())), Ok((1, "{\"a\"\n".into()))]
+        );
+        assert_eq!(
+            events("[{\"a\":1},"),
+            [
+                Ok((1, "{\"a\":1}".into())),
+                Err((1, "EOF while parsing the array".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn walk_filter() {
+        assert!(may_hold_events("a.json"));
+        assert!(may_hold_events("a.NDJSON.gz"));
+        assert!(may_hold_events("a.jsonl"));
+        assert!(!may_hold_events("PROVENANCE.md"));
+        assert!(!may_hold_events("a.gz"));
+    }
+}

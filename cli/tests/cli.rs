@@ -136,15 +136,15 @@ fn check_bare_pattern_files() {
 }
 
 #[test]
-fn check_list_rules_and_describe_rule_point_inside_the_string() {
+fn check_list_rules_and_describe_rule_point_at_the_string() {
     let (code, found) = problems("testdata/rules/aws");
     assert_eq!(code, 1);
     assert_eq!(
         found,
         [
-            "testdata/rules/aws/describe-rule.json:4:114: error[payments-failed] /detail/status/0/numeric/1: Value of >= must be numeric (pattern text line 1 column 80)",
-            "testdata/rules/aws/list-rules.json:20:112: error[big-orders] /detail/total/0/numeric/1: Value of > must be numeric (pattern text line 1 column 70)",
-            "testdata/rules/aws/list-rules.yaml:8:28: error[empty-source] /source: Empty arrays are not allowed (pattern text line 1 column 11)",
+            "testdata/rules/aws/describe-rule.json:4:21: error[payments-failed] /detail/status/0/numeric/1: Value of >= must be numeric (pattern text line 1 column 80)",
+            "testdata/rules/aws/list-rules.json:20:29: error[big-orders] /detail/total/0/numeric/1: Value of > must be numeric (pattern text line 1 column 70)",
+            "testdata/rules/aws/list-rules.yaml:8:17: error[empty-source] /source: Empty arrays are not allowed (pattern text line 1 column 11)",
         ]
     );
 }
@@ -170,12 +170,12 @@ fn check_cloudformation_templates() {
     assert_eq!(
         found,
         [
-            "testdata/rules/cfn/block-literal.yaml:10:49: error[literal-block] /detail/qty/0/numeric/1: Value of > must be numeric (pattern text line 4 column 41)",
+            "testdata/rules/cfn/block-literal.yaml:7:9: error[literal-block] /detail/qty/0/numeric/1: Value of > must be numeric (pattern text line 4 column 41)",
             "testdata/rules/cfn/template.json:15:24: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder",
-            "testdata/rules/cfn/template.json:23:102: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric (pattern text line 1 column 64)",
+            "testdata/rules/cfn/template.json:23:25: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric (pattern text line 1 column 64)",
             "testdata/rules/cfn/template.yaml:43:13: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder",
             "testdata/rules/cfn/template.yaml:53:15: error[broken] /detail/status/1/bogus: Unrecognized match type bogus",
-            "testdata/rules/cfn/template.yaml:58:86: error[string-pattern] /detail/n/0/numeric/1: Value of < must be numeric (pattern text line 1 column 65)",
+            "testdata/rules/cfn/template.yaml:58:21: error[string-pattern] /detail/n/0/numeric/1: Value of < must be numeric (pattern text line 1 column 65)",
             "testdata/rules/cfn/template.yaml:69:21: note[conditional] : pattern of rule `conditional` is unknown until deployment (!If); not checked",
         ]
     );
@@ -203,7 +203,7 @@ fn check_terraform() {
             "testdata/rules/terraform/main.tf:29:49: error[ec2-heredoc] /detail/state/0/numeric/1: Value of < must be numeric",
             "testdata/rules/terraform/main.tf:40:40: error[staged] /detail/status/1/bogus: Unrecognized match type bogus",
             "testdata/rules/terraform/main.tf:37:14: note[staged] : pattern of rule `staged` is not fully static: local.sources, var.stage checked as a placeholder",
-            "testdata/rules/terraform/main.tf:48:67: error[quoted] /detail/x: Empty arrays are not allowed (pattern text line 1 column 40)",
+            "testdata/rules/terraform/main.tf:48:19: error[quoted] /detail/x: Empty arrays are not allowed (pattern text line 1 column 40)",
             "testdata/rules/terraform/main.tf:63:19: note[from-file] : pattern of rule `from-file` is unknown until deployment (file(\"${path.module}/pattern.json\")); not checked",
         ]
     );

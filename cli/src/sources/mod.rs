@@ -174,12 +174,22 @@ impl RuleSource {
     }
 
     /// Where a pattern offset is in the file (the pattern's start if `None`).
+    ///
+    /// For a pattern held in a string, the line and column are those of
+    /// the string itself (AWS reports positions in the pattern text, which
+    /// users cannot see in their file), and `inner` names the position
+    /// inside the pattern text.
     pub fn locate(&self, pattern_offset: Option<usize>) -> Location {
-        let (line, column) = self.file.line_col(self.file_offset(pattern_offset));
         let inner = match (self.embedded, pattern_offset, &self.pattern) {
             (true, Some(at), Some(text)) => Some(text_line_col(text, at)),
             _ => None,
         };
+        let at = if inner.is_some() {
+            None
+        } else {
+            pattern_offset
+        };
+        let (line, column) = self.file.line_col(self.file_offset(at));
         Location {
             line,
             column,

@@ -27,15 +27,19 @@ fn readers_see_whole_rule_sets_while_a_writer_adds_and_removes() {
     // not disturb neighbours.
     shared.add("steady", r#"{"kind": ["steady"]}"#).unwrap();
     let done = Arc::new(AtomicBool::new(false));
+    let start = Arc::new(std::sync::Barrier::new(5));
     let event = br#"{"kind": "steady", "detail": {"n": 7, "tags": ["a", "b"]}}"#;
     let readers: Vec<_> = (0..4)
         .map(|_| {
             let shared = Arc::clone(&shared);
             let done = Arc::clone(&done);
+            let start = Arc::clone(&start);
             std::thread::spawn(move || {
                 let mut cache = evrule::Cache::default();
                 let mut seen = 0usize;
-                while !done.load(Ordering::Acquire) {
+                start.wait();
+                loop {
+                    let finished = done.load(Ordering::Acquire);
                     let mut names: Vec<String> = shared
                         .find(event, &mut cache, |m, ids| {
                             ids.iter().map(|&id| m.rule_name(id).to_string()).collect()
@@ -50,12 +54,16 @@ fn readers_see_whole_rule_sets_while_a_writer_adds_and_removes() {
                     names.pop();
                     assert!(is_contiguous_range(&names), "inconsistent answer {names:?}");
                     seen += 1;
+                    if finished {
+                        break seen;
+                    }
                 }
-                seen
             })
         })
         .collect();
+    start.wait();
     for i in 0..N {
+        std::thread::yield_now();
         let p = if i % 2 == 0 {
             r#"{"detail": {"n": [{"numeric": [">", 5]}]}}"#
         } else {
@@ -64,6 +72,7 @@ fn readers_see_whole_rule_sets_while_a_writer_adds_and_removes() {
         shared.add(&name(i), p).unwrap();
     }
     for i in 0..N {
+        std::thread::yield_now();
         assert!(shared.remove(&name(i)));
     }
     done.store(true, Ordering::Release);

@@ -12,4 +12,5 @@ pub mod reference;
 pub use error::Error;
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};
 pub use pattern::{Limits, Pattern};
+pub mod explain;
 pub mod route;

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Check(flags) => cmd::check::run(flags, color),
         Command::List(flags) => cmd::list::run(flags, color),
+        Command::Explain(flags) => cmd::explain::run(flags, color),
+        Command::Test(flags) => cmd::test::run(flags, color),
     };
     exit.into()
 }

@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod list;
+pub mod explain;
+pub mod test;
 
 use crate::flags::SourceFlags;
 use crate::output;

@@ -1279,6 +1279,23 @@ impl Ctx<'_, '_> {
                 list(below.into_iter())
             ));
         }
+        // The deepest object on the way that the event has.
+        let segments: Vec<&str> = path.split('.').collect();
+        for k in (1..segments.len()).rev() {
+            let prefix = segments[..k].join(".");
+            let keys: BTreeSet<&str> = leaves
+                .iter()
+                .filter_map(|l| l.path.strip_prefix(prefix.as_str())?.strip_prefix('.'))
+                .map(|rest| rest.split('.').next().unwrap_or(rest))
+                .collect();
+            if !keys.is_empty() {
+                return Some(format!(
+                    "{prefix} has no {} (it has {})",
+                    segments[k],
+                    list(keys.into_iter())
+                ));
+            }
+        }
         None
     }
 
@@ -1897,6 +1914,14 @@ mod tests {
 
     #[test]
     fn missing_notes() {
+        let e = ex(
+            r#"{"detail": {"c": {"tier": ["x"]}}}"#,
+            r#"{"detail": {"a": 1, "b": {"z": 2}}}"#,
+        );
+        assert_eq!(
+            e.root().fields()[0].note(),
+            Some("detail has no c (it has a, b)")
+        );
         let e = ex(r#"{"detail": ["x"]}"#, r#"{"detail": {"a": 1, "b": 2}}"#);
         assert_eq!(
             e.root().fields()[0].note(),

@@ -209,7 +209,11 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
     }
 }
 
-fn write(settings: &Settings, explained: &[(&Compiled, Explanation)], style: Style) -> io::Result<()> {
+fn write(
+    settings: &Settings,
+    explained: &[(&Compiled, Explanation)],
+    style: Style,
+) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     for (i, (c, e)) in explained.iter().enumerate() {
         match settings.format {

@@ -2,8 +2,8 @@
 //! validates its flags into settings, does the work and writes the output.
 
 pub mod check;
-pub mod list;
 pub mod explain;
+pub mod list;
 pub mod test;
 
 use crate::flags::SourceFlags;

@@ -183,11 +183,15 @@ fn load_suite(path: &Path, load: &LoadOptions) -> Result<Suite, String> {
             && file.text().trim_start().starts_with('{'));
     let doc = if json {
         sources::json::parse(file.text()).map_err(|e| {
-            at(&file, e.offset.unwrap_or(0), format!("invalid JSON: {}", e.message))
+            at(
+                &file,
+                e.offset.unwrap_or(0),
+                format!("invalid JSON: {}", e.message),
+            )
         })?
     } else {
-        let mut docs = sources::parse_yaml(&file)
-            .map_err(|e| at(&file, e.offset.unwrap_or(0), e.message))?;
+        let mut docs =
+            sources::parse_yaml(&file).map_err(|e| at(&file, e.offset.unwrap_or(0), e.message))?;
         if docs.len() != 1 {
             return Err(format!(
                 "{}: expected one YAML document, found {}",
@@ -197,9 +201,13 @@ fn load_suite(path: &Path, load: &LoadOptions) -> Result<Suite, String> {
         }
         docs.remove(0)
     };
-    let entries = doc
-        .as_map()
-        .ok_or_else(|| at(&file, doc.offset, "a suite must be a mapping with `rules` and `cases`"))?;
+    let entries = doc.as_map().ok_or_else(|| {
+        at(
+            &file,
+            doc.offset,
+            "a suite must be a mapping with `rules` and `cases`",
+        )
+    })?;
     for (k, _) in entries {
         let key = k.as_str().unwrap_or_default();
         if key != "rules" && key != "cases" {
@@ -266,25 +274,42 @@ fn only_keys(file: &SourceFile, node: &Node, what: &str, allowed: &[&str]) -> Re
             return Err(at(
                 file,
                 k.offset,
-                format!("unknown key `{key}` in {what} (expected {})", list.join(", ")),
+                format!(
+                    "unknown key `{key}` in {what} (expected {})",
+                    list.join(", ")
+                ),
             ));
         }
     }
     Ok(())
 }
 
-fn required_string(file: &SourceFile, node: &Node, key: &str, what: &str) -> Result<String, String> {
+fn required_string(
+    file: &SourceFile,
+    node: &Node,
+    key: &str,
+    what: &str,
+) -> Result<String, String> {
     match node.get(key) {
         Some(n) => match n.scalar_text() {
             Some(s) if !s.is_empty() => Ok(s),
-            _ => Err(at(file, n.offset, format!("`{key}` must be a non-empty string"))),
+            _ => Err(at(
+                file,
+                n.offset,
+                format!("`{key}` must be a non-empty string"),
+            )),
         },
         None => Err(at(file, node.offset, format!("{what} has no `{key}`"))),
     }
 }
 
 fn inline_rule(file: &Arc<SourceFile>, item: &Node) -> Result<RuleSource, String> {
-    only_keys(file, item, "a rule", &["name", "pattern", "state", "description"])?;
+    only_keys(
+        file,
+        item,
+        "a rule",
+        &["name", "pattern", "state", "description"],
+    )?;
     let name = required_string(file, item, "name", "the rule")?;
     let pattern = item
         .get("pattern")
@@ -411,7 +436,11 @@ struct Renderer {
 impl Renderer {
     fn node(&mut self, file: &SourceFile, node: &Node) -> Result<(), String> {
         if let Some(tag) = &node.tag {
-            return Err(at(file, node.offset, format!("tags such as `{tag}` are not supported in suites")));
+            return Err(at(
+                file,
+                node.offset,
+                format!("tags such as `{tag}` are not supported in suites"),
+            ));
         }
         self.anchors.push((self.out.len(), node.offset));
         match &node.value {
@@ -420,7 +449,11 @@ impl Renderer {
             Value::Number(n) => self.out.push_str(n),
             Value::String(s) => self.out.push_str(&json_str(s)),
             Value::Unknown(what) => {
-                return Err(at(file, node.offset, format!("`{what}` cannot be resolved in a suite")))
+                return Err(at(
+                    file,
+                    node.offset,
+                    format!("`{what}` cannot be resolved in a suite"),
+                ))
             }
             Value::Seq(items) => {
                 self.out.push('[');
@@ -653,23 +686,31 @@ fn json(ready: &[Ready], outcomes: &[Outcome]) -> io::Result<()> {
     out.flush()
 }
 
-/// Text for XML content and attribute values: markup characters escaped,
-/// characters XML 1.0 cannot hold replaced by U+FFFD.
-fn xml_escape(s: &str) -> String {
+/// Text for XML content: markup characters escaped, characters XML 1.0
+/// cannot hold replaced by U+FFFD.
+fn xml_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Text for an XML attribute value (in double quotes): quotes escaped too,
+/// and line breaks kept as character references.
+fn xml_attr(s: &str) -> String {
+    xml_text(s)
+        .replace('"', "&quot;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+        .replace('\t', "&#9;")
 }
 
 /// A JUnit XML report: a `testsuite` per suite file, a `testcase` per case.
@@ -682,7 +723,7 @@ fn junit(ready: &[Ready], outcomes: &[Outcome]) -> String {
     ));
     for (s, suite) in ready.iter().enumerate() {
         let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.suite == s).collect();
-        let path = xml_escape(&suite.path.display().to_string());
+        let path = xml_attr(&suite.path.display().to_string());
         x.push_str(&format!(
             "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">\n",
             mine.len(),
@@ -692,7 +733,7 @@ fn junit(ready: &[Ready], outcomes: &[Outcome]) -> String {
             let case = &suite.cases[o.case];
             let open = format!(
                 "    <testcase classname=\"{path}\" name=\"{}\" file=\"{path}\" line=\"{}\"",
-                xml_escape(&case.name),
+                xml_attr(&case.name),
                 case.line
             );
             if o.passed() {
@@ -711,8 +752,8 @@ fn junit(ready: &[Ready], outcomes: &[Outcome]) -> String {
             }
             x.push_str(&format!(
                 "{open}>\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>\n",
-                xml_escape(&message),
-                xml_escape(&text)
+                xml_attr(&message),
+                xml_text(&text)
             ));
         }
         x.push_str("  </testsuite>\n");
@@ -728,8 +769,9 @@ mod tests {
     #[test]
     fn xml_escaping() {
         assert_eq!(
-            xml_escape("a<b & \"c\" 'd'>\u{1}\n"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\u{FFFD}\n"
+            xml_text("a<b & \"c\" 'd'>\u{1}\n"),
+            "a&lt;b &amp; \"c\" 'd'&gt;\u{FFFD}\n"
         );
+        assert_eq!(xml_attr("\"a\"\n<"), "&quot;a&quot;&#10;&lt;");
     }
 }

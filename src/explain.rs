@@ -26,6 +26,7 @@ use std::fmt;
 use serde_json::Value as Json;
 
 use crate::error::Error;
+use crate::json::{Node, Value as JsonValue};
 use crate::pattern::value::{
     condition_matches_leaf, ignore_case_equals, number_equals, parse_ip, string_equals,
     wildcard_matches, LeafValue,
@@ -55,6 +56,8 @@ const MAX_CONFLICTS: usize = 10;
 pub fn explain(pattern: &Pattern, event: &str) -> Result<Explanation, Error> {
     let doc = reference::parse_event(event)?;
     let flat = Flat::new(&doc);
+    let mut empties = Vec::new();
+    find_empties(&doc, "", &mut String::new(), &mut empties);
     let mut spec = Spec::default();
     spec.group(pattern.root(), "");
     spec.finish();
@@ -64,6 +67,7 @@ pub fn explain(pattern: &Pattern, event: &str) -> Result<Explanation, Error> {
         spec: &spec,
         alone: Vec::new(),
         pinned: Vec::new(),
+        empties,
     };
     ctx.alone = (0..spec.fields.len())
         .map(|f| ctx.solve(&[f]).is_some())
@@ -773,15 +777,24 @@ impl OrExplanation {
         } else {
             format!(" in {}", self.at)
         };
+        let holding: Vec<String> = (0..self.branches.len())
+            .filter(|&i| self.branches[i].holds)
+            .map(|i| (i + 1).to_string())
+            .collect();
         match self.chosen {
             Some(i) => writeln!(f, "{pad}$or{at}: branch {} matched", i + 1)?,
-            None => writeln!(f, "{pad}$or{at}: no branch matched")?,
+            None if holding.is_empty() => writeln!(f, "{pad}$or{at}: no branch matched")?,
+            // The group around the `$or` fails for another reason.
+            None => writeln!(
+                f,
+                "{pad}$or{at}: branch {} holds on its own",
+                and_list(holding.iter().map(String::as_str))
+            )?,
         }
         for (i, b) in self.branches.iter().enumerate() {
             let verdict = match (self.chosen, b.holds) {
                 (Some(c), _) if c == i => "match",
-                (Some(_), true) => "holds on its own",
-                (None, true) => "holds on its own, not with the rest of the pattern",
+                (_, true) => "holds on its own",
                 (_, false) => "no match",
             };
             writeln!(f, "{pad}  branch {}: {verdict}", i + 1)?;
@@ -1060,6 +1073,8 @@ struct Ctx<'a, 'p> {
     /// Whether each field is `exists: false` with values only inside
     /// arrays: it can hold beside fields that pin an element without it.
     pinned: Vec<bool>,
+    /// Empty arrays and objects of the event: (path, pointer, `[]`/`{}`).
+    empties: Vec<(String, String, &'static str)>,
 }
 
 impl Ctx<'_, '_> {
@@ -1226,8 +1241,8 @@ impl Ctx<'_, '_> {
             }
             FieldStatus::Present if at.iter().all(|&i| !self.flat.leaves[i].arrays.is_empty()) => {
                 Some(
-                    "every value here is inside an array: exists: false can still hold beside \
-                     fields satisfied by an element without it"
+                    "exists: false can still hold beside fields satisfied by an array element \
+                     without it"
                         .to_string(),
                 )
             }
@@ -1250,6 +1265,32 @@ impl Ctx<'_, '_> {
     /// What the event holds above or below a path it has no value at.
     fn missing_note(&self, path: &str) -> Option<String> {
         let leaves = &self.flat.leaves;
+        // An empty array or object here or on the way (deepest first).
+        let empty = self
+            .empties
+            .iter()
+            .filter(|(p, _, _)| {
+                p == path
+                    || (path.len() > p.len()
+                        && path.starts_with(p.as_str())
+                        && path.as_bytes()[p.len()] == b'.')
+            })
+            // Other elements of an array may hold values there.
+            .filter(|(p, _, _)| {
+                !leaves.iter().any(|l| {
+                    l.path == *p
+                        || (l.path.len() > p.len()
+                            && l.path.starts_with(p.as_str())
+                            && l.path.as_bytes()[p.len()] == b'.')
+                })
+            })
+            .max_by_key(|(p, _, _)| p.len());
+        if let Some((_, pointer, kind)) = empty {
+            let what = if *kind == "[]" { "array" } else { "object" };
+            return Some(format!(
+                "{pointer} is an empty {what} ({kind}), which holds no value"
+            ));
+        }
         // A value where the path expects an object.
         let above = leaves.iter().filter(|l| {
             path.len() > l.path.len()
@@ -1401,8 +1442,10 @@ impl Ctx<'_, '_> {
         let mut positive = Vec::new();
         let mut negative = Vec::new();
         let mut details = Vec::new();
-        // Array id -> fields whose relevant leaves sit in it.
-        let mut touched: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+        // Array id -> field -> (elements its relevant leaves sit in,
+        // whether it is an absence).
+        let mut touched: BTreeMap<usize, BTreeMap<usize, (BTreeSet<usize>, bool)>> =
+            BTreeMap::new();
         for &f in set {
             let spec = &self.spec.fields[f];
             let at = || leaves.iter().filter(|l| l.path == spec.path);
@@ -1413,7 +1456,8 @@ impl Ctx<'_, '_> {
                         .any(|c| condition_matches_leaf(&c.kind, l.value))
                 })
                 .collect();
-            let relevant = if holding.is_empty() {
+            let absence = holding.is_empty();
+            let relevant = if absence {
                 negative.push(spec.path.as_str());
                 let present: Vec<_> = at().collect();
                 details.push(format!(
@@ -1432,16 +1476,41 @@ impl Ctx<'_, '_> {
                 holding
             };
             for l in relevant {
-                for &(id, _) in &l.arrays {
-                    touched.entry(id).or_default().insert(f);
+                for &(id, i) in &l.arrays {
+                    let entry = touched.entry(id).or_default().entry(f).or_default();
+                    entry.0.insert(i);
+                    entry.1 = absence;
                 }
             }
         }
-        let arrays: Vec<String> = touched
+        // The arrays where the conflict is: two fields that must share an
+        // element hold only in different ones, or an absence is present in
+        // an element where another field holds.
+        let conflicting = |fields: &BTreeMap<usize, (BTreeSet<usize>, bool)>| {
+            let v: Vec<_> = fields.values().collect();
+            v.iter().enumerate().any(|(i, a)| {
+                v[i + 1..].iter().any(|b| {
+                    let disjoint = a.0.is_disjoint(&b.0);
+                    if a.1 || b.1 {
+                        !disjoint
+                    } else {
+                        disjoint
+                    }
+                })
+            })
+        };
+        let mut arrays: Vec<String> = touched
             .iter()
-            .filter(|(_, fs)| fs.len() > 1)
+            .filter(|(_, fs)| conflicting(fs))
             .map(|(&id, _)| self.flat.arrays[id].clone())
             .collect();
+        if arrays.is_empty() {
+            arrays = touched
+                .iter()
+                .filter(|(_, fs)| fs.len() > 1)
+                .map(|(&id, _)| self.flat.arrays[id].clone())
+                .collect();
+        }
         let arrays_text = and_list(arrays.iter().map(String::as_str));
         let message = if negative.is_empty() {
             format!(
@@ -1491,6 +1560,43 @@ impl Ctx<'_, '_> {
             message,
             details,
         }
+    }
+}
+
+/// Collect the empty arrays and objects of an event: they hold no leaf,
+/// so a field there is missing, which deserves saying.
+fn find_empties(
+    node: &Node,
+    path: &str,
+    pointer: &mut String,
+    out: &mut Vec<(String, String, &'static str)>,
+) {
+    match &node.value {
+        JsonValue::Object(members) if members.is_empty() => {
+            out.push((path.to_string(), pointer.clone(), "{}"));
+        }
+        JsonValue::Array(items) if items.is_empty() => {
+            out.push((path.to_string(), pointer.clone(), "[]"));
+        }
+        JsonValue::Object(members) => {
+            for (key, _, child) in members {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                find_empties(child, &join(path, key), pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        JsonValue::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                find_empties(child, path, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -160,17 +160,10 @@ fn errors_are_the_reference_errors() {
 }
 
 #[test]
-#[ignore]
-fn show() {
-    let want = std::env::var("SHOW").unwrap_or_default();
-    for (id, name, pattern, event) in pairs() {
-        if !id.contains(&want) {
-            continue;
-        }
-        let Ok(p) = Pattern::parse(&pattern) else {
-            continue;
-        };
-        let Ok(e) = explain(&p, &event) else { continue };
-        println!("=== {id} {name}\n{pattern}\n{event}\n{e}");
-    }
+fn public_types_are_thread_safe() {
+    fn check<T: Send + Sync + std::panic::UnwindSafe>() {}
+    check::<evrule::explain::Explanation>();
+    check::<evrule::explain::Group>();
+    check::<evrule::explain::FieldExplanation>();
+    check::<evrule::explain::Conflict>();
 }

@@ -167,3 +167,111 @@ fn public_types_are_thread_safe() {
     check::<evrule::explain::FieldExplanation>();
     check::<evrule::explain::Conflict>();
 }
+
+mod random {
+    //! Small random patterns and events built from few keys and values, so
+    //! that arrays of objects, `$or` and `exists: false` meet often.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key() -> impl Strategy<Value = &'static str> {
+        prop_oneof![Just("a"), Just("b"), Just("c")]
+    }
+
+    fn scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("\"x\"".to_string()),
+            Just("\"y\"".to_string()),
+            Just("1".to_string()),
+            Just("5".to_string()),
+            Just("null".to_string()),
+        ]
+    }
+
+    fn event_value() -> impl Strategy<Value = String> {
+        let leaf = scalar();
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((key(), inner), 0..4).prop_map(|m| {
+                    let members: Vec<String> =
+                        m.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    fn event() -> impl Strategy<Value = String> {
+        prop::collection::vec((key(), event_value()), 1..4).prop_map(|m| {
+            let members: Vec<String> = m.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", members.join(","))
+        })
+    }
+
+    fn condition() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("\"x\"".to_string()),
+            Just("\"y\"".to_string()),
+            Just("5".to_string()),
+            Just("null".to_string()),
+            Just("{\"exists\":true}".to_string()),
+            Just("{\"exists\":false}".to_string()),
+            Just("{\"numeric\":[\">\",2]}".to_string()),
+            Just("{\"anything-but\":\"x\"}".to_string()),
+            Just("{\"prefix\":\"x\"}".to_string()),
+        ]
+    }
+
+    fn conditions() -> impl Strategy<Value = String> {
+        prop::collection::vec(condition(), 1..3).prop_map(|v| format!("[{}]", v.join(",")))
+    }
+
+    /// A pattern object: fields (leaf lists or one nested level) and maybe
+    /// a `$or` of two such objects.
+    fn pattern_object(depth: u32) -> BoxedStrategy<String> {
+        let field = if depth == 0 {
+            conditions().boxed()
+        } else {
+            prop_oneof![conditions(), pattern_object(depth - 1)].boxed()
+        };
+        let fields = prop::collection::btree_map(key(), field, 1..3);
+        let or = if depth == 0 {
+            Just(None).boxed()
+        } else {
+            prop::option::of((pattern_object(depth - 1), pattern_object(depth - 1))).boxed()
+        };
+        (fields, or)
+            .prop_map(|(fields, or)| {
+                let mut members: Vec<String> =
+                    fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                if let Some((l, r)) = or {
+                    members.push(format!("\"$or\":[{l},{r}]"));
+                }
+                format!("{{{}}}", members.join(","))
+            })
+            .boxed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn explain_agrees_with_the_reference(pattern in pattern_object(2), event in event()) {
+            let Ok(p) = Pattern::parse(&pattern) else {
+                return Ok(());
+            };
+            let want = reference::matches(&p, &event).unwrap();
+            let got = explain(&p, &event).unwrap();
+            prop_assert_eq!(got.matched(), want, "{}", got);
+            if want {
+                prop_assert!(got.root().fields().iter().all(|f| f.status().holds()), "{}", got);
+            } else {
+                prop_assert!(explained(got.root()), "{}", got);
+            }
+            let _ = got.to_json().to_string();
+        }
+    }
+}

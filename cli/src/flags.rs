@@ -132,7 +132,7 @@ pub struct ListFlags {
 const EXPLAIN_EXAMPLES: &str = "Examples:
   evrule explain --rules rules.yaml event.json
   evrule explain --rules template.yaml --rule large-images --format json event.json
-  aws events test-event-pattern ... | evrule explain --rules rules/ -
+  cat event.json | evrule explain --rules rules/ --rules template.yaml -
 
 Exit codes: 0 some explained rule matches, 1 none matches, 2 error (unreadable
 or invalid rule, unknown rule name, event not a JSON object).";

@@ -95,4 +95,5 @@ pub use error::Error;
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};
 pub use pattern::{Limits, Pattern};
 pub use shared::SharedMatcher;
+pub mod explain;
 pub mod route;

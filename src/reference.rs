@@ -48,6 +48,18 @@ const MAX_EVENT_DEPTH: usize = 512;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn matches(pattern: &Pattern, event: &str) -> Result<bool, Error> {
+    let doc = parse_event(event)?;
+    let flat = Flat::new(&doc);
+    let sub_rules = expand(pattern.root(), "");
+    Ok(sub_rules.iter().any(|fields| {
+        let mut chosen = Vec::new();
+        let mut absent = Vec::new();
+        assign(fields, 0, &flat.leaves, &mut chosen, &mut absent)
+    }))
+}
+
+/// Read an event: JSON, at most 512 levels deep, an object.
+pub(crate) fn parse_event(event: &str) -> Result<Node, Error> {
     let doc = json::parse(event.as_bytes(), MAX_EVENT_DEPTH).map_err(|e| {
         let kind = match e.kind {
             json::ErrorKind::Syntax => Kind::Event,
@@ -58,27 +70,41 @@ pub fn matches(pattern: &Pattern, event: &str) -> Result<bool, Error> {
     if !matches!(doc.value, Value::Object(_)) {
         return Err(Error::new(Kind::Event, "event is not a JSON object").at(event, doc.pos()));
     }
-    let mut leaves = Vec::new();
-    let mut arrays = 0;
-    flatten(&doc, "", &mut Vec::new(), &mut arrays, &mut leaves);
-    let sub_rules = expand(pattern.root(), "");
-    Ok(sub_rules.iter().any(|fields| {
-        let mut chosen = Vec::new();
-        let mut absent = Vec::new();
-        assign(fields, 0, &leaves, &mut chosen, &mut absent)
-    }))
+    Ok(doc)
+}
+
+/// An event flattened into leaves.
+pub(crate) struct Flat<'a> {
+    /// Every scalar, in document order.
+    pub leaves: Vec<Leaf<'a>>,
+    /// JSON pointer of every array, by array id.
+    pub arrays: Vec<String>,
+}
+
+impl<'a> Flat<'a> {
+    /// Flatten a parsed event.
+    pub(crate) fn new(doc: &'a Node) -> Flat<'a> {
+        let mut flat = Flat {
+            leaves: Vec::new(),
+            arrays: Vec::new(),
+        };
+        flatten(doc, "", &mut String::new(), &mut Vec::new(), &mut flat);
+        flat
+    }
 }
 
 /// One scalar of the event.
-struct Leaf<'a> {
+pub(crate) struct Leaf<'a> {
     /// Object keys from the root joined by `.`.
-    path: String,
-    value: LeafValue<'a>,
+    pub path: String,
+    /// JSON pointer to the scalar (`/detail/items/1/name`).
+    pub pointer: String,
+    pub value: LeafValue<'a>,
     /// (array id, element index) for every array enclosing the leaf.
-    arrays: Vec<(usize, usize)>,
+    pub arrays: Vec<(usize, usize)>,
 }
 
-fn join(prefix: &str, key: &str) -> String {
+pub(crate) fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_string()
     } else {
@@ -86,27 +112,40 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
+/// Escape a key for a JSON pointer (RFC 6901).
+fn pointer_key(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 fn flatten<'a>(
     node: &'a Node,
     path: &str,
+    pointer: &mut String,
     arrays: &mut Vec<(usize, usize)>,
-    next_array: &mut usize,
-    out: &mut Vec<Leaf<'a>>,
+    out: &mut Flat<'a>,
 ) {
     let value = match &node.value {
         Value::Object(members) => {
             for (key, _, child) in members {
-                flatten(child, &join(path, key), arrays, next_array, out);
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&pointer_key(key));
+                flatten(child, &join(path, key), pointer, arrays, out);
+                pointer.truncate(len);
             }
             return;
         }
         Value::Array(items) => {
-            let id = *next_array;
-            *next_array += 1;
+            let id = out.arrays.len();
+            out.arrays.push(pointer.clone());
             for (i, child) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
                 arrays.push((id, i));
-                flatten(child, path, arrays, next_array, out);
+                flatten(child, path, pointer, arrays, out);
                 arrays.pop();
+                pointer.truncate(len);
             }
             return;
         }
@@ -115,15 +154,16 @@ fn flatten<'a>(
         Value::Bool(b) => LeafValue::Bool(*b),
         Value::Null => LeafValue::Null,
     };
-    out.push(Leaf {
+    out.leaves.push(Leaf {
         path: path.to_string(),
+        pointer: pointer.clone(),
         value,
         arrays: arrays.clone(),
     });
 }
 
 /// One field of a sub-rule: its dotted path and OR-ed conditions.
-type SubRuleField<'p> = (String, &'p [Condition]);
+pub(crate) type SubRuleField<'p> = (String, &'p [Condition]);
 
 /// Every sub-rule of `obj` (whose fields sit under `prefix`).
 fn expand<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<SubRuleField<'p>>> {
@@ -159,17 +199,20 @@ fn expand<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<SubRuleField<'p>>> {
 
 /// Whether two leaves can be satisfied together: wherever they share an
 /// array, they are in the same element of it.
-fn consistent(a: &Leaf<'_>, b: &Leaf<'_>) -> bool {
+pub(crate) fn consistent(a: &Leaf<'_>, b: &Leaf<'_>) -> bool {
     a.arrays
         .iter()
         .all(|(id, i)| b.arrays.iter().all(|(id2, j)| id != id2 || i == j))
 }
 
-fn assign<'l>(
+/// Try to give every field from `i` on a leaf (or declare it absent),
+/// consistently with the leaves already `chosen` (indexes into `leaves`).
+/// On success `chosen` and `absent` (field indexes) hold the assignment.
+pub(crate) fn assign(
     fields: &[SubRuleField<'_>],
     i: usize,
-    leaves: &'l [Leaf<'l>],
-    chosen: &mut Vec<&'l Leaf<'l>>,
+    leaves: &[Leaf<'_>],
+    chosen: &mut Vec<usize>,
     absent: &mut Vec<usize>,
 ) -> bool {
     let Some((path, conds)) = fields.get(i) else {
@@ -178,16 +221,16 @@ fn assign<'l>(
         return absent.iter().all(|&f| {
             !leaves
                 .iter()
-                .any(|l| l.path == fields[f].0 && chosen.iter().all(|c| consistent(c, l)))
+                .any(|l| l.path == fields[f].0 && chosen.iter().all(|&c| consistent(&leaves[c], l)))
         });
     };
-    for leaf in leaves.iter().filter(|l| &l.path == path) {
+    for (n, leaf) in leaves.iter().enumerate().filter(|(_, l)| &l.path == path) {
         if conds
             .iter()
             .any(|c| condition_matches_leaf(&c.kind, leaf.value))
-            && chosen.iter().all(|c| consistent(c, leaf))
+            && chosen.iter().all(|&c| consistent(&leaves[c], leaf))
         {
-            chosen.push(leaf);
+            chosen.push(n);
             if assign(fields, i + 1, leaves, chosen, absent) {
                 return true;
             }

@@ -46,6 +46,12 @@ pub enum Command {
     /// Print shell completions.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsFlags),
+    /// Explain, condition by condition, why rules match an event or not.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainFlags),
+    /// Run test suites: events and the rules each must match.
+    #[command(after_help = TEST_EXAMPLES)]
+    Test(TestFlags),
 }
 
 const CHECK_EXAMPLES: &str = "Examples:
@@ -411,4 +417,91 @@ pub struct CompletionsFlags {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+const EXPLAIN_EXAMPLES: &str = "Examples:
+  evrule explain --rules rules.yaml event.json
+  evrule explain --rules template.yaml --rule large-images --format json event.json
+  cat event.json | evrule explain --rules rules/ --rules template.yaml -
+
+Exit codes: 0 some explained rule matches, 1 none matches, 2 error (unreadable
+or invalid rule, unknown rule name, event not a JSON object).";
+
+/// Output formats of `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// The verdict, then one indented line per field and per value.
+    Human,
+    /// One JSON object per line per rule.
+    Json,
+}
+
+/// `evrule explain`.
+#[derive(Debug, Args)]
+pub struct ExplainFlags {
+    /// A file or directory holding rules (repeatable; directories are searched recursively).
+    #[arg(long = "rules", required = true, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// Explain only the rule with this name.
+    #[arg(long, value_name = "NAME")]
+    pub rule: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+
+    /// A CloudFormation parameter value, overriding its default (repeatable).
+    #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+
+    /// The event: a file holding one JSON object, or `-` for stdin.
+    #[arg(value_name = "EVENT")]
+    pub event: PathBuf,
+}
+
+const TEST_EXAMPLES: &str = "Examples:
+  evrule test tests/rules.suite.yaml
+  evrule test --junit report.xml suites/*.yaml
+
+A suite file (YAML or JSON):
+  rules:                       # rule files (relative to the suite), or inline rules
+    - ../rules/s3.yaml
+    - name: big-uploads
+      pattern: {source: [aws.s3], detail: {object: {size: [{numeric: [\">\", 1000]}]}}}
+  cases:
+    - name: png upload matches both
+      event_file: ../events/s3-object-created.json   # or `event:` inline
+      expect: [s3-object-created, big-uploads]       # exactly these match; [] for none
+
+Exit codes: 0 every case passes, 1 a case fails, 2 error (unreadable suite,
+invalid rule, unknown rule name in expect).";
+
+/// Output formats of `test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// A line per case, failures explained, then `N passed, M failed`.
+    Human,
+    /// One JSON object per line per case, then a summary object.
+    Json,
+}
+
+/// `evrule test`.
+#[derive(Debug, Args)]
+pub struct TestFlags {
+    /// Also write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+
+    /// A CloudFormation parameter value for rule files, overriding its default (repeatable).
+    #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+
+    /// Suite files.
+    #[arg(required = true, value_name = "SUITE")]
+    pub suites: Vec<PathBuf>,
 }

@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         }
         Command::Sample(flags) => cmd::sample::run(*flags),
         Command::Completions(flags) => cmd::completions::run(flags),
+        Command::Explain(flags) => cmd::explain::run(flags, color),
+        Command::Test(flags) => cmd::test::run(flags, color),
     };
     exit.into()
 }

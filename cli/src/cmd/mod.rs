@@ -4,9 +4,11 @@
 pub mod bench;
 pub mod check;
 pub mod completions;
+pub mod explain;
 pub mod list;
 pub mod match_;
 pub mod sample;
+pub mod test;
 pub mod test_event_pattern;
 
 use crate::flags::SourceFlags;

@@ -30,6 +30,7 @@ pub use doc::Unresolved;
 use doc::{Node, ReadError, Value};
 #[allow(unused_imports)] // for commands that show patterns
 pub use render::UNKNOWN;
+pub use yaml::parse as parse_yaml;
 
 /// The kind of file a rule came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,777 @@
+//! `evrule test`: run suites of events against rules, each event with the
+//! exact set of rules it must match.
+//!
+//! A suite (YAML or JSON) names its rules (paths to any rule file the other
+//! commands read, relative to the suite, or inline `{name, pattern,
+//! state}`) and its cases (`{name, event | event_file, expect}`). Matching
+//! uses the compiled [`evrule::Matcher`], the product; a failing case is
+//! explained with [`evrule::explain`] for every rule that matched when it
+//! should not have, or did not when it should. Disabled rules never match,
+//! as in EventBridge.
+//!
+//! Everything is loaded and checked before anything runs: an unreadable
+//! suite, an invalid rule, a rule name defined twice or an unknown name in
+//! `expect` is an error (exit 2), never a failed case.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use evrule::explain::{explain, Explanation};
+use evrule::Matcher;
+
+use super::explain::{compile, Compiled};
+use crate::flags::{TestFlags, TestFormat};
+use crate::output::{self, json_str, Exit, Style};
+use crate::sources::doc::{Node, Value};
+use crate::sources::{self, Format, LoadOptions, PosMap, RuleSource, SourceFile};
+
+/// Validated settings of `test`.
+#[derive(Debug)]
+pub struct Settings {
+    suites: Vec<PathBuf>,
+    junit: Option<PathBuf>,
+    format: TestFormat,
+    load: LoadOptions,
+}
+
+impl Settings {
+    /// Validate raw flags.
+    pub fn from_flags(flags: TestFlags) -> Result<Settings, String> {
+        Ok(Settings {
+            load: LoadOptions {
+                parameters: output::key_values("parameter", &flags.parameters)?,
+            },
+            suites: flags.suites,
+            junit: flags.junit,
+            format: flags.format,
+        })
+    }
+}
+
+/// One case of a suite.
+struct Case {
+    name: String,
+    /// 1-based line of the case in the suite file.
+    line: usize,
+    /// The event's JSON text.
+    event: String,
+    /// Where the event came from, for messages.
+    origin: String,
+    expect: BTreeSet<String>,
+}
+
+/// A suite file, read.
+struct Suite {
+    /// As given on the command line.
+    path: PathBuf,
+    rules: Vec<RuleSource>,
+    cases: Vec<Case>,
+}
+
+/// A suite ready to run.
+struct Ready {
+    path: PathBuf,
+    rules: Vec<Compiled>,
+    matcher: Matcher,
+    cases: Vec<Case>,
+}
+
+/// A rule that matched when it should not have, or the reverse.
+struct Difference {
+    rule: usize,
+    expected: bool,
+    explanation: Explanation,
+}
+
+/// The outcome of one case.
+struct Outcome {
+    suite: usize,
+    case: usize,
+    actual: BTreeSet<String>,
+    differences: Vec<Difference>,
+}
+
+impl Outcome {
+    fn passed(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+/// Run `test`.
+pub fn run(flags: TestFlags, color: bool) -> Exit {
+    let settings = match Settings::from_flags(flags) {
+        Ok(s) => s,
+        Err(e) => {
+            output::error(&e);
+            return Exit::Error;
+        }
+    };
+    let mut ready = Vec::new();
+    for path in &settings.suites {
+        let suite = match load_suite(path, &settings.load) {
+            Ok(s) => s,
+            Err(e) => {
+                output::error(&e);
+                return Exit::Error;
+            }
+        };
+        match prepare(suite) {
+            Ok(r) => ready.push(r),
+            Err(None) => return Exit::Error,
+            Err(Some(e)) => {
+                output::error(&e);
+                return Exit::Error;
+            }
+        }
+    }
+    let outcomes = match run_cases(&ready) {
+        Ok(o) => o,
+        Err(e) => {
+            output::error(&e);
+            return Exit::Error;
+        }
+    };
+    let style = Style::new(color);
+    let written = match settings.format {
+        TestFormat::Human => human(&ready, &outcomes, style),
+        TestFormat::Json => json(&ready, &outcomes),
+    };
+    if output::finish(written.map(|()| Exit::Success)) == Exit::Error {
+        return Exit::Error;
+    }
+    if let Some(path) = &settings.junit {
+        if let Err(e) = std::fs::write(path, junit(&ready, &outcomes)) {
+            output::error(&format!("cannot write {}: {e}", path.display()));
+            return Exit::Error;
+        }
+    }
+    if outcomes.iter().all(Outcome::passed) {
+        Exit::Success
+    } else {
+        Exit::Failure
+    }
+}
+
+// ---- reading suites ----
+
+/// `file:line:column: message`.
+fn at(file: &SourceFile, offset: usize, message: impl std::fmt::Display) -> String {
+    let (line, column) = file.line_col(offset);
+    format!("{}:{line}:{column}: {message}", file.path().display())
+}
+
+fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn load_suite(path: &Path, load: &LoadOptions) -> Result<Suite, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: {}", path.display(), io_message(&e)))?;
+    let file = Arc::new(SourceFile::new(path.to_path_buf(), text));
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().to_ascii_lowercase());
+    let json = name.ends_with(".json")
+        || (!name.ends_with(".yaml")
+            && !name.ends_with(".yml")
+            && file.text().trim_start().starts_with('{'));
+    let doc = if json {
+        sources::json::parse(file.text()).map_err(|e| {
+            at(
+                &file,
+                e.offset.unwrap_or(0),
+                format!("invalid JSON: {}", e.message),
+            )
+        })?
+    } else {
+        let mut docs =
+            sources::parse_yaml(&file).map_err(|e| at(&file, e.offset.unwrap_or(0), e.message))?;
+        if docs.len() != 1 {
+            return Err(format!(
+                "{}: expected one YAML document, found {}",
+                path.display(),
+                docs.len()
+            ));
+        }
+        docs.remove(0)
+    };
+    let entries = doc.as_map().ok_or_else(|| {
+        at(
+            &file,
+            doc.offset,
+            "a suite must be a mapping with `rules` and `cases`",
+        )
+    })?;
+    for (k, _) in entries {
+        let key = k.as_str().unwrap_or_default();
+        if key != "rules" && key != "cases" {
+            return Err(at(
+                &file,
+                k.offset,
+                format!("unknown key `{key}` (a suite has `rules` and `cases`)"),
+            ));
+        }
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    let rules_node = doc
+        .get("rules")
+        .ok_or_else(|| at(&file, doc.offset, "the suite has no `rules`"))?;
+    let rule_items = rules_node
+        .as_seq()
+        .ok_or_else(|| at(&file, rules_node.offset, "`rules` must be a list"))?;
+    let mut rules = Vec::new();
+    for item in rule_items {
+        match &item.value {
+            Value::String(p) => {
+                let loaded = sources::load(&[base.join(p)], load);
+                if let Some(e) = loaded.errors.first() {
+                    return Err(at(&file, item.offset, format!("cannot read rules: {e}")));
+                }
+                if loaded.rules.is_empty() {
+                    return Err(at(&file, item.offset, format!("no rules found in {p}")));
+                }
+                rules.extend(loaded.rules);
+            }
+            Value::Map(_) => rules.push(inline_rule(&file, item)?),
+            _ => {
+                return Err(at(
+                    &file,
+                    item.offset,
+                    "a rule must be a path or a mapping {name, pattern, state}",
+                ))
+            }
+        }
+    }
+    let cases_node = doc
+        .get("cases")
+        .ok_or_else(|| at(&file, doc.offset, "the suite has no `cases`"))?;
+    let case_items = cases_node
+        .as_seq()
+        .ok_or_else(|| at(&file, cases_node.offset, "`cases` must be a list"))?;
+    let cases = case_items
+        .iter()
+        .map(|c| case(&file, base, c))
+        .collect::<Result<_, _>>()?;
+    Ok(Suite {
+        path: path.to_path_buf(),
+        rules,
+        cases,
+    })
+}
+
+/// Check that a mapping has only `allowed` keys.
+fn only_keys(file: &SourceFile, node: &Node, what: &str, allowed: &[&str]) -> Result<(), String> {
+    for (k, _) in node.as_map().unwrap_or_default() {
+        let key = k.as_str().unwrap_or_default();
+        if !allowed.contains(&key) {
+            let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+            return Err(at(
+                file,
+                k.offset,
+                format!(
+                    "unknown key `{key}` in {what} (expected {})",
+                    list.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn required_string(
+    file: &SourceFile,
+    node: &Node,
+    key: &str,
+    what: &str,
+) -> Result<String, String> {
+    match node.get(key) {
+        Some(n) => match n.scalar_text() {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(at(
+                file,
+                n.offset,
+                format!("`{key}` must be a non-empty string"),
+            )),
+        },
+        None => Err(at(file, node.offset, format!("{what} has no `{key}`"))),
+    }
+}
+
+fn inline_rule(file: &Arc<SourceFile>, item: &Node) -> Result<RuleSource, String> {
+    only_keys(
+        file,
+        item,
+        "a rule",
+        &["name", "pattern", "state", "description"],
+    )?;
+    let name = required_string(file, item, "name", "the rule")?;
+    let pattern = item
+        .get("pattern")
+        .ok_or_else(|| at(file, item.offset, format!("rule `{name}` has no `pattern`")))?;
+    let state = match item.get("state") {
+        Some(s) => s
+            .scalar_text()
+            .ok_or_else(|| at(file, s.offset, "`state` must be a string"))?
+            .to_ascii_uppercase(),
+        None => "ENABLED".to_string(),
+    };
+    let (text, embedded, map) = match &pattern.value {
+        Value::String(s) => (s.clone(), true, PosMap::Anchors(vec![(0, pattern.offset)])),
+        _ => {
+            let mut r = Renderer::default();
+            r.node(file, pattern)?;
+            (r.out, false, PosMap::Anchors(r.anchors))
+        }
+    };
+    Ok(RuleSource {
+        file: file.clone(),
+        name,
+        state,
+        format: Format::Native,
+        pattern: Some(text),
+        unresolved: Vec::new(),
+        offset: pattern.offset,
+        embedded,
+        map,
+    })
+}
+
+fn case(file: &SourceFile, base: &Path, node: &Node) -> Result<Case, String> {
+    if node.as_map().is_none() {
+        return Err(at(
+            file,
+            node.offset,
+            "a case must be a mapping {name, event or event_file, expect}",
+        ));
+    }
+    only_keys(
+        file,
+        node,
+        "a case",
+        &["name", "event", "event_file", "expect", "description"],
+    )?;
+    let name = required_string(file, node, "name", "the case")?;
+    let (event, origin) = match (node.get("event"), node.get("event_file")) {
+        (Some(e), None) => {
+            let text = match &e.value {
+                Value::String(s) => s.clone(),
+                _ => {
+                    let mut r = Renderer::default();
+                    r.node(file, e)?;
+                    r.out
+                }
+            };
+            let (line, _) = file.line_col(e.offset);
+            (text, format!("{}:{line}", file.path().display()))
+        }
+        (None, Some(f)) => {
+            let rel = f
+                .as_str()
+                .ok_or_else(|| at(file, f.offset, "`event_file` must be a path"))?;
+            let path = base.join(rel);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                at(
+                    file,
+                    f.offset,
+                    format!("cannot read event {}: {}", path.display(), io_message(&e)),
+                )
+            })?;
+            (text, path.display().to_string())
+        }
+        (Some(_), Some(f)) => {
+            return Err(at(
+                file,
+                f.offset,
+                format!("case `{name}` has both `event` and `event_file`"),
+            ))
+        }
+        (None, None) => {
+            return Err(at(
+                file,
+                node.offset,
+                format!("case `{name}` has no `event` or `event_file`"),
+            ))
+        }
+    };
+    let expect_node = node
+        .get("expect")
+        .ok_or_else(|| at(file, node.offset, format!("case `{name}` has no `expect`")))?;
+    let items = expect_node.as_seq().ok_or_else(|| {
+        at(
+            file,
+            expect_node.offset,
+            "`expect` must be a list of rule names ([] for none)",
+        )
+    })?;
+    let mut expect = BTreeSet::new();
+    for item in items {
+        let rule = item
+            .scalar_text()
+            .ok_or_else(|| at(file, item.offset, "`expect` must be a list of rule names"))?;
+        expect.insert(rule);
+    }
+    Ok(Case {
+        name,
+        line: file.line_col(node.offset).0,
+        event,
+        origin,
+        expect,
+    })
+}
+
+/// A tree from the suite file -> compact JSON, with anchors (offset in the
+/// text, offset in the file) so that pattern errors point into the suite.
+#[derive(Default)]
+struct Renderer {
+    out: String,
+    anchors: Vec<(usize, usize)>,
+}
+
+impl Renderer {
+    fn node(&mut self, file: &SourceFile, node: &Node) -> Result<(), String> {
+        if let Some(tag) = &node.tag {
+            return Err(at(
+                file,
+                node.offset,
+                format!("tags such as `{tag}` are not supported in suites"),
+            ));
+        }
+        self.anchors.push((self.out.len(), node.offset));
+        match &node.value {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => self.out.push_str(n),
+            Value::String(s) => self.out.push_str(&json_str(s)),
+            Value::Unknown(what) => {
+                return Err(at(
+                    file,
+                    node.offset,
+                    format!("`{what}` cannot be resolved in a suite"),
+                ))
+            }
+            Value::Seq(items) => {
+                self.out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(',');
+                    }
+                    self.node(file, item)?;
+                }
+                self.out.push(']');
+            }
+            Value::Map(entries) => {
+                self.out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(',');
+                    }
+                    self.anchors.push((self.out.len(), k.offset));
+                    self.out.push_str(&json_str(k.as_str().unwrap_or_default()));
+                    self.out.push(':');
+                    self.node(file, v)?;
+                }
+                self.out.push('}');
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Validate a suite's rules and build its matcher. `Err(None)` when the
+/// problems were already reported (check's messages).
+fn prepare(suite: Suite) -> Result<Ready, Option<String>> {
+    let mut seen: HashMap<&str, &RuleSource> = HashMap::new();
+    for r in &suite.rules {
+        if let Some(first) = seen.insert(&r.name, r) {
+            let (l1, c1) = first.file.line_col(first.offset);
+            let (l2, c2) = r.file.line_col(r.offset);
+            return Err(Some(format!(
+                "{}: rule `{}` is defined twice ({}:{l1}:{c1} and {}:{l2}:{c2})",
+                suite.path.display(),
+                r.name,
+                first.file.path().display(),
+                r.file.path().display()
+            )));
+        }
+    }
+    let known: BTreeSet<String> = suite.rules.iter().map(|r| r.name.clone()).collect();
+    for case in &suite.cases {
+        if let Some(unknown) = case.expect.iter().find(|n| !known.contains(*n)) {
+            return Err(Some(format!(
+                "{}:{}: case `{}` expects unknown rule `{unknown}`",
+                suite.path.display(),
+                case.line,
+                case.name
+            )));
+        }
+    }
+    let (rules, unknown) = compile(suite.rules).map_err(|()| None)?;
+    if let Some(r) = unknown.first() {
+        return Err(Some(format!(
+            "{}: rule `{}`: pattern is unknown until deployment ({}); cannot test it",
+            suite.path.display(),
+            r.name,
+            r.unresolved_list()
+        )));
+    }
+    let mut builder = Matcher::builder();
+    for c in rules.iter().filter(|c| !c.disabled()) {
+        builder
+            .add_pattern(&c.rule.name, &c.pattern)
+            .map_err(|e| Some(format!("{}: {e}", suite.path.display())))?;
+    }
+    let matcher = builder
+        .build()
+        .map_err(|e| Some(format!("{}: {e}", suite.path.display())))?;
+    Ok(Ready {
+        path: suite.path,
+        rules,
+        matcher,
+        cases: suite.cases,
+    })
+}
+
+fn run_cases(ready: &[Ready]) -> Result<Vec<Outcome>, String> {
+    let mut out = Vec::new();
+    for (s, suite) in ready.iter().enumerate() {
+        for (c, case) in suite.cases.iter().enumerate() {
+            let bad_event = |e: evrule::Error| {
+                format!(
+                    "{}:{}: case `{}`: event {}: {e}",
+                    suite.path.display(),
+                    case.line,
+                    case.name,
+                    case.origin
+                )
+            };
+            let actual: BTreeSet<String> = suite
+                .matcher
+                .matches(case.event.as_bytes())
+                .map_err(bad_event)?
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            let mut differences = Vec::new();
+            for (i, rule) in suite.rules.iter().enumerate() {
+                let expected = case.expect.contains(&rule.rule.name);
+                if expected != actual.contains(&rule.rule.name) {
+                    differences.push(Difference {
+                        rule: i,
+                        expected,
+                        explanation: explain(&rule.pattern, &case.event).map_err(bad_event)?,
+                    });
+                }
+            }
+            out.push(Outcome {
+                suite: s,
+                case: c,
+                actual,
+                differences,
+            });
+        }
+    }
+    Ok(out)
+}
+
+// ---- output ----
+
+fn names(set: &BTreeSet<String>) -> String {
+    let v: Vec<&str> = set.iter().map(String::as_str).collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// The explanation of one difference, as indented text: what was expected,
+/// what happened, and why.
+fn difference_text(suite: &Ready, d: &Difference) -> String {
+    let rule = &suite.rules[d.rule];
+    let e = &d.explanation;
+    let mut out = String::new();
+    let what = match (d.expected, rule.disabled()) {
+        (true, true) => "was expected to match, but the rule is DISABLED and never matches",
+        (true, false) => "was expected to match, but did not",
+        (false, _) => "was not expected to match, but did",
+    };
+    out.push_str(&format!("{} {what}\n", rule.rule.name));
+    let text = e.to_string();
+    let (verdict, body) = text.split_once('\n').unwrap_or((&text, ""));
+    let matched_by_matcher = !d.expected;
+    if e.matched() != matched_by_matcher && !rule.disabled() {
+        out.push_str(&format!(
+            "  note: the reference evaluator says `{verdict}` here: the matcher and the reference disagree (a bug in evrule)\n"
+        ));
+    }
+    for line in body.lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
+}
+
+fn human(ready: &[Ready], outcomes: &[Outcome], style: Style) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut current = None;
+    for o in outcomes {
+        let suite = &ready[o.suite];
+        let case = &suite.cases[o.case];
+        if current != Some(o.suite) {
+            current = Some(o.suite);
+            writeln!(out, "suite {}", suite.path.display())?;
+        }
+        if o.passed() {
+            writeln!(out, "  {}    {}", style.paint(32, "ok"), case.name)?;
+            continue;
+        }
+        writeln!(out, "  {}  {}", style.paint(31, "FAIL"), case.name)?;
+        writeln!(out, "    at:       {}:{}", suite.path.display(), case.line)?;
+        writeln!(out, "    expected: {}", names(&case.expect))?;
+        writeln!(out, "    actual:   {}", names(&o.actual))?;
+        for d in &o.differences {
+            for line in difference_text(suite, d).lines() {
+                writeln!(out, "    {line}")?;
+            }
+        }
+    }
+    let failed = outcomes.iter().filter(|o| !o.passed()).count();
+    writeln!(out, "{} passed, {failed} failed", outcomes.len() - failed)?;
+    out.flush()
+}
+
+fn json(ready: &[Ready], outcomes: &[Outcome]) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let list = |set: &BTreeSet<String>| {
+        let v: Vec<String> = set.iter().map(|n| json_str(n)).collect();
+        format!("[{}]", v.join(", "))
+    };
+    for o in outcomes {
+        let suite = &ready[o.suite];
+        let case = &suite.cases[o.case];
+        let differences: Vec<String> = o
+            .differences
+            .iter()
+            .map(|d| {
+                let rule = &suite.rules[d.rule];
+                format!(
+                    "{{\"rule\": {}, \"expected\": {}, \"matched\": {}, \"state\": {}, \"explanation\": {}}}",
+                    json_str(&rule.rule.name),
+                    d.expected,
+                    !d.expected,
+                    json_str(&rule.rule.state),
+                    d.explanation.to_json()
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "{{\"suite\": {}, \"case\": {}, \"line\": {}, \"passed\": {}, \"expected\": {}, \"actual\": {}, \"differences\": [{}]}}",
+            json_str(&suite.path.display().to_string()),
+            json_str(&case.name),
+            case.line,
+            o.passed(),
+            list(&case.expect),
+            list(&o.actual),
+            differences.join(", ")
+        )?;
+    }
+    let failed = outcomes.iter().filter(|o| !o.passed()).count();
+    writeln!(
+        out,
+        "{{\"passed\": {}, \"failed\": {failed}}}",
+        outcomes.len() - failed
+    )?;
+    out.flush()
+}
+
+/// Text for XML content: markup characters escaped, characters XML 1.0
+/// cannot hold replaced by U+FFFD.
+fn xml_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for an XML attribute value (in double quotes): quotes escaped too,
+/// and line breaks kept as character references.
+fn xml_attr(s: &str) -> String {
+    xml_text(s)
+        .replace('"', "&quot;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+        .replace('\t', "&#9;")
+}
+
+/// A JUnit XML report: a `testsuite` per suite file, a `testcase` per case.
+fn junit(ready: &[Ready], outcomes: &[Outcome]) -> String {
+    let failed = outcomes.iter().filter(|o| !o.passed()).count();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str(&format!(
+        "<testsuites name=\"evrule\" tests=\"{}\" failures=\"{failed}\" errors=\"0\">\n",
+        outcomes.len()
+    ));
+    for (s, suite) in ready.iter().enumerate() {
+        let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.suite == s).collect();
+        let path = xml_attr(&suite.path.display().to_string());
+        x.push_str(&format!(
+            "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">\n",
+            mine.len(),
+            mine.iter().filter(|o| !o.passed()).count()
+        ));
+        for o in mine {
+            let case = &suite.cases[o.case];
+            let open = format!(
+                "    <testcase classname=\"{path}\" name=\"{}\" file=\"{path}\" line=\"{}\"",
+                xml_attr(&case.name),
+                case.line
+            );
+            if o.passed() {
+                x.push_str(&open);
+                x.push_str("/>\n");
+                continue;
+            }
+            let message = format!(
+                "expected {}, matched {}",
+                names(&case.expect),
+                names(&o.actual)
+            );
+            let mut text = String::new();
+            for d in &o.differences {
+                text.push_str(&difference_text(suite, d));
+            }
+            x.push_str(&format!(
+                "{open}>\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>\n",
+                xml_attr(&message),
+                xml_text(&text)
+            ));
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escaping() {
+        assert_eq!(
+            xml_text("a<b & \"c\" 'd'>\u{1}\n"),
+            "a&lt;b &amp; \"c\" 'd'&gt;\u{FFFD}\n"
+        );
+        assert_eq!(xml_attr("\"a\"\n<"), "&quot;a&quot;&#10;&lt;");
+    }
+}

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Check(flags) => cmd::check::run(flags, color),
         Command::List(flags) => cmd::list::run(flags, color),
+        Command::Route(flags) => cmd::route::run(flags),
+        Command::Replay(flags) => cmd::replay::run(flags),
     };
     exit.into()
 }

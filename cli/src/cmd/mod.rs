@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod list;
+pub mod replay;
+pub mod route;
 
 use crate::flags::SourceFlags;
 use crate::output;

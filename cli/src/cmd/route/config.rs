@@ -235,7 +235,7 @@ fn load_rules(
     for item in items {
         match &item.value {
             Value::String(rel) => {
-                let path = dir.join(rel);
+                let path = resolve(dir, rel);
                 if let Err(list) = add_file(&mut set, &path, options) {
                     problems.list.extend(list);
                 }
@@ -318,7 +318,7 @@ fn archive_settings(node: &Node, dir: &Path, problems: &mut Problems<'_>) -> Arc
     for (k, v) in entries {
         match k.scalar_text().unwrap_or_default().as_str() {
             "dir" => match v.as_str() {
-                Some(d) => settings.dir = Some(dir.join(d)),
+                Some(d) => settings.dir = Some(resolve(dir, d)),
                 None => problems.at(v, "`archive.dir` must be a path"),
             },
             "pattern" => match &v.value {
@@ -410,4 +410,14 @@ fn number<T: std::str::FromStr>(node: &Node, what: &str, problems: &mut Problems
         problems.at(node, format!("`{what}` must be a whole number"));
     }
     parsed
+}
+
+/// `rel` taken from `dir`, without a leading `./` when `dir` is the
+/// current directory (paths in messages read as the user wrote them).
+pub fn resolve(dir: &Path, rel: &str) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(rel)
+    } else {
+        dir.join(rel)
+    }
 }

@@ -53,7 +53,7 @@ impl DestinationSpec {
             if p.is_empty() {
                 Err(format!("`{uri}` names no path"))
             } else {
-                Ok(base.join(p))
+                Ok(super::config::resolve(base, p))
             }
         };
         if let Some(p) = uri.strip_prefix("file:") {
@@ -271,6 +271,10 @@ impl Destination for ExecSink {
             .unwrap_or_else(|e| e.into_inner())
             .get_or_insert_with(HashSet::new)
             .insert(pid);
+        if ABORTING.load(Ordering::SeqCst) {
+            // A forced shutdown began while the command was starting.
+            kill_group(pid);
+        }
         // Feed stdin and drain stderr on their own threads: a command that
         // reads nothing or writes a lot must not block us.
         let input = payload(d);

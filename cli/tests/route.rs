@@ -1129,3 +1129,159 @@ delivery: {grace_ms: 300}
         .all(|d| d["error_code"] == "SHUTDOWN" && d["limit"] == "Shutdown"));
     assert_eq!(counts(drops, "/event/id").len(), 3);
 }
+
+// ---- other rule sources, input forms ----
+
+#[test]
+fn sam_functions_are_the_targets_of_their_eventbridge_rules() {
+    let t = tmp();
+    let d = t.path();
+    write(
+        d,
+        "sam.yaml",
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Processor:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Events:
+        OnTest:
+          Type: EventBridgeRule
+          Properties:
+            Pattern: {source: [test]}
+            InputPath: $.detail
+            RetryPolicy: {MaximumRetryAttempts: 0}
+            DeadLetterConfig: {Type: SQS}
+  Workflow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Events:
+        OnOdd:
+          Type: EventBridgeRule
+          Properties:
+            RuleName: odd
+            Pattern: {detail: {n: [1, 3]}}
+"#,
+    );
+    write(
+        d,
+        "bus.yaml",
+        "rules: [sam.yaml]\ndestinations:\n  Processor: file:processor.ndjson\n  ProcessorOnTestQueue: file:dlq.ndjson\n  Workflow: file:workflow.ndjson\n",
+    );
+    let r = evrule(
+        d,
+        &["route", "--config", "bus.yaml", "--format", "json"],
+        &events(4, |_| String::new()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = r.summary();
+    assert_eq!(
+        target(&s, "ProcessorOnTest", "ProcessorOnTestLambdaTarget")["delivered"],
+        4
+    );
+    assert_eq!(
+        target(&s, "odd", "WorkflowOnOddStepFunctionsTarget")["delivered"],
+        2
+    );
+    let processor = json_lines(&d.join("processor.ndjson"));
+    assert!(processor.iter().all(|l| l["input"]["n"].is_number()));
+}
+
+#[test]
+fn put_targets_in_the_config_give_targets_to_rules_from_files() {
+    let t = tmp();
+    let d = t.path();
+    write(
+        d,
+        "list-rules.json",
+        r#"{"Rules": [
+            {"Name": "tests", "EventPattern": "{\"source\":[\"test\"]}", "State": "ENABLED"},
+            {"Name": "off", "EventPattern": "{\"source\":[\"test\"]}", "State": "DISABLED",
+             "Targets": [{"Id": "never", "Arn": "Never"}]}
+        ]}"#,
+    );
+    write(
+        d,
+        "bus.yaml",
+        "rules:\n  - list-rules.json\n  - Rule: tests\n    Targets: [{Id: t, Arn: T, Input: '{\"fixed\": true}'}]\ndestinations:\n  T: file:t.ndjson\n  Never: file:never.ndjson\n",
+    );
+    let r = evrule(
+        d,
+        &["route", "--config", "bus.yaml", "--format", "json"],
+        &events(2, |_| String::new()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.summary()["matched"], 2);
+    let lines = json_lines(&d.join("t.ndjson"));
+    assert_eq!(lines.len(), 2);
+    assert!(lines
+        .iter()
+        .all(|l| l["input"] == serde_json::json!({"fixed": true})));
+    assert_eq!(read_lines(&d.join("never.ndjson")).len(), 0, "disabled");
+}
+
+#[test]
+fn pretty_printed_files_and_arrays_are_read_whole() {
+    let t = tmp();
+    let d = t.path();
+    write(
+        d,
+        "bus.yaml",
+        "rules:\n  - {Name: s3, EventPattern: {source: [aws.s3], detail-type: [Object Created]}, Targets: [{Id: f, Arn: F, InputPath: $.detail.object.key}]}\n  - {Name: t, EventPattern: {source: [test]}, Targets: [{Id: f, Arn: F, InputPath: $.id}]}\ndestinations:\n  F: file:f.ndjson\n",
+    );
+    write(
+        d,
+        "array.json",
+        "[\n  {\"source\": \"test\", \"id\": \"a\"},\n  {\"source\": \"test\", \"id\": \"b\"}\n]\n",
+    );
+    let example = root().join("testdata/events/s3-object-created.json");
+    let r = evrule(
+        d,
+        &[
+            "route",
+            "--config",
+            "bus.yaml",
+            example.to_str().unwrap(),
+            "array.json",
+            "missing.ndjson",
+        ],
+        "",
+    );
+    assert_eq!(r.code, 2, "a missing file is an error");
+    assert!(r
+        .stderr
+        .starts_with("evrule: missing.ndjson: cannot read: No such file or directory"));
+    assert!(
+        r.stderr.contains("3 events in, 3 matched\n"),
+        "{}",
+        r.stderr
+    );
+    let mut got: Vec<String> = json_lines(&d.join("f.ndjson"))
+        .iter()
+        .map(|l| l["input"].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got, ["a", "b", "example-key"]);
+}
+
+#[test]
+fn intrinsic_functions_outside_templates_are_rejected() {
+    let t = tmp();
+    let d = t.path();
+    write(
+        d,
+        "bus.yaml",
+        "rules:\n  - Name: r\n    EventPattern: {source: [test]}\n    Targets: [{Id: t, Arn: !GetAtt Queue.Arn}]\ndestinations: {}\n",
+    );
+    let r = evrule(d, &["route", "--config", "bus.yaml"], "");
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "evrule: bus.yaml:2:5: unsupported value !GetAtt Queue.Arn (intrinsic functions are evaluated in CloudFormation templates only)\n"
+    );
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}

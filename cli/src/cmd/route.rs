@@ -102,6 +102,7 @@ pub fn run(flags: RouteFlags) -> Exit {
                 }
             }
             Ok(input::Item::Bad { at, message }) => bus.bad_input(&at, &message),
+            Ok(input::Item::Unreadable { at, message }) => bus.error(&format!("{at}: {message}")),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }

@@ -92,6 +92,11 @@ fn unknown_field(target: &Node, what: &str) -> String {
 
 /// A node as JSON; `Err` names the first value unknown before deployment.
 pub fn to_json(node: &Node) -> Result<Json, String> {
+    if let Some(tag) = &node.tag {
+        // Intrinsic functions outside a template: nothing evaluates them.
+        let arg = node.scalar_text().unwrap_or_default();
+        return Err(format!("{tag} {arg}").trim_end().to_string());
+    }
     Ok(match &node.value {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),

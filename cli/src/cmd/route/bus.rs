@@ -24,10 +24,22 @@ use crate::output::{self, Exit};
 
 static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
 
-/// Count SIGINT / SIGTERM instead of dying on them.
+/// Drops listed in the human summary; the JSON one lists all the router
+/// kept (up to 1000).
+const MAX_HUMAN_DROPS: usize = 20;
+
+/// Count SIGINT / SIGTERM instead of dying on them. The handler runs on a
+/// thread of its own, so it can act even while the bus waits for queue
+/// space: the second interrupt kills running `exec:` commands at once, the
+/// third exits without waiting for anything.
 pub fn catch_interrupts() {
-    if let Err(e) = ctrlc::set_handler(|| {
-        INTERRUPTS.fetch_add(1, Ordering::SeqCst);
+    if let Err(e) = ctrlc::set_handler(|| match INTERRUPTS.fetch_add(1, Ordering::SeqCst) {
+        0 => {}
+        1 => destination::abort_running_commands(),
+        _ => {
+            output::error("interrupted three times: exiting without a summary");
+            std::process::exit(130);
+        }
     }) {
         output::error(&format!("cannot catch interrupts: {e}"));
     }
@@ -413,7 +425,7 @@ impl Summary {
             }
             s.push('\n');
         }
-        for d in &self.drops {
+        for d in self.drops.iter().take(MAX_HUMAN_DROPS) {
             let r = &d.reason;
             let _ = writeln!(
                 s,
@@ -427,14 +439,16 @@ impl Summary {
                 d.event.trim()
             );
         }
-        let unlisted = self
-            .dropped_in_total()
-            .saturating_sub(self.drops.len() as u64);
+        let listed = self.drops.len().min(MAX_HUMAN_DROPS) as u64;
+        let unlisted = self.dropped_in_total().saturating_sub(listed);
         if unlisted > 0 {
-            let _ = writeln!(s, "dropped: {unlisted} more not listed");
+            let _ = writeln!(
+                s,
+                "dropped: {unlisted} more not listed (--format json lists up to 1000)"
+            );
         }
         if self.interrupted {
-            let _ = writeln!(s, "interrupted: input was not read to the end");
+            let _ = writeln!(s, "interrupted: stopped before the end of the input");
         }
         s
     }

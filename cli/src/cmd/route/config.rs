@@ -246,7 +246,13 @@ fn load_rules(
                         problems.at(item, e);
                     }
                 }
-                Err(what) => problems.at(item, format!("unsupported value {what}")),
+                Err(what) => problems.at(
+                    item,
+                    format!(
+                        "unsupported value {what} (intrinsic functions are evaluated in \
+                         CloudFormation templates only)"
+                    ),
+                ),
             },
             _ => problems.at(item, "a rule must be a file path or a rule in AWS's shape"),
         }

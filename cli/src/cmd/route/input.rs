@@ -32,7 +32,14 @@ pub enum Item {
         /// The event.
         text: Vec<u8>,
     },
-    /// Something that could not be read: reported and skipped.
+    /// A file that could not be opened or read on.
+    Unreadable {
+        /// The file (`file:line` when reading failed midway).
+        at: String,
+        /// Why.
+        message: String,
+    },
+    /// A line that is not an event: reported and skipped.
     Bad {
         /// `file:line`, or the file alone.
         at: String,
@@ -69,7 +76,7 @@ fn read_one(path: &Path, tx: &SyncSender<Item>) -> bool {
     match File::open(path) {
         Ok(f) => read_lines(name, BufReader::with_capacity(64 << 10, f), true, tx),
         Err(e) => tx
-            .send(Item::Bad {
+            .send(Item::Unreadable {
                 at: name.to_string(),
                 message: format!("cannot read: {e}"),
             })
@@ -97,7 +104,13 @@ fn read_lines(
         match read {
             Ok(0) => return true,
             Ok(_) => {}
-            Err(e) => return tx.send(bad(line + 1, format!("cannot read: {e}"))).is_ok(),
+            Err(e) => {
+                let item = Item::Unreadable {
+                    at: format!("{source}:{}", line + 1),
+                    message: format!("cannot read: {e}"),
+                };
+                return tx.send(item).is_ok();
+            }
         }
         line += 1;
         if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
@@ -162,7 +175,7 @@ fn read_document(
 ) -> bool {
     if let Err(e) = reader.read_to_end(&mut text) {
         return tx
-            .send(Item::Bad {
+            .send(Item::Unreadable {
                 at: source.to_string(),
                 message: format!("cannot read: {e}"),
             })

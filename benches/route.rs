@@ -3,7 +3,11 @@
 //! transformers, `InputPath` and constant `Input`, to an in-memory
 //! counting destination, against matching alone with the same rules.
 //!
-//! Both first assert the expected counts over the corpus (matches per
+//! A third variant routes with the same rules but every target sending the
+//! event unchanged, which separates the cost of rendering inputs from the
+//! cost of queueing and handing deliveries to the worker.
+//!
+//! All first assert the expected counts over the corpus (matches per
 //! pass, deliveries per pass), so a fast wrong answer cannot pass. The
 //! routing time includes rendering every target's input, queueing, the
 //! hand-off to the delivery worker and waiting until all are delivered.
@@ -13,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use evrule::route::{Delivery, DeliveryResult, Destination, Router, RouterConfig, RuleSet};
+use evrule::route::{Delivery, DeliveryResult, Destination, Router, RouterConfig, Rule, RuleSet};
 use evrule::Matcher;
 use serde_json::json;
 
@@ -105,9 +109,21 @@ fn matcher() -> Matcher {
     m
 }
 
-fn router(count: Arc<Count>) -> Router {
+/// The same rules with every target sending the event as it is: routing
+/// cost without input rendering.
+fn plain_rules() -> Vec<Rule> {
+    let mut rules = rules().into_rules();
+    for t in rules.iter_mut().flat_map(|r| r.targets.iter_mut()) {
+        t.input = None;
+        t.input_path = None;
+        t.input_transformer = None;
+    }
+    rules
+}
+
+fn router(count: Arc<Count>, rules: Vec<Rule>) -> Router {
     Router::builder()
-        .rules(rules().into_rules())
+        .rules(rules)
         .destination("arn:count", count)
         .config(RouterConfig::new().workers(1))
         .build()
@@ -127,20 +143,28 @@ fn bench(c: &mut Criterion) {
     assert_eq!(matches, MATCHES_PER_PASS * passes);
 
     // Routing: every delivery arrives, each rendered without error.
-    let count = Arc::new(Count(AtomicU64::new(0)));
-    let r = router(Arc::clone(&count));
-    for e in &events {
-        r.route(e).unwrap();
+    let variants = [
+        ("route-and-deliver", rules().into_rules()),
+        ("route-and-deliver-untransformed", plain_rules()),
+    ];
+    let mut routers = Vec::new();
+    for (name, rules) in variants {
+        let count = Arc::new(Count(AtomicU64::new(0)));
+        let r = router(Arc::clone(&count), rules);
+        for e in &events {
+            r.route(e).unwrap();
+        }
+        let stats = r.drain();
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            DELIVERIES_PER_PASS * passes
+        );
+        assert!(stats
+            .targets
+            .iter()
+            .all(|t| t.dropped == 0 && t.retried == 0));
+        routers.push((name, r));
     }
-    let stats = r.drain();
-    assert_eq!(
-        count.0.load(Ordering::Relaxed),
-        DELIVERIES_PER_PASS * passes
-    );
-    assert!(stats
-        .targets
-        .iter()
-        .all(|t| t.dropped == 0 && t.retried == 0));
 
     let mut group = c.benchmark_group("route/testdata-events");
     group.throughput(Throughput::Elements(events.len() as u64));
@@ -153,14 +177,16 @@ fn bench(c: &mut Criterion) {
             n
         })
     });
-    group.bench_function("route-and-deliver", |b| {
-        b.iter(|| {
-            for e in &events {
-                r.route(e).unwrap();
-            }
-            r.drain().events
-        })
-    });
+    for (name, r) in &routers {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                for e in &events {
+                    r.route(e).unwrap();
+                }
+                r.drain().events
+            })
+        });
+    }
     group.finish();
 }
 

@@ -116,3 +116,97 @@ pub fn to_json(node: &Node) -> Result<Json, String> {
         Value::Unknown(what) => return Err(what.clone()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets_of(name: &str, text: &str) -> Vec<RuleTargets> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        load_targets(&path, &LoadOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn cloudformation_arns_resolve_or_become_logical_ids() {
+        let found = targets_of(
+            "t.yaml",
+            r#"Parameters:
+  QueueArn: {Type: String, Default: "arn:aws:sqs:us-east-1:1:from-param"}
+  NoDefault: {Type: String}
+Resources:
+  Q: {Type: AWS::SQS::Queue}
+  R:
+    Type: AWS::Events::Rule
+    Properties:
+      Name: r
+      EventPattern: {source: [a]}
+      Targets:
+        - {Id: getatt, Arn: !GetAtt Q.Arn, RetryPolicy: {MaximumRetryAttempts: 2}}
+        - {Id: long, Arn: {"Fn::GetAtt": [Q, Arn]}, DeadLetterConfig: {Arn: {Ref: Dlq}}}
+        - {Id: param, Arn: !Ref QueueArn}
+        - {Id: unset, Arn: !Ref NoDefault}
+        - {Id: literal, Arn: "arn:aws:lambda:us-east-1:1:function:f", Input: !Sub '{"stage": "${QueueArn}"}'}
+  Ignored:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets: [{Id: x, Arn: y}]
+"#,
+        );
+        assert_eq!(found.len(), 1);
+        let r = &found[0];
+        assert_eq!((r.rule.as_str(), r.line, r.archive), ("r", 10, false));
+        let t: Vec<Json> = r.targets.iter().cloned().map(Result::unwrap).collect();
+        assert_eq!(t[0]["Arn"], "Q");
+        assert_eq!(t[0]["RetryPolicy"]["MaximumRetryAttempts"], 2);
+        assert_eq!(t[1]["Arn"], "Q");
+        assert_eq!(t[1]["DeadLetterConfig"]["Arn"], "Dlq");
+        assert_eq!(t[2]["Arn"], "arn:aws:sqs:us-east-1:1:from-param");
+        assert_eq!(t[3]["Arn"], "NoDefault");
+        assert_eq!(
+            t[4]["Input"],
+            r#"{"stage": "arn:aws:sqs:us-east-1:1:from-param"}"#
+        );
+    }
+
+    #[test]
+    fn unknown_target_values_are_errors_naming_the_target() {
+        let found = targets_of(
+            "t.json",
+            r#"{"Resources": {"R": {"Type": "AWS::Events::Rule", "Properties": {
+                "EventPattern": {"source": ["a"]},
+                "Targets": [{"Id": "t", "Arn": "arn:x", "Input": {"Fn::ImportValue": "Shared"}}]}},
+              "A": {"Type": "AWS::Events::Archive", "Properties": {
+                "ArchiveName": "keep", "EventPattern": {"source": ["a"]}}}}}"#,
+        );
+        assert_eq!(
+            found[0].targets,
+            [Err(
+                "target t depends on !ImportValue Shared, which is not known before deployment"
+                    .to_string()
+            )]
+        );
+        assert_eq!((found[1].rule.as_str(), found[1].archive), ("keep", true));
+    }
+
+    #[test]
+    fn aws_shaped_files_keep_their_targets() {
+        let found = targets_of(
+            "rules.yaml",
+            "Rules:\n  - Name: a\n    EventPattern: '{}'\n    Targets: [{Id: t, Arn: T, InputPath: $.detail}]\n  - Name: b\n    EventPattern: '{}'\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].targets,
+            [Ok(serde_json::json!({"Id": "t", "Arn": "T", "InputPath": "$.detail"}))]
+        );
+        let native = targets_of(
+            "native.yaml",
+            "rules:\n  - name: n\n    pattern: {source: [a]}\n    targets: [{Id: t, Arn: T}]\n",
+        );
+        assert_eq!(native[0].rule, "n");
+        assert!(targets_of("x.tf", "resource \"x\" \"y\" {}").is_empty());
+    }
+}

@@ -200,7 +200,9 @@ Resources:
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].targets,
-            [Ok(serde_json::json!({"Id": "t", "Arn": "T", "InputPath": "$.detail"}))]
+            [Ok(
+                serde_json::json!({"Id": "t", "Arn": "T", "InputPath": "$.detail"})
+            )]
         );
         let native = targets_of(
             "native.yaml",

@@ -1285,3 +1285,24 @@ fn intrinsic_functions_outside_templates_are_rejected() {
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
+
+#[test]
+fn exec_commands_that_leave_background_processes_do_not_hang_the_bus() {
+    let t = tmp();
+    let d = t.path();
+    write(
+        d,
+        "bus.yaml",
+        "rules:\n  - {Name: r, EventPattern: {source: [test]}, Targets: [{Id: b, Arn: B}]}\ndestinations:\n  B: \"exec:(sleep 5 >/dev/null &); echo started\"\n",
+    );
+    let started = Instant::now();
+    let r = evrule(
+        d,
+        &["route", "--config", "bus.yaml", "--format", "json"],
+        &events(2, |_| String::new()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.summary()["delivered"], 2);
+    // The background process holds the command's stderr pipe for 5 s.
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

@@ -25,7 +25,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -230,6 +230,9 @@ struct ExecSink {
 
 /// Most bytes of a command's stderr kept for the failure reason.
 const STDERR_KEEP: usize = 2048;
+/// How long to wait for the rest of a finished command's stderr (a
+/// background process it started may keep the pipe open).
+const STDERR_WAIT: Duration = Duration::from_millis(100);
 
 impl ExecSink {
     fn spawn(&self, d: &Delivery) -> std::io::Result<Child> {
@@ -278,12 +281,16 @@ impl Destination for ExecSink {
         // Feed stdin and drain stderr on their own threads: a command that
         // reads nothing or writes a lot must not block us.
         let input = payload(d);
-        let stdin = child.stdin.take().map(|mut s| {
+        // Neither thread is joined: a process the command left running
+        // in the background may hold the pipes open; the threads end when
+        // it does.
+        if let Some(mut s) = child.stdin.take() {
             thread::spawn(move || {
                 let _ = s.write_all(&input);
-            })
-        });
-        let stderr = child.stderr.take().map(|mut s| {
+            });
+        }
+        let (stderr_tx, stderr_rx) = mpsc::channel();
+        if let Some(mut s) = child.stderr.take() {
             thread::spawn(move || {
                 let mut kept = Vec::new();
                 let mut buf = [0u8; 4096];
@@ -296,9 +303,9 @@ impl Destination for ExecSink {
                         kept.drain(..kept.len() - STDERR_KEEP);
                     }
                 }
-                kept
-            })
-        });
+                let _ = stderr_tx.send(kept);
+            });
+        }
         let deadline = Instant::now() + self.timeout;
         let mut nap = Duration::from_millis(1);
         let status = loop {
@@ -323,12 +330,8 @@ impl Destination for ExecSink {
         if let Some(set) = RUNNING.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             set.remove(&pid);
         }
-        // The whole group was killed on timeout, so the pipes close.
-        if let Some(t) = stdin {
-            let _ = t.join();
-        }
-        let tail = stderr
-            .and_then(|t| t.join().ok())
+        let tail = stderr_rx
+            .recv_timeout(STDERR_WAIT)
             .map(|b| String::from_utf8_lossy(&b).trim().to_string())
             .unwrap_or_default();
         match status {

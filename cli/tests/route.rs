@@ -1306,3 +1306,51 @@ fn exec_commands_that_leave_background_processes_do_not_hang_the_bus() {
     // The background process holds the command's stderr pipe for 5 s.
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[test]
+fn startup_messages_are_pinned() {
+    let t = tmp();
+    let d = t.path();
+    let run = |config: &str, args: &[&str]| {
+        write(d, "bus.yaml", config);
+        let mut all = vec!["route", "--config", "bus.yaml"];
+        all.extend_from_slice(args);
+        let r = evrule(d, &all, "");
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        r.stderr
+    };
+    assert_eq!(
+        run("- a\n", &[]),
+        "evrule: bus.yaml: expected one mapping with `rules:` and `destinations:`\n"
+    );
+    assert_eq!(
+        run("rules: x\ndestinations: []\n", &[]),
+        "evrule: bus.yaml:1:8: `rules` must be a list of rule files and rules\n\
+         evrule: bus.yaml:2:15: `destinations` must map ARNs to destinations\n"
+    );
+    assert_eq!(
+        run("destinations: {A: 'file:'}\n", &[]),
+        "evrule: bus.yaml:1:1: no `rules:` list\n\
+         evrule: bus.yaml:1:19: destination of A: `file:` names no path\n"
+    );
+    assert_eq!(
+        run(
+            "rules: []\narchive: {fsync: sometimes, keep: 1, retention_days: -1}\n",
+            &[]
+        ),
+        "evrule: bus.yaml:2:18: `archive.fsync` must be `always` or `never`\n\
+         evrule: bus.yaml:2:29: unknown key `archive.keep` (expected dir, pattern, retention_days, fsync)\n\
+         evrule: bus.yaml:2:54: `archive.retention_days` must be a whole number\n"
+    );
+    assert_eq!(
+        run("rules: []\n", &["--retention-days", "3"]),
+        "evrule: --retention-days needs an archive (--archive DIR or archive.dir)\n"
+    );
+    assert_eq!(
+        run(
+            "rules: [{Name: r, EventPattern: {source: [{prefix: 1}]}}]\n",
+            &[]
+        ),
+        "evrule: bus.yaml:1:9: rule r: prefix match pattern must be a string at /source/0/prefix (line 1 column 22)\n"
+    );
+}

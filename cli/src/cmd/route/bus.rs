@@ -170,9 +170,15 @@ impl Bus {
         if let Some(a) = archive {
             builder = builder.archive(a);
         }
-        let router = builder
-            .build()
-            .map_err(|e| vec![format!("{}: {e}", config.path.display())])?;
+        let router = builder.build().map_err(|e| {
+            // Pattern errors name the rule: point at where it was defined.
+            let at = e
+                .rule()
+                .and_then(|r| config.origins.get(r))
+                .cloned()
+                .unwrap_or_else(|| config.path.display().to_string());
+            vec![format!("{at}: {e}")]
+        })?;
         Ok(Bus {
             router,
             targets,

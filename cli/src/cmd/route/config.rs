@@ -23,7 +23,7 @@
 //! directory, the working directory of `exec:` commands) are relative to
 //! the configuration file's directory.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -53,6 +53,8 @@ pub struct BusConfig {
     pub dir: PathBuf,
     /// Every rule with its targets, in load order.
     pub rules: Vec<Rule>,
+    /// Where each rule was defined (`file:line`), by name, for messages.
+    pub origins: HashMap<String, String>,
     /// Destination key (ARN or logical ID), the URI as written, and where
     /// it goes; in file order.
     pub destinations: Vec<(String, String, DestinationSpec)>,
@@ -140,6 +142,7 @@ pub fn load(path: &Path) -> Result<BusConfig, Vec<String>> {
         path: path.to_path_buf(),
         dir,
         rules: Vec::new(),
+        origins: HashMap::new(),
         destinations: Vec::new(),
         archive: ArchiveSettings::default(),
         delivery: DeliverySettings::default(),
@@ -189,7 +192,15 @@ pub fn load(path: &Path) -> Result<BusConfig, Vec<String>> {
     }
     match root.get("rules") {
         Some(rules) => match rules.as_seq() {
-            Some(items) => config.rules = load_rules(items, &config.dir, &options, &mut problems),
+            Some(items) => {
+                config.rules = load_rules(
+                    items,
+                    &config.dir,
+                    &options,
+                    &mut config.origins,
+                    &mut problems,
+                )
+            }
             None => problems.at(rules, "`rules` must be a list of rule files and rules"),
         },
         None => problems.at(root, "no `rules:` list"),
@@ -229,6 +240,7 @@ fn load_rules(
     items: &[Node],
     dir: &Path,
     options: &LoadOptions,
+    origins: &mut HashMap<String, String>,
     problems: &mut Problems<'_>,
 ) -> Vec<Rule> {
     let mut set = RuleSet::new();
@@ -236,14 +248,20 @@ fn load_rules(
         match &item.value {
             Value::String(rel) => {
                 let path = resolve(dir, rel);
-                if let Err(list) = add_file(&mut set, &path, options) {
+                if let Err(list) = add_file(&mut set, &path, options, origins) {
                     problems.list.extend(list);
                 }
             }
             Value::Map(_) => match sources::to_json(item) {
                 Ok(json) => {
+                    let before = set.rules().len();
                     if let Err(e) = set.add_json(&json) {
                         problems.at(item, e);
+                    }
+                    let (line, column) = problems.file.line_col(item.offset);
+                    let at = format!("{}:{line}:{column}", problems.file.path().display());
+                    for rule in &set.rules()[before..] {
+                        origins.insert(rule.name.clone(), at.clone());
                     }
                 }
                 Err(what) => problems.at(
@@ -261,7 +279,12 @@ fn load_rules(
 }
 
 /// Add the rules of one rule file, with the targets the file gives them.
-fn add_file(set: &mut RuleSet, path: &Path, options: &LoadOptions) -> Result<(), Vec<String>> {
+fn add_file(
+    set: &mut RuleSet,
+    path: &Path,
+    options: &LoadOptions,
+    origins: &mut HashMap<String, String>,
+) -> Result<(), Vec<String>> {
     let rules = sources::load_file(path, true, options).map_err(|e| vec![e.to_string()])?;
     let mut targets = sources::load_targets(path, options).map_err(|e| vec![e.to_string()])?;
     let archives: HashSet<String> = targets
@@ -304,8 +327,11 @@ fn add_file(set: &mut RuleSet, path: &Path, options: &LoadOptions) -> Result<(),
             }
             json["Targets"] = serde_json::Value::Array(list);
         }
-        if let Err(e) = set.add_json(&json) {
-            problems.push(format!("{at}: {e}"));
+        match set.add_json(&json) {
+            Ok(()) => {
+                origins.insert(rule.name.clone(), at);
+            }
+            Err(e) => problems.push(format!("{at}: {e}")),
         }
     }
     if problems.is_empty() {

@@ -32,6 +32,8 @@ fn main() -> ExitCode {
         Command::Completions(flags) => cmd::completions::run(flags),
         Command::Explain(flags) => cmd::explain::run(flags, color),
         Command::Test(flags) => cmd::test::run(flags, color),
+        Command::Route(flags) => cmd::route::run(flags),
+        Command::Replay(flags) => cmd::replay::run(flags),
     };
     exit.into()
 }

@@ -7,6 +7,8 @@ pub mod completions;
 pub mod explain;
 pub mod list;
 pub mod match_;
+pub mod replay;
+pub mod route;
 pub mod sample;
 pub mod test;
 pub mod test_event_pattern;

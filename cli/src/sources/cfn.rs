@@ -409,3 +409,176 @@ fn describe(func: &str, arg: &Node) -> String {
         _ => format!("!{short}"),
     }
 }
+
+/// The targets of the template's rules, for commands that deliver. A
+/// target's `Arn` (and its `DeadLetterConfig.Arn`) that names a resource or
+/// parameter which does not resolve statically (`!GetAtt Queue.Arn`,
+/// `!Ref Topic`) becomes that logical ID, so a bus configuration can map it
+/// to a local destination. Rules are named as [`rules`] names them.
+pub(super) fn targets(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<super::RuleTargets>) {
+    let t = Template::new(doc, &ctx.options.parameters);
+    let resources = doc
+        .get("Resources")
+        .and_then(Node::as_map)
+        .unwrap_or_default();
+    for (id, res) in resources {
+        let id = id.as_str().unwrap_or_default();
+        let kind = res.get("Type").and_then(Node::as_str).unwrap_or_default();
+        let props = res.get("Properties");
+        let prop = |key: &str| props.and_then(|p| p.get(key));
+        match kind {
+            "AWS::Events::Rule" | "AWS::Events::Archive" => {
+                let Some(pattern) = prop("EventPattern") else {
+                    continue;
+                };
+                let archive = kind == "AWS::Events::Archive";
+                let name_key = if archive { "ArchiveName" } else { "Name" };
+                let name = prop(name_key)
+                    .and_then(|n| t.static_string(n))
+                    .unwrap_or_else(|| id.to_string());
+                let targets = prop("Targets")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|n| t.target(n))
+                    .collect();
+                out.push(super::RuleTargets {
+                    rule: name,
+                    line: ctx.file.line_col(pattern.offset).0,
+                    targets,
+                    archive,
+                });
+            }
+            "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
+                let suffix = if kind == "AWS::Serverless::Function" {
+                    "LambdaTarget"
+                } else {
+                    "StepFunctionsTarget"
+                };
+                let events = prop("Events").and_then(Node::as_map).unwrap_or_default();
+                for (event_id, event) in events {
+                    let event_type = event.get("Type").and_then(Node::as_str);
+                    if !matches!(event_type, Some("EventBridgeRule" | "CloudWatchEvent")) {
+                        continue;
+                    }
+                    let event_id = event_id.as_str().unwrap_or_default();
+                    let eprops = event.get("Properties");
+                    let eprop = |key: &str| eprops.and_then(|p| p.get(key));
+                    let Some(pattern) = eprop("Pattern") else {
+                        continue;
+                    };
+                    let name = eprop("RuleName")
+                        .and_then(|n| t.static_string(n))
+                        .unwrap_or_else(|| format!("{id}{event_id}"));
+                    out.push(super::RuleTargets {
+                        rule: name,
+                        line: ctx.file.line_col(pattern.offset).0,
+                        targets: vec![t.sam_target(id, event_id, suffix, eprops)],
+                        archive: false,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Template<'_> {
+    /// One `Targets` entry in PutTargets' JSON shape.
+    fn target(&self, node: &Node) -> Result<serde_json::Value, String> {
+        let id = node
+            .get("Id")
+            .and_then(|n| self.static_string(n))
+            .unwrap_or_else(|| "?".to_string());
+        let mut json = serde_json::Map::new();
+        for (k, v) in node.as_map().unwrap_or_default() {
+            let key = k.as_str().unwrap_or_default();
+            let value = match key {
+                "Arn" => serde_json::Value::String(self.arn(v, &id)?),
+                "DeadLetterConfig" => self.dead_letter(v, &id)?,
+                _ => self.json(v, &id)?,
+            };
+            json.insert(key.to_string(), value);
+        }
+        Ok(serde_json::Value::Object(json))
+    }
+
+    /// The target a SAM `EventBridgeRule` event creates: the function (or
+    /// state machine) itself, with the event's input and retry settings.
+    fn sam_target(
+        &self,
+        id: &str,
+        event_id: &str,
+        suffix: &str,
+        props: Option<&Node>,
+    ) -> Result<serde_json::Value, String> {
+        let prop = |key: &str| props.and_then(|p| p.get(key));
+        let target_id = prop("Target")
+            .and_then(|t| t.get("Id"))
+            .and_then(|n| self.static_string(n))
+            .unwrap_or_else(|| format!("{id}{event_id}{suffix}"));
+        let mut json = serde_json::Map::new();
+        json.insert("Id".into(), target_id.clone().into());
+        json.insert("Arn".into(), id.into());
+        for key in ["Input", "InputPath", "InputTransformer", "RetryPolicy"] {
+            if let Some(v) = prop(key) {
+                json.insert(key.into(), self.json(v, &target_id)?);
+            }
+        }
+        if let Some(dlq) = prop("DeadLetterConfig") {
+            // SAM creates the queue itself when only `Type: SQS` is given.
+            let arn = match dlq.get("Arn") {
+                Some(arn) => self.arn(arn, &target_id)?,
+                None => dlq
+                    .get("QueueLogicalId")
+                    .and_then(|n| self.static_string(n))
+                    .unwrap_or_else(|| format!("{id}{event_id}Queue")),
+            };
+            json.insert("DeadLetterConfig".into(), serde_json::json!({ "Arn": arn }));
+        }
+        Ok(serde_json::Value::Object(json))
+    }
+
+    fn json(&self, node: &Node, target_id: &str) -> Result<serde_json::Value, String> {
+        super::to_json(&self.resolve(node, 0)).map_err(|what| {
+            format!("target {target_id} depends on {what}, which is not known before deployment")
+        })
+    }
+
+    fn dead_letter(&self, node: &Node, target_id: &str) -> Result<serde_json::Value, String> {
+        let mut json = serde_json::Map::new();
+        for (k, v) in node.as_map().unwrap_or_default() {
+            let key = k.as_str().unwrap_or_default();
+            let value = match key {
+                "Arn" => serde_json::Value::String(self.arn(v, target_id)?),
+                _ => self.json(v, target_id)?,
+            };
+            json.insert(key.to_string(), value);
+        }
+        Ok(serde_json::Value::Object(json))
+    }
+
+    /// An ARN: its value when the template decides it, else the logical ID
+    /// of the resource or parameter it refers to.
+    fn arn(&self, node: &Node, target_id: &str) -> Result<String, String> {
+        if let Some(s) = self.static_string(node) {
+            return Ok(s);
+        }
+        if let Some((func, arg)) = intrinsic(node) {
+            let name = match (func.as_str(), &arg.value) {
+                ("Ref", Value::String(s)) => Some(s.as_str()),
+                ("Fn::GetAtt", Value::String(s)) => s.split('.').next(),
+                ("Fn::GetAtt", Value::Seq(items)) => items.first().and_then(Node::as_str),
+                _ => None,
+            };
+            if let Some(name) = name.filter(|n| !n.is_empty()) {
+                return Ok(name.to_string());
+            }
+            return Err(format!(
+                "the Arn of target {target_id} ({}) is not known before deployment",
+                describe(&func, &arg)
+            ));
+        }
+        Err(format!("the Arn of target {target_id} is not a string"))
+    }
+}

@@ -19,6 +19,7 @@ mod hcl;
 pub mod json;
 mod lines;
 mod render;
+mod targets;
 mod yaml;
 
 use std::fmt;
@@ -30,6 +31,7 @@ pub use doc::Unresolved;
 use doc::{Node, ReadError, Value};
 #[allow(unused_imports)] // for commands that show patterns
 pub use render::UNKNOWN;
+pub use targets::{load_targets, to_json, RuleTargets};
 pub use yaml::parse as parse_yaml;
 
 /// The kind of file a rule came from.
@@ -371,6 +373,21 @@ pub fn load_file(
     explicit: bool,
     options: &LoadOptions,
 ) -> Result<Vec<RuleSource>, SourceError> {
+    let file = read_source(path)?;
+    let rules = read_rules(&file, explicit, options)?;
+    if rules.is_empty() && explicit {
+        return Err(SourceError::new(
+            path,
+            "no rules found (expected an event pattern, `aws events list-rules` or \
+             `describe-rule` output, a `rules:` file, a CloudFormation or SAM template, \
+             or Terraform)",
+        ));
+    }
+    Ok(rules)
+}
+
+/// Read a file as UTF-8 text.
+fn read_source(path: &Path) -> Result<Arc<SourceFile>, SourceError> {
     let bytes = std::fs::read(path).map_err(|e| SourceError::new(path, io_message(&e)))?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -386,17 +403,18 @@ pub fn load_file(
             });
         }
     };
-    let file = Arc::new(SourceFile::new(path.to_path_buf(), text));
-    let rules = read_rules(&file, explicit, options)?;
-    if rules.is_empty() && explicit {
-        return Err(SourceError::new(
-            path,
-            "no rules found (expected an event pattern, `aws events list-rules` or \
-             `describe-rule` output, a `rules:` file, a CloudFormation or SAM template, \
-             or Terraform)",
-        ));
-    }
-    Ok(rules)
+    Ok(Arc::new(SourceFile::new(path.to_path_buf(), text)))
+}
+
+/// Read a JSON or YAML file (chosen as for rule files) into its documents,
+/// for commands that read their own configuration files.
+pub fn read_documents(path: &Path) -> Result<(Arc<SourceFile>, Vec<Node>), SourceError> {
+    let file = read_source(path)?;
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().to_ascii_lowercase());
+    let (docs, _) = parse_documents(&file, &name)?;
+    Ok((file, docs))
 }
 
 fn read_rules(
@@ -432,6 +450,24 @@ fn read_rules(
         lines::rules(&ctx, explicit, &mut out).map_err(|e| SourceError::read(file, e))?;
         return Ok(out);
     }
+    let (docs, json) = parse_documents(file, &name)?;
+    let mut out = Vec::new();
+    let ctx = Ctx {
+        file,
+        json,
+        options,
+    };
+    for doc in &docs {
+        ctx.classify(doc, explicit, &mut out)
+            .map_err(|e| SourceError::read(file, e))?;
+    }
+    Ok(out)
+}
+
+/// Parse a JSON or YAML file into its documents; also says whether it was
+/// JSON. `name` is the file name, lower-cased.
+fn parse_documents(file: &SourceFile, name: &str) -> Result<(Vec<Node>, bool), SourceError> {
+    let text = file.text().trim_start_matches('\u{feff}');
     let json = if name.ends_with(".json") {
         true
     } else if name.ends_with(".yaml") || name.ends_with(".yml") {
@@ -453,17 +489,7 @@ fn read_rules(
     } else {
         yaml::parse(file).map_err(|e| SourceError::read(file, e))?
     };
-    let mut out = Vec::new();
-    let ctx = Ctx {
-        file,
-        json,
-        options,
-    };
-    for doc in &docs {
-        ctx.classify(doc, explicit, &mut out)
-            .map_err(|e| SourceError::read(file, e))?;
-    }
-    Ok(out)
+    Ok((docs, json))
 }
 
 fn shift(node: &mut Node, by: usize) {

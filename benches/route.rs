@@ -1,0 +1,194 @@
+//! Routing overhead: the events of `testdata/events/` (25 example events,
+//! repeated to 1,000) routed through 6 rules whose 9 targets use input
+//! transformers, `InputPath` and constant `Input`, to an in-memory
+//! counting destination, against matching alone with the same rules.
+//!
+//! A third variant routes with the same rules but every target sending the
+//! event unchanged, which separates the cost of rendering inputs from the
+//! cost of queueing and handing deliveries to the worker.
+//!
+//! All first assert the expected counts over the corpus (matches per
+//! pass, deliveries per pass), so a fast wrong answer cannot pass. The
+//! routing time includes rendering every target's input, queueing, the
+//! hand-off to the delivery worker and waiting until all are delivered.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use evrule::route::{Delivery, DeliveryResult, Destination, Router, RouterConfig, Rule, RuleSet};
+use evrule::Matcher;
+use serde_json::json;
+
+/// Passes over the 25 example events per iteration.
+const REPEAT: usize = 40;
+/// Rules matched, summed over one pass of the corpus: s3-all 19,
+/// s3-created 2, s3-objects 18, s3-deleted-not-lifecycle 3, ec2-state 1,
+/// custom 2 (counted by hand from the events' source, detail-type and
+/// detail.reason).
+const MATCHES_PER_PASS: u64 = 45;
+/// Deliveries (targets of matched rules), summed over one pass:
+/// 19 * 2 + 2 * 2 + 18 + 3 + 1 + 2.
+const DELIVERIES_PER_PASS: u64 = 66;
+
+fn events() -> Vec<Vec<u8>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/events");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let one_pass: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| {
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap();
+            serde_json::to_vec(&v).unwrap()
+        })
+        .collect();
+    assert_eq!(one_pass.len(), 25, "the corpus changed: update the counts");
+    let mut all = Vec::new();
+    for _ in 0..REPEAT {
+        all.extend(one_pass.iter().cloned());
+    }
+    all
+}
+
+fn rules() -> RuleSet {
+    let mut set = RuleSet::new();
+    set.add_json(&json!([
+        {"Name": "s3-all", "EventPattern": {"source": ["aws.s3"]},
+         "Targets": [
+            {"Id": "detail", "Arn": "arn:count", "InputPath": "$.detail"},
+            {"Id": "summary", "Arn": "arn:count", "InputTransformer": {
+                "InputPathsMap": {"type": "$.detail-type", "bucket": "$.detail.bucket.name",
+                                  "time": "$.time"},
+                "InputTemplate": "{\"what\": <type>, \"bucket\": <bucket>, \"at\": \"<time>\", \"rule\": \"<aws.events.rule-name>\"}"}}]},
+        {"Name": "s3-created", "EventPattern": {"source": ["aws.s3"], "detail-type": ["Object Created"]},
+         "Targets": [
+            {"Id": "key", "Arn": "arn:count", "InputTransformer": {
+                "InputPathsMap": {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key",
+                                  "size": "$.detail.object.size"},
+                "InputTemplate": "\"s3://<bucket>/<key> (<size> bytes)\""}},
+            {"Id": "whole", "Arn": "arn:count", "InputTransformer": {
+                "InputPathsMap": {},
+                "InputTemplate": "{\"event\": <aws.events.event>, \"json\": <aws.events.event.json>}"}}]},
+        {"Name": "s3-objects", "EventPattern": {"source": ["aws.s3"], "detail-type": [{"prefix": "Object "}]},
+         "Targets": [{"Id": "const", "Arn": "arn:count", "Input": "{\"kind\": \"object\"}"}]},
+        {"Name": "s3-deleted-not-lifecycle", "EventPattern": {"source": ["aws.s3"],
+            "detail-type": ["Object Deleted"], "detail": {"reason": [{"anything-but": "Lifecycle Expiration"}]}},
+         "Targets": [{"Id": "audit", "Arn": "arn:count", "InputTransformer": {
+                "InputPathsMap": {"key": "$.detail.object.key", "reason": "$.detail.reason"},
+                "InputTemplate": "{\"deleted\": \"<key>\", \"why\": <reason>}"}}]},
+        {"Name": "ec2-state", "EventPattern": {"source": ["aws.ec2"]},
+         "Targets": [{"Id": "state", "Arn": "arn:count", "InputTransformer": {
+                "InputPathsMap": {"id": "$.detail.instance-id", "state": "$.detail.state"},
+                "InputTemplate": "\"instance <id> is <state>\""}}]},
+        {"Name": "custom", "EventPattern": {"source": [{"prefix": "com."}, {"prefix": "core."}]},
+         "Targets": [{"Id": "all", "Arn": "arn:count"}]}
+    ]))
+    .unwrap();
+    set
+}
+
+struct Count(AtomicU64);
+
+impl Destination for Count {
+    fn deliver(&self, _: &Delivery) -> DeliveryResult {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        DeliveryResult::Ok
+    }
+}
+
+fn matcher() -> Matcher {
+    let mut m = Matcher::new();
+    for r in rules().rules() {
+        m.add(&r.name, r.event_pattern.as_deref().unwrap()).unwrap();
+    }
+    m
+}
+
+/// The same rules with every target sending the event as it is: routing
+/// cost without input rendering.
+fn plain_rules() -> Vec<Rule> {
+    let mut rules = rules().into_rules();
+    for t in rules.iter_mut().flat_map(|r| r.targets.iter_mut()) {
+        t.input = None;
+        t.input_path = None;
+        t.input_transformer = None;
+    }
+    rules
+}
+
+fn router(count: Arc<Count>, rules: Vec<Rule>) -> Router {
+    Router::builder()
+        .rules(rules)
+        .destination("arn:count", count)
+        .config(RouterConfig::new().workers(1))
+        .build()
+        .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let events = events();
+    let passes = REPEAT as u64;
+
+    // Matching alone: count matches first.
+    let m = matcher();
+    let matches: u64 = events
+        .iter()
+        .map(|e| m.matches(e).unwrap().len() as u64)
+        .sum();
+    assert_eq!(matches, MATCHES_PER_PASS * passes);
+
+    // Routing: every delivery arrives, each rendered without error.
+    let variants = [
+        ("route-and-deliver", rules().into_rules()),
+        ("route-and-deliver-untransformed", plain_rules()),
+    ];
+    let mut routers = Vec::new();
+    for (name, rules) in variants {
+        let count = Arc::new(Count(AtomicU64::new(0)));
+        let r = router(Arc::clone(&count), rules);
+        for e in &events {
+            r.route(e).unwrap();
+        }
+        let stats = r.drain();
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            DELIVERIES_PER_PASS * passes
+        );
+        assert!(stats
+            .targets
+            .iter()
+            .all(|t| t.dropped == 0 && t.retried == 0));
+        routers.push((name, r));
+    }
+
+    let mut group = c.benchmark_group("route/testdata-events");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.bench_function("match-only", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for e in &events {
+                n += m.matches(e).unwrap().len();
+            }
+            n
+        })
+    });
+    for (name, r) in &routers {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                for e in &events {
+                    r.route(e).unwrap();
+                }
+                r.drain().events
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

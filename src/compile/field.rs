@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 
 use super::value::{
-    is_exact, may_be_ip, num_key, parse_ip, parse_number, value_bits, Folded, Glob, IpKey, NumKey,
+    is_exact, may_be_ip, num_key, parse_ip, parse_number, value_bits, Decimal, Folded, Glob, IpKey,
+    NumKey,
 };
 use crate::event::LeafKind;
 use crate::pattern::{AnythingBut, ConditionKind, Range};
@@ -106,6 +107,8 @@ enum Test {
 pub(crate) struct Value<'a> {
     pub kind: LeafKind,
     pub bytes: &'a [u8],
+    /// Numbers: digits before and after the point, if known (255: not).
+    pub shape: [u8; 2],
 }
 
 /// Lazily computed facts about a leaf value, so each is worked out once,
@@ -114,6 +117,7 @@ pub(crate) struct Value<'a> {
 #[derive(Default)]
 struct Facts {
     value: Option<f64>,
+    decimal: Option<Decimal>,
     exact: Option<bool>,
     ip: Option<Option<IpKey>>,
 }
@@ -121,12 +125,33 @@ struct Facts {
 impl Facts {
     #[inline]
     fn value(&mut self, v: &Value) -> f64 {
-        *self.value.get_or_insert_with(|| parse_number(v.bytes))
+        if let Some(x) = self.value {
+            return x;
+        }
+        let d = if v.shape[0] == 255 || v.shape[1] == 255 {
+            Decimal::parse(v.bytes)
+        } else {
+            Decimal::parse_shaped(v.bytes, v.shape)
+        };
+        self.decimal = d;
+        let x = d
+            .and_then(Decimal::to_f64)
+            .unwrap_or_else(|| parse_number(v.bytes));
+        self.value = Some(x);
+        x
     }
     #[inline]
     fn exact(&mut self, v: &Value) -> bool {
         let x = self.value(v);
-        *self.exact.get_or_insert_with(|| is_exact(v.bytes, x))
+        if let Some(e) = self.exact {
+            return e;
+        }
+        let e = self
+            .decimal
+            .and_then(|d| d.is_exact(x))
+            .unwrap_or_else(|| is_exact(v.bytes, x));
+        self.exact = Some(e);
+        e
     }
     fn ip(&mut self, v: &Value) -> Option<IpKey> {
         *self.ip.get_or_insert_with(|| {

@@ -121,6 +121,9 @@ pub(crate) struct Leaf {
     pub start: u32,
     pub end: u32,
     pub in_arena: bool,
+    /// Numbers: digits before and after the decimal point (255: unknown),
+    /// so the value can be read without looking for them again.
+    pub shape: [u8; 2],
     /// Array context (0: not inside any array).
     pub ctx: u32,
     /// Next leaf of the same field (`NONE` ends the list).
@@ -476,7 +479,7 @@ impl<'a> Scan<'a> {
             }
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.i;
-                self.number()?;
+                let shape = self.number()?;
                 if field != NONE {
                     self.push(
                         field,
@@ -486,6 +489,9 @@ impl<'a> Scan<'a> {
                         false,
                         ctx,
                     )?;
+                    if let Some(l) = self.out.leaves.last_mut() {
+                        l.shape = shape;
+                    }
                 }
                 Ok(())
             }
@@ -519,6 +525,7 @@ impl<'a> Scan<'a> {
             start,
             end,
             in_arena,
+            shape: [255, 255],
             ctx,
             next: prev,
         });
@@ -690,17 +697,20 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn number(&mut self) -> Res<()> {
+    /// A number; returns its shape (see [`Leaf::shape`]).
+    fn number(&mut self) -> Res<[u8; 2]> {
         let b = self.b;
         let mut i = self.i;
         if b.get(i) == Some(&b'-') {
             i += 1;
         }
+        let int_start = i;
         match b.get(i) {
             Some(b'0') => i += 1,
             Some(b'1'..=b'9') => i += digits(b, i),
             _ => return Err((i, "invalid number")),
         }
+        let mut shape = [(i - int_start).min(255) as u8, 0];
         if b.get(i) == Some(&b'.') {
             i += 1;
             let n = digits(b, i);
@@ -708,6 +718,7 @@ impl<'a> Scan<'a> {
                 return Err((i, "invalid number"));
             }
             i += n;
+            shape[1] = n.min(255) as u8;
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
             i += 1;
@@ -727,7 +738,7 @@ impl<'a> Scan<'a> {
             return Err((i, "invalid number"));
         }
         self.i = i;
-        Ok(())
+        Ok(shape)
     }
 
     /// Skip any value, checking it in strict mode.
@@ -914,7 +925,7 @@ impl<'a> Scan<'a> {
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
             Some(_) => Err((self.i, "expected value")),
             None => Err((self.i, "EOF while parsing a value")),
         }

@@ -71,17 +71,18 @@ impl FieldTrie {
     /// when the key is a single segment (for trusted mode's early stop).
     #[inline]
     fn step_indexed(&self, node: u32, key: &[u8]) -> (u32, Option<usize>) {
-        if memchr::memchr(b'.', key).is_none() {
-            let children = &self.nodes[node as usize].children;
-            return match children
-                .iter()
-                .position(|(k, _)| k.len() == key.len() && **k == *key)
-            {
-                Some(ix) => (children[ix].1, Some(ix)),
-                None => (NONE, None),
-            };
+        // Segments never hold a dot, so a dotted key cannot equal a child:
+        // try the children first and look for dots only on a miss.
+        let children = &self.nodes[node as usize].children;
+        for (ix, (k, n)) in children.iter().enumerate() {
+            if k.len() == key.len() && k.iter().zip(key).all(|(a, b)| a == b) {
+                return (*n, Some(ix));
+            }
         }
-        (self.step(node, key), None)
+        if key.contains(&b'.') {
+            return (self.step(node, key), None);
+        }
+        (NONE, None)
     }
 
     /// Follow `key` (which may itself contain dots) from `node`.

@@ -652,7 +652,14 @@ impl Glob {
         }
         let mut rest = &text[first.len()..text.len() - last.len()];
         for p in &self.pieces[1..n - 1] {
-            match memmem::find(rest, p) {
+            // Short texts: a plain scan beats building a searcher.
+            let found = match p.len() {
+                0 => Some(0),
+                1 => memchr::memchr(p[0], rest),
+                _ if rest.len() < 64 => rest.windows(p.len()).position(|w| w == &**p),
+                _ => memmem::find(rest, p),
+            };
+            match found {
                 Some(i) => rest = &rest[i + p.len()..],
                 None => return false,
             }

@@ -1,15 +1,48 @@
 //! Criterion benches over the citylots2 corpus (event-ruler's benchmark
 //! format, synthetic data with the real file's shape): the 14 rule families
-//! of `testdata/bench/rules/`, all 70 rules at once, and 10 vs 10,000 rules.
+//! of `testdata/bench/rules/`, all 70 rules at once, 10 vs 10,000 rules,
+//! the `quamina` crate on the families it supports, 1 vs 100,000 rules
+//! (with add time and memory per rule from a counting allocator), and one
+//! matcher shared by two threads.
 //!
 //! Each bench first counts matches over the whole corpus and asserts the
 //! counts of `testdata/bench/counts.tsv`, so a fast wrong answer cannot pass.
 //! The corpus is read from `$EVRULE_CITYLOTS` or
 //! `../shared/bench/citylots2-synth.jsonl.gz` (plain or gzip).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Instant;
+
+/// Counts live heap bytes, for memory per rule.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use evrule::{Config, Matcher};
@@ -258,5 +291,231 @@ fn bench_scaling(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_families, bench_scaling);
+/// Events per second of `f` over `sample` (best of a few passes), for the
+/// ratios printed next to criterion's numbers.
+fn rate(sample: &[&[u8]], mut f: impl FnMut(&[u8]) -> usize) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let n: usize = sample.iter().map(|e| f(e)).sum();
+        std::hint::black_box(n);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    sample.len() as f64 / best
+}
+
+/// The families the `quamina` crate supports, against it on the same events.
+fn bench_quamina(c: &mut Criterion) {
+    let events = load_events();
+    let expected = expected_counts();
+    let sample: Vec<&[u8]> = events.iter().take(20_000).map(Vec::as_slice).collect();
+    let supported = [
+        "exact",
+        "wildcard",
+        "prefix",
+        "suffix",
+        "equals_ignore_case",
+        "numeric",
+        "anything_but",
+        "complex_arrays",
+    ];
+    let mut group = c.benchmark_group("quamina");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(sample.len() as u64));
+    for (fam, rules) in families() {
+        if !supported.contains(&fam.as_str()) {
+            continue;
+        }
+        let mut q = quamina::Quamina::<String>::new();
+        for (n, p) in &rules {
+            q.add_pattern(n.clone(), p).unwrap();
+        }
+        // quamina's answers must be the same counts as ours.
+        let mut got: HashMap<String, u64> = HashMap::new();
+        for e in &events {
+            for n in q.matches_for_event(e).unwrap() {
+                *got.entry(n).or_default() += 1;
+            }
+        }
+        for (n, _) in &rules {
+            assert_eq!(
+                got.get(n).copied().unwrap_or(0),
+                expected[n],
+                "quamina {fam}: rule {n}"
+            );
+        }
+        group.bench_function(BenchmarkId::new("quamina", &fam), |b| {
+            b.iter(|| {
+                sample
+                    .iter()
+                    .map(|e| q.matches_for_event(e).unwrap().len())
+                    .sum::<usize>()
+            })
+        });
+        let theirs = rate(&sample, |e| q.matches_for_event(e).unwrap().len());
+        for trusted in [false, true] {
+            let m = build(&rules, trusted);
+            let mut cache = m.create_cache();
+            let ours = rate(&sample, |e| m.find(e, &mut cache).unwrap().len());
+            eprintln!(
+                "quamina {fam}: {} {:.0}k ev/s, quamina {:.0}k ev/s, ratio {:.2}",
+                if trusted { "trusted" } else { "strict" },
+                ours / 1e3,
+                theirs / 1e3,
+                ours / theirs
+            );
+        }
+    }
+    group.finish();
+}
+
+/// 1 rule vs 100,000 rules (exact on MAPBLKLOT, prefix on STREET): match
+/// speed, time to add them, heap bytes per rule.
+fn bench_100k(c: &mut Criterion) {
+    let events = load_events();
+    let sample: Vec<&[u8]> = events.iter().take(20_000).map(Vec::as_slice).collect();
+    let parsed: Vec<serde_json::Value> = sample
+        .iter()
+        .map(|e| serde_json::from_slice(e).unwrap())
+        .collect();
+    let field = |v: &serde_json::Value, k: &str| v["properties"][k].as_str().map(str::to_string);
+    let mut lots: Vec<String> = parsed
+        .iter()
+        .filter_map(|v| field(v, "MAPBLKLOT"))
+        .collect();
+    lots.sort();
+    lots.dedup();
+    let mut streets: Vec<String> = parsed.iter().filter_map(|v| field(v, "STREET")).collect();
+    streets.sort();
+    streets.dedup();
+    const N: usize = 100_000;
+    // Half exact (the first ones real lots, the rest misses), half prefix
+    // (real street prefixes of growing length, then misses).
+    let rules: Vec<(String, String)> = (0..N)
+        .map(|i| {
+            if i % 2 == 0 {
+                let j = i / 2;
+                let lot = lots.get(j).cloned().unwrap_or_else(|| format!("X{j:07}"));
+                (
+                    format!("lot{i}"),
+                    format!(r#"{{"properties":{{"MAPBLKLOT":["{lot}"]}}}}"#),
+                )
+            } else {
+                let j = i / 2;
+                let pre = match streets.get(j) {
+                    Some(s) => s.chars().take(2 + j % 4).collect(),
+                    None => format!("ZZ{j}"),
+                };
+                (
+                    format!("street{i}"),
+                    format!(r#"{{"properties":{{"STREET":[{{"prefix":"{pre}"}}]}}}}"#),
+                )
+            }
+        })
+        .collect();
+    let before = LIVE.load(Ordering::Relaxed);
+    let t = Instant::now();
+    let big = build(&rules, false);
+    let add_secs = t.elapsed().as_secs_f64();
+    let bytes = LIVE.load(Ordering::Relaxed) - before;
+    // The expected total, from the parsed events.
+    let exact: std::collections::HashSet<&str> = rules
+        .iter()
+        .step_by(2)
+        .filter_map(|(_, p)| p.split('"').nth(5))
+        .collect();
+    let prefixes: Vec<&str> = rules
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter_map(|(_, p)| p.split('"').nth(7))
+        .collect();
+    let want: usize = parsed
+        .iter()
+        .map(|v| {
+            let lot = field(v, "MAPBLKLOT").unwrap_or_default();
+            let st = field(v, "STREET").unwrap_or_default();
+            usize::from(exact.contains(lot.as_str()))
+                + prefixes.iter().filter(|p| st.starts_with(**p)).count()
+        })
+        .sum();
+    let mut cache = big.create_cache();
+    let have: usize = sample
+        .iter()
+        .map(|e| big.find(e, &mut cache).unwrap().len())
+        .sum();
+    assert_eq!(have, want, "100,000 rules: total matches");
+    let one = build(&rules[..1], false);
+    let mut group = c.benchmark_group("rules_100k");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(sample.len() as u64));
+    for (name, m) in [("1", &one), ("100000", &big)] {
+        group.bench_function(name, |b| {
+            let mut cache = m.create_cache();
+            b.iter(|| {
+                sample
+                    .iter()
+                    .map(|e| m.find(e, &mut cache).unwrap().len())
+                    .sum::<usize>()
+            })
+        });
+    }
+    group.finish();
+    let mut c1 = one.create_cache();
+    let r1 = rate(&sample, |e| one.find(e, &mut c1).unwrap().len());
+    let mut c2 = big.create_cache();
+    let r2 = rate(&sample, |e| big.find(e, &mut c2).unwrap().len());
+    eprintln!(
+        "100,000 rules: add {add_secs:.3} s, {} bytes/rule, {:.0}k ev/s vs {:.0}k ev/s for 1 rule ({:.0}%)",
+        bytes / N as isize,
+        r2 / 1e3,
+        r1 / 1e3,
+        100.0 * r2 / r1
+    );
+}
+
+/// One matcher shared by two threads (each with its own cache) vs one.
+fn bench_threads(c: &mut Criterion) {
+    let events = load_events();
+    let sample: Vec<&[u8]> = events.iter().take(40_000).map(Vec::as_slice).collect();
+    let all: Vec<(String, String)> = families().into_iter().flat_map(|(_, r)| r).collect();
+    let m = build(&all, false);
+    let run = |threads: usize| {
+        let chunk = sample.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let hs: Vec<_> = sample
+                .chunks(chunk)
+                .map(|part| {
+                    let m = &m;
+                    s.spawn(move || {
+                        let mut cache = m.create_cache();
+                        part.iter()
+                            .map(|e| m.find(e, &mut cache).unwrap().len())
+                            .sum::<usize>()
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).sum::<usize>()
+        })
+    };
+    assert_eq!(run(1), run(2));
+    let mut group = c.benchmark_group("shared_matcher_all_70");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(sample.len() as u64));
+    for threads in [1usize, 2] {
+        group.bench_function(BenchmarkId::new("threads", threads), |b| {
+            b.iter(|| run(threads))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_families,
+    bench_scaling,
+    bench_quamina,
+    bench_100k,
+    bench_threads
+);
 criterion_main!(benches);

@@ -7,10 +7,65 @@
 //! grow with the number of rules. The rest (numeric ranges, wildcards,
 //! cidr, anything-but, non-ASCII case folding) is a list tested in order.
 
-use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hash maps keyed by values. Their keys come from rules (trusted input);
+/// events only choose what is looked up, so a fast non-keyed hash is safe
+/// here and SipHash would be most of the cost of a lookup.
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// FxHash-style multiplicative hashing, eight bytes at a time.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        let r = chunks.remainder();
+        if !r.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..r.len()].copy_from_slice(r);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 use super::value::{
-    is_exact, may_be_ip, num_key, parse_ip, parse_number, value_bits, Folded, Glob, IpKey, NumKey,
+    is_exact, may_be_ip, num_key, parse_ip, parse_number, value_bits, Decimal, Folded, Glob, IpKey,
+    NumKey,
 };
 use crate::event::LeafKind;
 use crate::pattern::{AnythingBut, ConditionKind, Range};
@@ -106,6 +161,8 @@ enum Test {
 pub(crate) struct Value<'a> {
     pub kind: LeafKind,
     pub bytes: &'a [u8],
+    /// Numbers: digits before and after the point, if known (255: not).
+    pub shape: [u8; 2],
 }
 
 /// Lazily computed facts about a leaf value, so each is worked out once,
@@ -114,6 +171,7 @@ pub(crate) struct Value<'a> {
 #[derive(Default)]
 struct Facts {
     value: Option<f64>,
+    decimal: Option<Decimal>,
     exact: Option<bool>,
     ip: Option<Option<IpKey>>,
 }
@@ -121,12 +179,33 @@ struct Facts {
 impl Facts {
     #[inline]
     fn value(&mut self, v: &Value) -> f64 {
-        *self.value.get_or_insert_with(|| parse_number(v.bytes))
+        if let Some(x) = self.value {
+            return x;
+        }
+        let d = if v.shape[0] == 255 || v.shape[1] == 255 {
+            Decimal::parse(v.bytes)
+        } else {
+            Decimal::parse_shaped(v.bytes, v.shape)
+        };
+        self.decimal = d;
+        let x = d
+            .and_then(Decimal::to_f64)
+            .unwrap_or_else(|| parse_number(v.bytes));
+        self.value = Some(x);
+        x
     }
     #[inline]
     fn exact(&mut self, v: &Value) -> bool {
         let x = self.value(v);
-        *self.exact.get_or_insert_with(|| is_exact(v.bytes, x))
+        if let Some(e) = self.exact {
+            return e;
+        }
+        let e = self
+            .decimal
+            .and_then(|d| d.is_exact(x))
+            .unwrap_or_else(|| is_exact(v.bytes, x));
+        self.exact = Some(e);
+        e
     }
     fn ip(&mut self, v: &Value) -> Option<IpKey> {
         *self.ip.get_or_insert_with(|| {

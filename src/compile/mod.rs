@@ -347,6 +347,7 @@ impl Automaton {
                         &Value {
                             kind: leaf.kind,
                             bytes,
+                            shape: leaf.shape,
                         },
                         lower,
                         |n| {

@@ -17,6 +17,13 @@ pub(crate) enum NumKey {
 
 /// Parse JSON number text to the nearest double.
 pub(crate) fn parse_number(text: &[u8]) -> f64 {
+    match Decimal::parse(text) {
+        Some(d) => d.to_f64().unwrap_or_else(|| parse_number_slow(text)),
+        None => parse_number_slow(text),
+    }
+}
+
+fn parse_number_slow(text: &[u8]) -> f64 {
     // The scanner checked the JSON number grammar, so the text is ASCII;
     // a second UTF-8 pass would cost more than the conversion itself.
     debug_assert!(text.is_ascii());
@@ -26,6 +33,281 @@ pub(crate) fn parse_number(text: &[u8]) -> f64 {
     // SAFETY: every byte is ASCII (checked just above), so it is UTF-8.
     let s = unsafe { std::str::from_utf8_unchecked(text) };
     s.parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/// Powers of ten a double holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Number text as `(-1)^neg * mantissa * 10^-scale`, when the mantissa
+/// fits 19 digits (trailing zeros dropped). The fast paths below work on
+/// it with exact integer arithmetic and give up (None) outside the range
+/// where that is easy; the callers then use the general algorithms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Decimal {
+    neg: bool,
+    mantissa: u64,
+    scale: i32,
+    /// Significant digits of `mantissa`.
+    digits: u32,
+}
+
+impl Decimal {
+    /// Parse grammar-checked JSON number text.
+    #[inline]
+    pub(crate) fn parse(text: &[u8]) -> Option<Decimal> {
+        let neg = usize::from(text.first() == Some(&b'-'));
+        let ni = text[neg..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let nf = match text.get(neg + ni) {
+            Some(b'.') => text[neg + ni + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count(),
+            _ => 0,
+        };
+        if ni > 254 || nf > 254 {
+            return None;
+        }
+        Decimal::parse_shaped(text, [ni as u8, nf as u8])
+    }
+
+    /// Parse grammar-checked JSON number text with `shape[0]` digits before
+    /// the point and `shape[1]` after it.
+    #[inline]
+    pub(crate) fn parse_shaped(text: &[u8], shape: [u8; 2]) -> Option<Decimal> {
+        let neg = text.first() == Some(&b'-');
+        let mut i = usize::from(neg);
+        let (ni, nf) = (usize::from(shape[0]), usize::from(shape[1]));
+        let int = text.get(i..i + ni)?;
+        i += ni;
+        let frac: &[u8] = if nf > 0 {
+            let f = text.get(i + 1..i + 1 + nf)?;
+            i += 1 + nf;
+            f
+        } else {
+            &[]
+        };
+        // Leading zeros are not significant (JSON allows them only as
+        // `0.000...`).
+        let lz = if int.iter().all(|&c| c == b'0') {
+            int.len() + frac.iter().take_while(|&&c| c == b'0').count()
+        } else {
+            0
+        };
+        let all = int.len() + frac.len();
+        if all - lz > 19 {
+            return None;
+        }
+        let mut m = run_value(int, 0);
+        m = run_value(frac, m);
+        let mut scale = frac.len() as i32;
+        if i < text.len() {
+            // Exponent (`e`/`E` here, by the grammar): at most four digits
+            // on this path.
+            let mut j = i + 1;
+            let eneg = text.get(j) == Some(&b'-');
+            if matches!(text.get(j), Some(b'+' | b'-')) {
+                j += 1;
+            }
+            let ed = &text[j..];
+            if ed.is_empty() || ed.len() > 4 || !ed.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let e = ed.iter().fold(0i32, |e, &c| e * 10 + i32::from(c - b'0'));
+            scale += if eneg { e } else { -e };
+        }
+        let mut digits = (all - lz) as u32;
+        if m == 0 {
+            digits = 0;
+        }
+        while m != 0 && m % 10 == 0 {
+            m /= 10;
+            scale -= 1;
+            digits -= 1;
+        }
+        Some(Decimal {
+            neg,
+            mantissa: m,
+            scale,
+            digits,
+        })
+    }
+
+    /// The nearest double, when the fast paths can tell.
+    #[inline]
+    pub(crate) fn to_f64(self) -> Option<f64> {
+        let m = self.mantissa;
+        let mag = if m == 0 {
+            0.0
+        } else if m < (1 << 53) && (-22..=22).contains(&self.scale) {
+            // Clinger: both operands exact, one correctly rounded operation.
+            if self.scale >= 0 {
+                m as f64 / POW10[self.scale as usize]
+            } else {
+                m as f64 * POW10[(-self.scale) as usize]
+            }
+        } else if (1..=21).contains(&self.scale) {
+            // Within an ulp or so; check candidates exactly.
+            let q = m as f64 / POW10[self.scale as usize];
+            let k = self.scale as u32;
+            let mut found = None;
+            for cand in [q, next_up(q), next_down(q)] {
+                match nearest_check(m, k, cand)? {
+                    std::cmp::Ordering::Equal => {
+                        found = Some(cand);
+                        break;
+                    }
+                    _ => continue,
+                }
+            }
+            found?
+        } else {
+            return None;
+        };
+        Some(if self.neg { -mag } else { mag })
+    }
+
+    /// Whether `value` (the nearest double to this decimal) has this
+    /// decimal as its shortest round-trip spelling; None when the fast
+    /// path cannot tell.
+    #[inline]
+    pub(crate) fn is_exact(self, value: f64) -> Option<bool> {
+        if self.mantissa == 0 {
+            return Some(true);
+        }
+        if !value.is_normal() {
+            return None;
+        }
+        if self.digits <= 15 {
+            return Some(true);
+        }
+        if self.digits >= 18 {
+            // A shortest round-trip spelling has at most 17 digits.
+            return Some(false);
+        }
+        if !(1..=21).contains(&self.scale) {
+            return None;
+        }
+        let k = self.scale as u32;
+        let (mant, sh) = split(value.abs())?;
+        if mant == 1 << 52 || sh > 62 {
+            return None; // asymmetric rounding interval, or too small
+        }
+        let p10 = POW10_INT[k as usize];
+        // Everything scaled by 2 * 10^k * 2^sh: value -> 2B, text -> 2A,
+        // half an ulp -> 10^k, a unit in the last digit -> 2^(sh+1).
+        let two_b = 2 * u128::from(mant) * p10;
+        let two_a = u128::from(self.mantissa) << (sh + 1);
+        let d = two_a.abs_diff(two_b);
+        let half_digit = 1u128 << sh;
+        if d == half_digit {
+            return None;
+        }
+        if d > half_digit {
+            return Some(false); // another spelling of this length is closer
+        }
+        // Is a multiple of 10^(1-k) (one digit shorter) within half an ulp?
+        let step = 10u128 << sh; // 10^(1-k), scaled (not doubled)
+        let b = u128::from(mant) * p10;
+        // round(b / step), with the division on 64 bits: b / 2^sh is
+        // about the mantissa of the text, below 10^19.
+        let j = u128::from((((b + (5u128 << sh)) >> sh) as u64) / 10);
+        let c2 = 2 * j * step;
+        let dc = c2.abs_diff(two_b);
+        if dc == p10 {
+            return None;
+        }
+        Some(dc > p10)
+    }
+}
+
+/// `acc` followed by the decimal digits `run` (the caller ensures the
+/// result fits), eight digits at a time.
+#[inline]
+fn run_value(run: &[u8], mut acc: u64) -> u64 {
+    if run.len() < 8 {
+        for &c in run {
+            acc = acc * 10 + u64::from(c - b'0');
+        }
+        return acc;
+    }
+    let mut chunks = run.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap()) - 0x3030_3030_3030_3030;
+        // Pairs, then quads, then all eight (little-endian byte order).
+        let w = (w * 10) + (w >> 8);
+        let w = (((w & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32)))
+            .wrapping_add(((w >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32))))
+            >> 32;
+        acc = acc.wrapping_mul(100_000_000).wrapping_add(w);
+    }
+    for &c in chunks.remainder() {
+        acc = acc.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+    }
+    acc
+}
+
+/// 10^k as u128, k <= 22.
+const POW10_INT: [u128; 23] = {
+    let mut t = [1u128; 23];
+    let mut k = 1;
+    while k < 23 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// (mantissa with the hidden bit, -exponent) of a positive normal double
+/// below 2^52, so that `x = mant * 2^-sh` with `sh >= 1`.
+#[inline]
+fn split(x: f64) -> Option<(u64, u32)> {
+    let bits = x.to_bits();
+    let e = ((bits >> 52) & 0x7FF) as i32;
+    if e == 0 {
+        return None;
+    }
+    let sh = 1075 - e;
+    if !(1..=63).contains(&sh) {
+        return None;
+    }
+    Some(((bits & ((1 << 52) - 1)) | (1 << 52), sh as u32))
+}
+
+/// How the double `cand` relates to the exact value `m / 10^k`: Equal when
+/// it is the unique nearest double, Less/Greater when the value lies more
+/// than half an ulp above/below it; None for ties and cases not covered.
+#[inline]
+fn nearest_check(m: u64, k: u32, cand: f64) -> Option<std::cmp::Ordering> {
+    let (mant, sh) = split(cand)?;
+    if mant == 1 << 52 {
+        return None;
+    }
+    // Scaled by 2 * 10^k * 2^sh: exact value -> 2A, candidate -> 2B.
+    let p10 = POW10_INT[k as usize];
+    let two_a = u128::from(m) << (sh + 1);
+    let two_b = 2 * u128::from(mant) * p10;
+    let d = two_a.abs_diff(two_b);
+    Some(match d.cmp(&p10) {
+        std::cmp::Ordering::Less => std::cmp::Ordering::Equal,
+        std::cmp::Ordering::Equal => return None,
+        std::cmp::Ordering::Greater => two_a.cmp(&two_b),
+    })
+}
+
+#[inline]
+fn next_up(x: f64) -> f64 {
+    f64::from_bits(x.to_bits() + 1)
+}
+
+#[inline]
+fn next_down(x: f64) -> f64 {
+    f64::from_bits(x.to_bits() - 1)
 }
 
 /// The canonical bits used as an equality key (`-0` and `0` agree).
@@ -97,6 +379,13 @@ fn decimal_parts(text: &[u8], digits: &mut [u8; 40]) -> Option<(bool, usize, i64
 /// True when the double `value` (parsed from `text`) stands for exactly the
 /// decimal `text` denotes in its shortest round-trip form.
 pub(crate) fn is_exact(text: &[u8], value: f64) -> bool {
+    if let Some(x) = Decimal::parse(text).and_then(|d| d.is_exact(value)) {
+        return x;
+    }
+    is_exact_slow(text, value)
+}
+
+fn is_exact_slow(text: &[u8], value: f64) -> bool {
     if !value.is_finite() {
         return false;
     }
@@ -363,7 +652,14 @@ impl Glob {
         }
         let mut rest = &text[first.len()..text.len() - last.len()];
         for p in &self.pieces[1..n - 1] {
-            match memmem::find(rest, p) {
+            // Short texts: a plain scan beats building a searcher.
+            let found = match p.len() {
+                0 => Some(0),
+                1 => memchr::memchr(p[0], rest),
+                _ if rest.len() < 64 => rest.windows(p.len()).position(|w| w == &**p),
+                _ => memmem::find(rest, p),
+            };
+            match found {
                 Some(i) => rest = &rest[i + p.len()..],
                 None => return false,
             }
@@ -389,6 +685,113 @@ mod tests {
         assert!(is_exact(b"-0", 0.0));
         assert_eq!(num_key(b"0"), num_key(b"-0.0e5"));
         assert_eq!(num_key(b"10010e-1"), num_key(b"1001.0"));
+    }
+
+    /// The fast number paths agree with std's parser and the ryu-based
+    /// exactness test, over random spellings near the interesting cases
+    /// (16-19 digits, ties, powers of ten, trailing zeros, exponents).
+    #[test]
+    fn fast_numbers_agree_with_slow() {
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut texts: Vec<String> = vec![
+            "0.1".into(),
+            "-122.41832855446205".into(),
+            "37.802216768583236".into(),
+            "9007199254740993".into(),
+            "0.30000000000000001".into(),
+            "1.0000000000000002".into(),
+            "0.9999999999999999".into(),
+            "9.999999999999999e-1".into(),
+            "123456789012345678e-5".into(),
+            "4.9406564584124654e-324".into(),
+            "1e23".into(),
+            "-0.0".into(),
+        ];
+        for _ in 0..300_000 {
+            let r = rnd();
+            let nd = 1 + (r % 19) as usize;
+            let mut digits: String = (0..nd)
+                .map(|_| char::from(b'0' + (rnd() % 10) as u8))
+                .collect();
+            if r >> 8 & 3 == 0 {
+                digits.push_str("000");
+            }
+            let point = (rnd() % (digits.len() as u64 + 1)) as usize;
+            let mut t = String::new();
+            if r >> 10 & 1 == 1 {
+                t.push('-');
+            }
+            let (a, b) = digits.split_at(point);
+            t.push_str(if a.is_empty() { "0" } else { a });
+            if !b.is_empty() {
+                t.push('.');
+                t.push_str(b);
+            }
+            if r >> 11 & 7 == 0 {
+                t.push_str(&format!("e{}", (rnd() % 40) as i64 - 20));
+            }
+            // Leading zeros are not JSON; strip them from the integer part.
+            let t = if let Some(rest) = t.strip_prefix('-') {
+                format!("-{}", strip_leading(rest))
+            } else {
+                strip_leading(&t)
+            };
+            texts.push(t);
+            // Shortest spellings of random doubles, and a digit changed.
+            let x = f64::from_bits(rnd() >> 2) % 1e6;
+            if x.is_finite() {
+                let s = format!("{x:?}");
+                texts.push(s.clone());
+                let mut bytes = s.into_bytes();
+                if let Some(last) = bytes.last_mut() {
+                    if last.is_ascii_digit() {
+                        *last = b'0' + (*last - b'0' + 1) % 10;
+                    }
+                }
+                texts.push(String::from_utf8(bytes).unwrap());
+            }
+        }
+        let (mut fast_parse, mut fast_exact) = (0, 0);
+        for t in &texts {
+            let want = t.parse::<f64>().unwrap();
+            if let Some(d) = Decimal::parse(t.as_bytes()) {
+                fast_parse += usize::from(d.to_f64().is_some());
+                fast_exact += usize::from(d.digits >= 16 && d.is_exact(want).is_some());
+            }
+            let got = parse_number(t.as_bytes());
+            assert_eq!(got.to_bits(), want.to_bits(), "parse {t}");
+            assert_eq!(
+                is_exact(t.as_bytes(), want),
+                is_exact_slow(t.as_bytes(), want),
+                "exactness of {t}"
+            );
+        }
+        // The fast paths must actually have been exercised.
+        assert!(
+            fast_parse > texts.len() / 4,
+            "{fast_parse} of {}",
+            texts.len()
+        );
+        assert!(
+            fast_exact > texts.len() / 20,
+            "{fast_exact} of {}",
+            texts.len()
+        );
+    }
+
+    fn strip_leading(s: &str) -> String {
+        let t = s.trim_start_matches('0');
+        if t.is_empty() || t.starts_with('.') || t.starts_with('e') {
+            format!("0{t}")
+        } else {
+            t.to_string()
+        }
     }
 
     #[test]

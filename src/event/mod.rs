@@ -11,6 +11,8 @@
 //! (array consistency). Buffers live in [`Leaves`] and are reused, so the
 //! steady state allocates nothing.
 
+mod bytes;
+
 use crate::error::{Error, Kind};
 
 /// Sentinel for "none" in `u32` links.
@@ -69,17 +71,18 @@ impl FieldTrie {
     /// when the key is a single segment (for trusted mode's early stop).
     #[inline]
     fn step_indexed(&self, node: u32, key: &[u8]) -> (u32, Option<usize>) {
-        if memchr::memchr(b'.', key).is_none() {
-            let children = &self.nodes[node as usize].children;
-            return match children
-                .iter()
-                .position(|(k, _)| k.len() == key.len() && **k == *key)
-            {
-                Some(ix) => (children[ix].1, Some(ix)),
-                None => (NONE, None),
-            };
+        // Segments never hold a dot, so a dotted key cannot equal a child:
+        // try the children first and look for dots only on a miss.
+        let children = &self.nodes[node as usize].children;
+        for (ix, (k, n)) in children.iter().enumerate() {
+            if k.len() == key.len() && k.iter().zip(key).all(|(a, b)| a == b) {
+                return (*n, Some(ix));
+            }
         }
-        (self.step(node, key), None)
+        if key.contains(&b'.') {
+            return (self.step(node, key), None);
+        }
+        (NONE, None)
     }
 
     /// Follow `key` (which may itself contain dots) from `node`.
@@ -119,6 +122,9 @@ pub(crate) struct Leaf {
     pub start: u32,
     pub end: u32,
     pub in_arena: bool,
+    /// Numbers: digits before and after the decimal point (255: unknown),
+    /// so the value can be read without looking for them again.
+    pub shape: [u8; 2],
     /// Array context (0: not inside any array).
     pub ctx: u32,
     /// Next leaf of the same field (`NONE` ends the list).
@@ -253,62 +259,54 @@ static CLASS: [u8; 256] = {
     t
 };
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
+use bytes::{digits, prefix_xor, string_stop, structure64};
 
-/// Top bits set for bytes of the word that are `"`, `\` or below 0x20.
-/// The lowest set bit is exact (higher ones may be false alarms caused by
-/// borrows), which is all the scanner uses.
-#[inline]
-fn stop_mask(w: u64) -> u64 {
-    let q = w ^ (LO * b'"' as u64);
-    let s = w ^ (LO * b'\\' as u64);
-    let has_q = q.wrapping_sub(LO) & !q;
-    let has_s = s.wrapping_sub(LO) & !s;
-    let lt = w.wrapping_sub(LO * 0x20) & !w;
-    (has_q | has_s | lt) & HI
-}
-
-/// Top bits set for bytes of the word that are `"` or `\\` (lowest exact).
-#[inline]
-fn quote_mask(w: u64) -> u64 {
-    let q = w ^ (LO * b'"' as u64);
-    let s = w ^ (LO * b'\\' as u64);
-    ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI
-}
-
-/// Top bits set for bytes of the word that are `"`, `[`, `]`, `{` or `}`
-/// (lowest set bit exact). `[`/`{` and `]`/`}` differ only in bit 5.
-#[inline]
-fn structural_mask(w: u64) -> u64 {
-    let q = w ^ (LO * b'"' as u64);
-    let folded = w | (LO * 0x20);
-    let open = folded ^ (LO * b'{' as u64);
-    let close = folded ^ (LO * b'}' as u64);
-    let z = |x: u64| x.wrapping_sub(LO) & !x;
-    (z(q) | z(open) | z(close)) & HI
-}
-
-/// Number of ASCII digits at the start of `b[i..]`.
-#[inline]
-fn digits(b: &[u8], mut i: usize) -> usize {
-    let start = i;
-    while i + 8 <= b.len() {
-        let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-        // A byte is a digit when its high nibble is 3 and adding 6 keeps it so.
-        let x = ((w & (LO * 0xF0)) ^ (LO * 0x30))
-            | ((w.wrapping_add(LO * 0x06) & (LO * 0xF0)) ^ (LO * 0x30));
-        // Top bit set for every non-zero byte of x, i.e. every non-digit.
-        let nd = (((x & (LO * 0x7F)).wrapping_add(LO * 0x7F)) | x) & HI;
-        if nd != 0 {
-            return i - start + (nd.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < b.len() && b[i].is_ascii_digit() {
+/// The first non-whitespace position at or after `i`.
+#[inline(always)]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
         i += 1;
     }
-    i - start
+    i
+}
+
+/// End of the well-formed JSON number at `i`, or None (the careful
+/// [`Scan::number`] then says what is wrong).
+#[inline(always)]
+fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i += digits(b, i),
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        let n = digits(b, i + 1);
+        if n == 0 {
+            return None;
+        }
+        i += 1 + n;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let n = digits(b, i);
+        if n == 0 {
+            return None;
+        }
+        i += n;
+    }
+    if matches!(
+        b.get(i),
+        Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+    ) {
+        return None;
+    }
+    Some(i)
 }
 
 struct Scan<'a> {
@@ -482,7 +480,7 @@ impl<'a> Scan<'a> {
             }
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.i;
-                self.number()?;
+                let shape = self.number()?;
                 if field != NONE {
                     self.push(
                         field,
@@ -492,6 +490,9 @@ impl<'a> Scan<'a> {
                         false,
                         ctx,
                     )?;
+                    if let Some(l) = self.out.leaves.last_mut() {
+                        l.shape = shape;
+                    }
                 }
                 Ok(())
             }
@@ -525,6 +526,7 @@ impl<'a> Scan<'a> {
             start,
             end,
             in_arena,
+            shape: [255, 255],
             ctx,
             next: prev,
         });
@@ -696,17 +698,20 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn number(&mut self) -> Res<()> {
+    /// A number; returns its shape (see [`Leaf::shape`]).
+    fn number(&mut self) -> Res<[u8; 2]> {
         let b = self.b;
         let mut i = self.i;
         if b.get(i) == Some(&b'-') {
             i += 1;
         }
+        let int_start = i;
         match b.get(i) {
             Some(b'0') => i += 1,
             Some(b'1'..=b'9') => i += digits(b, i),
             _ => return Err((i, "invalid number")),
         }
+        let mut shape = [(i - int_start).min(255) as u8, 0];
         if b.get(i) == Some(&b'.') {
             i += 1;
             let n = digits(b, i);
@@ -714,6 +719,7 @@ impl<'a> Scan<'a> {
                 return Err((i, "invalid number"));
             }
             i += n;
+            shape[1] = n.min(255) as u8;
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
             i += 1;
@@ -733,14 +739,140 @@ impl<'a> Scan<'a> {
             return Err((i, "invalid number"));
         }
         self.i = i;
-        Ok(())
+        Ok(shape)
     }
 
     /// Skip any value, checking it in strict mode.
+    #[inline]
     fn skip(&mut self, depth: usize) -> Res<()> {
         if !self.strict {
             return self.skip_trusted(depth);
         }
+        let start = self.i;
+        if self.validate_fast(depth) {
+            return Ok(());
+        }
+        // Something unusual (or wrong): the careful validator below says
+        // exactly what, with the same messages and positions as before.
+        self.i = start;
+        self.skip_slow(depth)
+    }
+
+    /// Strict mode's fast validator for a skipped value: one loop, no
+    /// recursion, a bit stack of open containers. It handles well-formed
+    /// JSON and gives up (returning false, position unspecified) on
+    /// anything else, including nesting beyond 128 levels below `depth`,
+    /// leaving the diagnosis to [`Scan::skip_slow`].
+    fn validate_fast(&mut self, depth: usize) -> bool {
+        let b = self.b;
+        let mut i = self.i;
+        // Bit k of `stack`: the k-th open container (from the top) is an
+        // object.
+        let mut stack: u128 = 0;
+        let mut level: usize = 0;
+        let room = self.limits.max_depth.saturating_sub(depth).min(127);
+        'value: loop {
+            i = skip_ws(b, i);
+            let Some(&c) = b.get(i) else { return false };
+            match c {
+                b'"' => match self.string_end(i) {
+                    Some(e) => i = e,
+                    None => return false,
+                },
+                b'-' | b'0'..=b'9' => match number_end(b, i) {
+                    Some(e) => i = e,
+                    None => return false,
+                },
+                b'{' | b'[' => {
+                    level += 1;
+                    if level > room {
+                        return false;
+                    }
+                    stack = (stack << 1) | u128::from(c == b'{');
+                    i = skip_ws(b, i + 1);
+                    match b.get(i) {
+                        Some(&e) if e == c + 2 => {
+                            // `{}` or `[]`
+                            i += 1;
+                            level -= 1;
+                            stack >>= 1;
+                        }
+                        _ => {
+                            if c == b'{' {
+                                match self.key_colon(i) {
+                                    Some(e) => i = e,
+                                    None => return false,
+                                }
+                            }
+                            continue 'value;
+                        }
+                    }
+                }
+                b't' if b.get(i..i + 4) == Some(b"true") => i += 4,
+                b'f' if b.get(i..i + 5) == Some(b"false") => i += 5,
+                b'n' if b.get(i..i + 4) == Some(b"null") => i += 4,
+                _ => return false,
+            }
+            // After a value: close containers until a comma.
+            loop {
+                if level == 0 {
+                    self.i = i;
+                    return true;
+                }
+                i = skip_ws(b, i);
+                let in_object = stack & 1 == 1;
+                match b.get(i) {
+                    Some(b',') => {
+                        i += 1;
+                        if in_object {
+                            match self.key_colon(skip_ws(b, i)) {
+                                Some(e) => i = e,
+                                None => return false,
+                            }
+                        }
+                        continue 'value;
+                    }
+                    Some(b'}') if in_object => {}
+                    Some(b']') if !in_object => {}
+                    _ => return false,
+                }
+                i += 1;
+                level -= 1;
+                stack >>= 1;
+            }
+        }
+    }
+
+    /// A key and its colon at `i` (fast validator): the position after
+    /// the colon.
+    #[inline(always)]
+    fn key_colon(&mut self, i: usize) -> Option<usize> {
+        if self.b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let e = skip_ws(self.b, self.string_end(i)?);
+        (self.b.get(e) == Some(&b':')).then_some(e + 1)
+    }
+
+    /// End (after the closing quote) of the well-formed string at `i`.
+    #[inline(always)]
+    fn string_end(&mut self, i: usize) -> Option<usize> {
+        let b = self.b;
+        let (k, high) = string_stop(b, i + 1);
+        if b.get(k) == Some(&b'"') {
+            if high && std::str::from_utf8(&b[i + 1..k]).is_err() {
+                return None;
+            }
+            return Some(k + 1);
+        }
+        // Escapes: the careful path.
+        self.i = i;
+        self.string_value_inner(false).ok()?;
+        Some(self.i)
+    }
+
+    /// The slow, careful strict validator (exact error messages).
+    fn skip_slow(&mut self, depth: usize) -> Res<()> {
         self.ws();
         match self.peek() {
             Some(b'{') => {
@@ -767,7 +899,7 @@ impl<'a> Scan<'a> {
                     }
                     self.skip_string()?;
                     self.colon()?;
-                    self.skip(depth + 1)?;
+                    self.skip_slow(depth + 1)?;
                     if self.after_member(b'}')? {
                         return Ok(());
                     }
@@ -784,7 +916,7 @@ impl<'a> Scan<'a> {
                     return Ok(());
                 }
                 loop {
-                    self.skip(depth + 1)?;
+                    self.skip_slow(depth + 1)?;
                     if self.after_member(b']')? {
                         return Ok(());
                     }
@@ -794,7 +926,7 @@ impl<'a> Scan<'a> {
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
-            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
             Some(_) => Err((self.i, "expected value")),
             None => Err((self.i, "EOF while parsing a value")),
         }
@@ -807,18 +939,16 @@ impl<'a> Scan<'a> {
         let b = self.b;
         match self.peek() {
             Some(b'{' | b'[') => {
+                if let Some(end) = self.container_end_blocks(depth) {
+                    self.i = end;
+                    return Ok(());
+                }
                 let mut level = 1usize;
                 let mut i = self.i + 1;
                 loop {
-                    // Find the next quote or bracket, eight bytes at a time.
-                    while i + 8 <= b.len() {
-                        let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-                        let m = structural_mask(w);
-                        if m != 0 {
-                            i += (m.trailing_zeros() / 8) as usize;
-                            break;
-                        }
-                        i += 8;
+                    // Rare path (escapes, errors): byte by byte.
+                    while i < b.len() && !matches!(b[i], b'"' | b'{' | b'[' | b'}' | b']') {
+                        i += 1;
                     }
                     let Some(&c) = b.get(i) else {
                         return Err((b.len(), "EOF while parsing a value"));
@@ -872,34 +1002,79 @@ impl<'a> Scan<'a> {
         if self.strict {
             self.string_value_inner(false).map(|_| ())
         } else {
-            // Trusted: only find the closing quote. Most strings are short
-            // keys, so look at a word first before calling out to memchr.
+            // Trusted: only find the closing quote.
             let b = self.b;
             let mut i = self.i + 1;
-            if i + 8 <= b.len() {
-                let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-                let m = quote_mask(w);
-                if m != 0 {
-                    let k = i + (m.trailing_zeros() / 8) as usize;
-                    if b[k] == b'"' {
+            loop {
+                let (k, _) = string_stop(b, i);
+                match b.get(k) {
+                    Some(b'"') => {
                         self.i = k + 1;
                         return Ok(());
                     }
-                }
-            }
-            loop {
-                match memchr::memchr2(b'"', b'\\', &b[i.min(b.len())..]) {
-                    Some(k) => {
-                        i += k;
-                        if b[i] == b'\\' {
-                            i += 2;
-                        } else {
-                            self.i = i + 1;
-                            return Ok(());
-                        }
-                    }
+                    Some(b'\\') => i = k + 2,
+                    Some(_) => i = k + 1,
                     None => return Err((b.len(), "EOF while parsing a string")),
                 }
+            }
+        }
+    }
+
+    /// Trusted mode: the end of the object or array at `self.i`, found 64
+    /// bytes at a time from bitmaps of quotes and brackets (brackets inside
+    /// strings masked out by a prefix XOR of the quotes). None when a block
+    /// holds a backslash, nesting gets near the limit, or the event ends
+    /// first: the byte-by-byte loop then takes over from the start.
+    fn container_end_blocks(&self, depth: usize) -> Option<usize> {
+        let b = self.b;
+        let mut base = self.i;
+        let mut level: usize = 0;
+        let mut in_string: u64 = 0; // all ones while a string runs on
+        let room = self.limits.max_depth.saturating_sub(depth);
+        let mut pad = [b' '; 64];
+        loop {
+            let block: &[u8; 64] = match b.get(base..base + 64) {
+                Some(x) => x.try_into().unwrap(),
+                None => {
+                    let rest = b.get(base..)?;
+                    if rest.is_empty() {
+                        return None;
+                    }
+                    pad[..rest.len()].copy_from_slice(rest);
+                    &pad
+                }
+            };
+            let (q, bs, o, c) = structure64(block);
+            if bs != 0 {
+                return None;
+            }
+            let inside = prefix_xor(q) ^ in_string;
+            in_string = 0u64.wrapping_sub(inside >> 63);
+            let (o, c) = (o & !inside, c & !inside);
+            let (no, nc) = (o.count_ones() as usize, c.count_ones() as usize);
+            if level + no > room {
+                return None;
+            }
+            if nc < level {
+                level = level + no - nc;
+            } else {
+                let mut m = o | c;
+                while m != 0 {
+                    let k = m.trailing_zeros();
+                    if o >> k & 1 == 1 {
+                        level += 1;
+                    } else {
+                        level -= 1;
+                        if level == 0 {
+                            return Some(base + k as usize + 1);
+                        }
+                    }
+                    m &= m - 1;
+                }
+            }
+            base += 64;
+            if base >= b.len() {
+                return None;
             }
         }
     }
@@ -914,34 +1089,24 @@ impl<'a> Scan<'a> {
         let b = self.b;
         let start = self.i + 1;
         let mut i = start;
-        // OR of every byte seen: its top bit says whether UTF-8 needs a check.
-        let mut seen: u64 = 0;
+        let mut high = false;
         loop {
-            // Eight bytes at a time, jumping straight to the first byte that
-            // needs a look (quote, backslash, control character).
-            while i + 8 <= b.len() {
-                let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-                let m = stop_mask(w);
-                // Bytes past the stop may join in: at worst that costs a
-                // needless UTF-8 check of this string.
-                seen |= w;
-                if m != 0 {
-                    i += (m.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                i += 8;
-            }
+            // Sixteen bytes at a time, jumping straight to the first byte
+            // that needs a look (quote, backslash, control character).
+            let (k, h) = string_stop(b, i);
+            high |= h;
+            i = k;
             let Some(&c) = b.get(i) else {
                 return Err((b.len(), "EOF while parsing a string"));
             };
             match CLASS[c as usize] {
                 PLAIN => i += 1,
                 HIGH => {
-                    seen |= HI;
+                    high = true;
                     i += 1;
                 }
                 QUOTE => {
-                    if seen & HI != 0 && self.strict {
+                    if high && self.strict {
                         if let Err(e) = std::str::from_utf8(&b[start..i]) {
                             return Err((start + e.valid_up_to(), "invalid UTF-8 in string"));
                         }

@@ -228,8 +228,19 @@ fn duplicate(name: &str) -> Error {
 #[derive(Clone, Debug)]
 struct RuleEntry {
     name: Box<str>,
-    /// Kept to re-derive the sub-rules on removal.
-    pattern: Pattern,
+    /// The pattern's text: parsed again on removal to find its sub-rules,
+    /// which costs far less memory than keeping the tree.
+    text: Box<str>,
+}
+
+/// Limits for parsing again a pattern that was accepted once (possibly
+/// under other limits): none beyond the parser's own hard caps.
+fn accepted_limits() -> Limits {
+    Limits::new()
+        .max_pattern_len(usize::MAX)
+        .max_sub_rules(usize::MAX)
+        .max_wildcard_complexity(usize::MAX)
+        .max_depth(usize::MAX)
 }
 
 /// All rules compiled into one automaton.
@@ -340,7 +351,7 @@ impl Matcher {
         }
         self.rules[id as usize] = Some(RuleEntry {
             name: name.into(),
-            pattern: pattern.clone(),
+            text: pattern.text().into(),
         });
         self.by_name.insert(name.into(), id);
         Ok(RuleId(id))
@@ -360,7 +371,10 @@ impl Matcher {
             return false;
         };
         if let Some(entry) = self.rules[id as usize].take() {
-            for sr in sub_rules(&entry.pattern) {
+            // It parsed when it was added, and parsing is deterministic.
+            let pattern = Pattern::parse_with(&entry.text, &accepted_limits())
+                .expect("a pattern that was accepted once parses again");
+            for sr in sub_rules(&pattern) {
                 self.automaton.remove(id, &sr);
             }
         }
@@ -498,18 +512,18 @@ impl Matcher {
         self.by_name.get(name).map(|&i| RuleId(i))
     }
 
-    /// The pattern of a rule.
+    /// The pattern text of a rule, as it was added.
     ///
     /// ```
     /// let mut m = evrule::Matcher::new();
     /// let id = m.add("orders", r#"{"source": ["shop"]}"#)?;
-    /// assert_eq!(m.pattern(id).text(), r#"{"source": ["shop"]}"#);
+    /// assert_eq!(m.pattern_text(id), r#"{"source": ["shop"]}"#);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn pattern(&self, id: RuleId) -> &Pattern {
+    pub fn pattern_text(&self, id: RuleId) -> &str {
         &self.rules[id.0 as usize]
             .as_ref()
             .expect("a current rule id")
-            .pattern
+            .text
     }
 }

@@ -59,7 +59,16 @@ impl Hasher for FastHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the low bits depending only on the low bits
+        // of the input, and the table picks buckets by the low bits: keys
+        // sharing their first byte (`S1`, `S2`, ...) would all collide.
+        // A final mix (murmur3's fmix64) spreads every input bit.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 

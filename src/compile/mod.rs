@@ -46,8 +46,47 @@ pub(crate) fn sub_rules(p: &Pattern) -> Vec<Vec<Slot<'_>>> {
     out
 }
 
+/// A canonical text for one condition: equal conditions give equal keys.
+fn one_key(kind: &ConditionKind, out: &mut String) {
+    // The common kinds get a short tag and their text; the rest are rare
+    // enough that their debug form will do.
+    let (tag, text) = match kind {
+        ConditionKind::String(s) => ('s', s.as_str()),
+        ConditionKind::Prefix(s) => ('p', s.as_str()),
+        ConditionKind::Suffix(s) => ('x', s.as_str()),
+        ConditionKind::PrefixIgnoreCase(s) => ('P', s.as_str()),
+        ConditionKind::SuffixIgnoreCase(s) => ('X', s.as_str()),
+        ConditionKind::EqualsIgnoreCase(s) => ('e', s.as_str()),
+        ConditionKind::Number(n) => ('n', n.text.as_str()),
+        ConditionKind::Exists(true) => ('E', ""),
+        ConditionKind::Exists(false) => ('A', ""),
+        ConditionKind::Bool(true) => ('T', ""),
+        ConditionKind::Bool(false) => ('F', ""),
+        ConditionKind::Null => ('N', ""),
+        other => {
+            use std::fmt::Write;
+            let _ = write!(out, "?{other:?}");
+            return;
+        }
+    };
+    out.push(tag);
+    out.push_str(text);
+}
+
 fn cond_key(conds: &[Condition]) -> String {
-    let mut keys: Vec<String> = conds.iter().map(|c| format!("{:?}", c.kind)).collect();
+    let mut out = String::new();
+    if let [one] = conds {
+        one_key(&one.kind, &mut out);
+        return out;
+    }
+    let mut keys: Vec<String> = conds
+        .iter()
+        .map(|c| {
+            let mut k = String::new();
+            one_key(&c.kind, &mut k);
+            k
+        })
+        .collect();
     keys.sort();
     keys.dedup();
     keys.join("\u{0}")

@@ -77,7 +77,7 @@ use super::value::{
     NumKey,
 };
 use crate::event::LeafKind;
-use crate::pattern::{AnythingBut, ConditionKind, Range};
+use crate::pattern::{AnythingBut, ConditionKind};
 
 /// A small set of state ids; one id needs no heap.
 #[derive(Clone, Debug, Default)]
@@ -146,7 +146,6 @@ impl Affixes {
 /// Tests that have no key to look up.
 #[derive(Clone, Debug)]
 enum Test {
-    Numeric(Range),
     Cidr {
         v6: bool,
         lo: u128,
@@ -242,6 +241,7 @@ struct Rest {
     suffixes_ci: Affixes,
     equals_ci: HashMap<Box<[u8]>, Ids>,
     exists: Ids,
+    ranges: super::ranges::Ranges,
     tests: Vec<(Test, u32)>,
 }
 
@@ -300,20 +300,6 @@ fn cidr_contains(v6: bool, lo: u128, hi: u128, ip: IpKey) -> bool {
     }
 }
 
-fn in_range(r: &Range, x: f64) -> bool {
-    if let Some(lo) = r.lower {
-        if x < lo.value || (x == lo.value && !lo.inclusive) {
-            return false;
-        }
-    }
-    if let Some(hi) = r.upper {
-        if x > hi.value || (x == hi.value && !hi.inclusive) {
-            return false;
-        }
-    }
-    true
-}
-
 impl FieldIndex {
     fn rest(&mut self) -> &mut Rest {
         self.rest.get_or_insert_with(Default::default)
@@ -360,6 +346,7 @@ impl FieldIndex {
                 .add(next),
             ConditionKind::Exists(true) => self.rest().exists.add(next),
             ConditionKind::Exists(false) => {}
+            ConditionKind::Numeric(r) => self.rest().ranges.add(*r, next),
             other => {
                 let t = test_for(other);
                 self.rest().tests.push((t, next));
@@ -414,6 +401,7 @@ impl FieldIndex {
             }
             ConditionKind::Exists(true) => rest.exists.remove(next),
             ConditionKind::Exists(false) => {}
+            ConditionKind::Numeric(r) => rest.ranges.remove(r, next),
             other => {
                 let t = format!("{:?}", test_for(other));
                 if let Some(i) = rest
@@ -435,6 +423,7 @@ impl FieldIndex {
             && rest.suffixes_ci.by_key.is_empty()
             && rest.equals_ci.is_empty()
             && rest.exists.is_empty()
+            && rest.ranges.is_empty()
             && rest.tests.is_empty();
         if empty {
             self.rest = None;
@@ -503,6 +492,14 @@ impl FieldIndex {
                         out.extend_from_slice(ids.as_slice());
                     }
                 }
+                if !rest.ranges.is_empty() {
+                    // Ranges first; exactness only when some range holds.
+                    let at = out.len();
+                    rest.ranges.lookup(facts.value(v), &skip, out);
+                    if out.len() > at && !facts.exact(v) {
+                        out.truncate(at);
+                    }
+                }
             }
             LeafKind::True => out.extend_from_slice(rest.literals[0].as_slice()),
             LeafKind::False => out.extend_from_slice(rest.literals[1].as_slice()),
@@ -532,7 +529,6 @@ fn test_for(cond: &ConditionKind) -> Test {
             .collect::<Vec<Box<[u8]>>>()
     };
     match cond {
-        ConditionKind::Numeric(r) => Test::Numeric(*r),
         ConditionKind::Cidr(c) => {
             let (v6, lo, hi) = cidr_range(c);
             Test::Cidr { v6, lo, hi }
@@ -571,13 +567,6 @@ fn test_for(cond: &ConditionKind) -> Test {
 fn run_test(t: &Test, v: &Value, facts: &mut Facts) -> bool {
     let is_str = v.kind == LeafKind::String;
     match t {
-        Test::Numeric(r) => {
-            if v.kind != LeafKind::Number {
-                return false;
-            }
-            let x = facts.value(v);
-            in_range(r, x) && facts.exact(v)
-        }
         Test::Cidr { v6, lo, hi } => {
             is_str
                 && facts

@@ -19,6 +19,7 @@
 //! elements chosen by their siblings are known.
 
 pub(crate) mod field;
+mod ranges;
 pub(crate) mod value;
 
 use std::collections::HashMap;

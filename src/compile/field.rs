@@ -79,34 +79,122 @@ use super::value::{
 use crate::event::LeafKind;
 use crate::pattern::{AnythingBut, ConditionKind};
 
-/// A small set of state ids; one id needs no heap.
+/// A small set of state ids. Up to two live inline, so a lookup in a
+/// large table touches one cache line, not a second one on the heap.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Ids(Vec<u32>);
+pub(crate) struct Ids {
+    len: u32,
+    inline: [u32; 2],
+    heap: Vec<u32>,
+}
 
 impl Ids {
     pub(crate) fn add(&mut self, id: u32) {
-        if !self.0.contains(&id) {
-            self.0.push(id);
+        if self.as_slice().contains(&id) {
+            return;
         }
+        match self.len {
+            0 | 1 => self.inline[self.len as usize] = id,
+            2 => {
+                self.heap = self.inline.to_vec();
+                self.heap.push(id);
+            }
+            _ => self.heap.push(id),
+        }
+        self.len += 1;
     }
     pub(crate) fn remove(&mut self, id: u32) {
-        self.0.retain(|&x| x != id);
-        if self.0.is_empty() {
-            self.0 = Vec::new();
+        let mut v: Vec<u32> = self
+            .as_slice()
+            .iter()
+            .copied()
+            .filter(|&x| x != id)
+            .collect();
+        *self = Ids::default();
+        for x in v.drain(..) {
+            self.add(x);
         }
     }
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
+    #[inline]
     pub(crate) fn as_slice(&self) -> &[u32] {
-        &self.0
+        if self.len <= 2 {
+            &self.inline[..self.len as usize]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+/// A byte-string key; short ones are stored inline so that comparing a
+/// candidate in a large table does not chase a pointer.
+#[derive(Clone)]
+pub(crate) enum Key {
+    Inline(u8, [u8; 22]),
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Key::Inline(n, b) => &b[..*n as usize],
+            Key::Heap(b) => b,
+        }
+    }
+}
+
+impl From<&[u8]> for Key {
+    fn from(s: &[u8]) -> Key {
+        if s.len() <= 22 {
+            let mut b = [0u8; 22];
+            b[..s.len()].copy_from_slice(s);
+            Key::Inline(s.len() as u8, b)
+        } else {
+            Key::Heap(s.into())
+        }
+    }
+}
+
+impl From<Vec<u8>> for Key {
+    fn from(s: Vec<u8>) -> Key {
+        Key::from(s.as_slice())
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, o: &Key) -> bool {
+        self.as_slice() == o.as_slice()
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    // Must hash exactly as `[u8]` does, for lookups by slice.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state)
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
     }
 }
 
 /// Keys of one length class, probed by slicing the value.
 #[derive(Clone, Debug, Default)]
 struct Affixes {
-    by_key: HashMap<Box<[u8]>, Ids>,
+    by_key: HashMap<Key, Ids>,
     /// Distinct key lengths, ascending.
     lens: Vec<usize>,
 }
@@ -123,7 +211,7 @@ impl Affixes {
             ids.remove(id);
             if ids.is_empty() {
                 self.by_key.remove(key);
-                if !self.by_key.keys().any(|k| k.len() == key.len()) {
+                if !self.by_key.keys().any(|k| k.as_slice().len() == key.len()) {
                     self.lens.retain(|&l| l != key.len());
                 }
             }
@@ -233,13 +321,13 @@ struct Rest {
     /// Exact pattern numbers by the bits of their value.
     numbers: HashMap<u64, Ids>,
     /// Inexact pattern numbers by spelling (they match only themselves).
-    inexact_numbers: HashMap<Box<[u8]>, Ids>,
+    inexact_numbers: HashMap<Key, Ids>,
     literals: [Ids; 3],
     prefixes: Affixes,
     suffixes: Affixes,
     prefixes_ci: Affixes,
     suffixes_ci: Affixes,
-    equals_ci: HashMap<Box<[u8]>, Ids>,
+    equals_ci: HashMap<Key, Ids>,
     exists: Ids,
     ranges: super::ranges::Ranges,
     tests: Vec<(Test, u32)>,
@@ -248,7 +336,7 @@ struct Rest {
 /// The value index of one transition.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FieldIndex {
-    strings: HashMap<Box<[u8]>, Ids>,
+    strings: HashMap<Key, Ids>,
     rest: Option<Box<Rest>>,
 }
 
@@ -323,7 +411,7 @@ impl FieldIndex {
                 NumKey::Inexact(text) => self
                     .rest()
                     .inexact_numbers
-                    .entry(text)
+                    .entry(Key::from(&*text))
                     .or_default()
                     .add(next),
             },
@@ -367,7 +455,11 @@ impl FieldIndex {
         let Some(rest) = self.rest.as_deref_mut() else {
             return;
         };
-        fn drop_key<K: std::hash::Hash + Eq>(m: &mut HashMap<K, Ids>, k: &K, next: u32) {
+        fn drop_key<K, Q>(m: &mut HashMap<K, Ids>, k: &Q, next: u32)
+        where
+            K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+            Q: std::hash::Hash + Eq + ?Sized,
+        {
             if let Some(ids) = m.get_mut(k) {
                 ids.remove(next);
                 if ids.is_empty() {
@@ -383,7 +475,7 @@ impl FieldIndex {
             }
             ConditionKind::Number(n) => match number_key(n) {
                 NumKey::Exact(bits) => drop_key(&mut rest.numbers, &bits, next),
-                NumKey::Inexact(text) => drop_key(&mut rest.inexact_numbers, &text, next),
+                NumKey::Inexact(text) => drop_key(&mut rest.inexact_numbers, &*text, next),
             },
             ConditionKind::Bool(true) => rest.literals[0].remove(next),
             ConditionKind::Bool(false) => rest.literals[1].remove(next),
@@ -397,7 +489,7 @@ impl FieldIndex {
                 rest.suffixes_ci.remove(&lower(p), next)
             }
             ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => {
-                drop_key(&mut rest.equals_ci, &lower(p).into_boxed_slice(), next)
+                drop_key(&mut rest.equals_ci, lower(p).as_slice(), next)
             }
             ConditionKind::Exists(true) => rest.exists.remove(next),
             ConditionKind::Exists(false) => {}

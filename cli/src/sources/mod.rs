@@ -19,6 +19,7 @@ mod hcl;
 pub mod json;
 mod lines;
 mod render;
+mod template;
 mod targets;
 mod yaml;
 

@@ -109,3 +109,29 @@ fn terraform_templates_with_interpolations_outside_strings() {
         ]
     );
 }
+
+// ---- names ----
+
+#[test]
+fn logical_ids_and_labels_standing_for_generated_names_do_not_clash() {
+    let path = "testdata/rules/realworld/duplicates";
+    assert_eq!(
+        list(path),
+        [
+            "10 EventRule (cfn-yaml, ENABLED)",
+            "16 shared-name (cfn-yaml, ENABLED)",
+            "8 EventRule (sam, ENABLED)",
+            "17 HandlerTrigger (sam, ENABLED)",
+            "23 shared-name (sam, ENABLED)",
+            "3 this (terraform, ENABLED)",
+            "3 this (terraform, ENABLED)",
+            "7 Handler (terraform, ENABLED)",
+        ]
+    );
+    let (code, found) = check(path);
+    assert_eq!(code, 0);
+    assert_eq!(
+        found,
+        ["23:9: warning[shared-name] duplicate rule name `shared-name` (first defined at testdata/rules/realworld/duplicates/orders.yaml:16:9)"]
+    );
+}

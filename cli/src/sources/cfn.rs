@@ -76,11 +76,13 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
                 } else {
                     "ArchiveName"
                 };
-                let name = prop(name_key)
-                    .and_then(|n| t.static_string(n))
-                    .unwrap_or_else(|| id.to_string());
+                let given = prop(name_key).and_then(|n| t.static_string(n));
+                let auto_named = given.is_none();
+                let name = given.unwrap_or_else(|| id.to_string());
                 let state = prop("State").and_then(|s| t.static_string(s));
-                out.push(ctx.rule(name, state, format, &t.resolve(pattern, 0)));
+                let mut rule = ctx.rule(name, state, format, &t.resolve(pattern, 0));
+                rule.auto_named = auto_named;
+                out.push(rule);
             }
             "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
                 let events = prop("Events").and_then(Node::as_map).unwrap_or_default();
@@ -94,16 +96,18 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
                     let Some(pattern) = eprop("Pattern") else {
                         continue;
                     };
-                    let name = eprop("RuleName")
-                        .and_then(|n| t.static_string(n))
-                        .unwrap_or_else(|| {
-                            format!("{id}{}", event_id.as_str().unwrap_or_default())
-                        });
+                    let given = eprop("RuleName").and_then(|n| t.static_string(n));
+                    let auto_named = given.is_none();
+                    let name = given.unwrap_or_else(|| {
+                        format!("{id}{}", event_id.as_str().unwrap_or_default())
+                    });
                     let state = eprop("State").and_then(|s| t.static_string(s)).or_else(|| {
                         (eprop("Enabled").map(|e| &e.value) == Some(&Value::Bool(false)))
                             .then(|| "DISABLED".to_string())
                     });
-                    out.push(ctx.rule(name, state, format, &t.resolve(pattern, 0)));
+                    let mut rule = ctx.rule(name, state, format, &t.resolve(pattern, 0));
+                    rule.auto_named = auto_named;
+                    out.push(rule);
                 }
             }
             _ => {}

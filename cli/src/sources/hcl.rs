@@ -60,15 +60,16 @@ pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), Read
         let Some(pattern) = attr("event_pattern") else {
             continue; // a scheduled rule
         };
-        let name = attr("name")
-            .and_then(|a| a.value.as_str().map(str::to_string))
-            .unwrap_or(label);
+        let given = attr("name").and_then(|a| a.value.as_str().map(str::to_string));
+        let auto_named = given.is_none();
+        let name = given.unwrap_or(label);
         let state = match (attr("state"), attr("is_enabled")) {
             (Some(s), _) => s.value.scalar_text(),
             (None, Some(e)) if e.value.value == Value::Bool(false) => Some("DISABLED".to_string()),
             _ => None,
         };
         let mut rule = ctx.rule(name, state, Format::Terraform, &pattern.value);
+        rule.auto_named = auto_named;
         match &pattern.raw {
             Raw::Heredoc { content, segments } => {
                 let filled = template::fill(content, segments);

@@ -115,6 +115,12 @@ pub struct RuleSource {
     pub file: Arc<SourceFile>,
     /// The rule's name.
     pub name: String,
+    /// True when `name` is not the name the rule is deployed under: the
+    /// deployed name is generated (a CloudFormation rule without `Name`,
+    /// a SAM or Serverless Framework event, a Terraform rule without
+    /// `name`) or not known before deployment, and `name` is the logical
+    /// ID, event or resource label standing for it.
+    pub auto_named: bool,
     /// `ENABLED`, `DISABLED`, ... as written (upper-cased).
     pub state: String,
     /// The kind of file.
@@ -607,6 +613,7 @@ impl Ctx<'_> {
             return RuleSource {
                 file: self.file.clone(),
                 name: stem,
+                auto_named: false,
                 state: "ENABLED".to_string(),
                 format: Format::Pattern,
                 pattern: Some(text[start..].to_string()),
@@ -646,6 +653,7 @@ impl Ctx<'_> {
         RuleSource {
             file: self.file.clone(),
             name,
+            auto_named: false,
             state: state.map_or_else(|| "ENABLED".to_string(), |s| s.to_ascii_uppercase()),
             format,
             pattern: text,

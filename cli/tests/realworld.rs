@@ -135,3 +135,29 @@ fn logical_ids_and_labels_standing_for_generated_names_do_not_clash() {
         ["23:9: warning[shared-name] duplicate rule name `shared-name` (first defined at testdata/rules/realworld/duplicates/orders.yaml:16:9)"]
     );
 }
+
+// ---- Serverless Framework ----
+
+#[test]
+fn serverless_yml_events_and_resources() {
+    let path = "testdata/rules/realworld/serverless";
+    assert_eq!(
+        list(path),
+        [
+            "25 dispatch-eventbridge-2 (serverless, ENABLED)",
+            "32 shipping-dev-delayed (serverless, DISABLED, not static)",
+            "44 track-cloudwatchevent-1 (serverless, ENABLED)",
+            "52 track-eventbridge-1 (serverless, ENABLED)",
+            "67 shipping-returns (serverless, ENABLED)",
+        ]
+    );
+    let (code, found) = check(path);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [
+            "36:19: note[shipping-dev-delayed] pattern of rule `shipping-dev-delayed` is not fully static: ${env:CARRIER} checked as a placeholder",
+            "54:34: error[track-eventbridge-1] Value of > must be numeric",
+        ]
+    );
+}

@@ -116,6 +116,12 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
     Ok(())
 }
 
+/// `node` with the intrinsic functions in it evaluated as in template
+/// `doc` (for files that embed CloudFormation, like `serverless.yml`).
+pub(super) fn resolve_in(ctx: &Ctx<'_>, doc: &Node, node: &Node) -> Node {
+    Template::new(doc, &ctx.options.parameters).resolve(node, 0)
+}
+
 /// What a template knows statically.
 struct Template<'a> {
     params: HashMap<String, Node>,

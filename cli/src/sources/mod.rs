@@ -19,6 +19,7 @@ mod hcl;
 pub mod json;
 mod lines;
 mod render;
+mod serverless;
 mod template;
 mod targets;
 mod yaml;
@@ -56,6 +57,8 @@ pub enum Format {
     Sam,
     /// Terraform `aws_cloudwatch_event_rule` resources.
     Terraform,
+    /// A Serverless Framework `serverless.yml`.
+    Serverless,
     /// NDJSON, one `{"name", "pattern"}` object per line.
     RuleLines,
 }
@@ -73,6 +76,7 @@ impl Format {
             Format::CfnYaml => "cfn-yaml",
             Format::Sam => "sam",
             Format::Terraform => "terraform",
+            Format::Serverless => "serverless",
             Format::RuleLines => "ndjson",
         }
     }
@@ -543,6 +547,9 @@ impl Ctx<'_> {
         let Some(entries) = doc.as_map() else {
             return Ok(());
         };
+        if serverless::is_serverless(doc) {
+            return serverless::rules(self, doc, out);
+        }
         if doc.get("Resources").and_then(Node::as_map).is_some() {
             return cfn::rules(self, doc, out);
         }

@@ -320,3 +320,17 @@ fn cyclic_and_fanning_references_terminate() {
     assert_eq!(rules.len(), 1);
     assert_eq!(rules[0].unresolved_list(), "!Ref A, !Ref F0");
 }
+
+#[test]
+fn realworld_serverless_yml() {
+    assert_eq!(
+        read("realworld/serverless/serverless.yml"),
+        [
+            ("dispatch-eventbridge-2".to_string(), "ENABLED".to_string(), Some(r#"{"source":["com.example.shipping"],"detail-type":["Parcel Dispatched"]}"#.to_string())),
+            ("shipping-dev-delayed".to_string(), "DISABLED".to_string(), Some(r#"{"source":["com.example.shipping"],"detail":{"carrier":["evrule:unresolved"],"stage":["dev"]}}"#.to_string())),
+            ("track-cloudwatchevent-1".to_string(), "ENABLED".to_string(), Some(r#"{"source":["aws.s3"],"detail":{"bucket":{"name":["shipping-labels"]}}}"#.to_string())),
+            ("track-eventbridge-1".to_string(), "ENABLED".to_string(), Some(r#"{"detail":{"weight":[{"numeric":[">","heavy"]}]}}"#.to_string())),
+            ("shipping-returns".to_string(), "ENABLED".to_string(), Some(r#"{"source":["com.example.returns"]}"#.to_string())),
+        ]
+    );
+}

@@ -161,3 +161,24 @@ fn serverless_yml_events_and_resources() {
         ]
     );
 }
+
+// ---- CloudFormation ----
+
+#[test]
+fn cloudformation_conditions_pick_branches_and_novalue_removes() {
+    let path = "testdata/rules/realworld/cfn/conditions.yaml";
+    assert_eq!(
+        list(path),
+        [
+            "26 prod-failures (cfn-yaml, ENABLED)",
+            "38 optional-key (cfn-yaml, ENABLED)",
+            "50 undecided (cfn-yaml, ENABLED, not static)",
+        ]
+    );
+    let (code, found) = check(path);
+    assert_eq!(code, 0);
+    assert_eq!(
+        found,
+        ["50:9: note[undecided] pattern of rule `undecided` is unknown until deployment (!If); not checked"]
+    );
+}

@@ -20,8 +20,8 @@ pub mod json;
 mod lines;
 mod render;
 mod serverless;
-mod template;
 mod targets;
+mod template;
 mod yaml;
 
 use std::fmt;

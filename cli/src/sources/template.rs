@@ -279,7 +279,7 @@ fn placeholder(stack: &mut [Frame]) -> Option<&'static str> {
     const STRING: &str = "\"evrule:unresolved\"";
     const LIST: &str = "[\"evrule:unresolved\"]";
     match stack.last_mut() {
-        None => None, // the whole pattern
+        None => None,                                       // the whole pattern
         Some(Frame::Object { want_key: true, .. }) => None, // keys
         Some(Frame::Object { key, .. }) => Some(match key.as_deref() {
             Some("exists") => "true",
@@ -319,7 +319,9 @@ mod tests {
         assert_eq!(
             text(r#"{"a": ["${var.x}", ${var.y}], "b": [{"prefix": ${jsonencode(var.p)}}]}"#)
                 .as_deref(),
-            Some(r#"{"a": ["${var.x}", "evrule:unresolved"], "b": [{"prefix": "evrule:unresolved"}]}"#)
+            Some(
+                r#"{"a": ["${var.x}", "evrule:unresolved"], "b": [{"prefix": "evrule:unresolved"}]}"#
+            )
         );
     }
 
@@ -342,7 +344,10 @@ mod tests {
     fn unknown_when_nothing_fits() {
         assert_eq!(text("${jsonencode(local.pattern)}"), None);
         assert_eq!(text(r#"{"a": ["x"], ${local.more}}"#), None);
-        assert_eq!(text("{\"a\": [\n%{ for s in var.s }\"${s}\",%{ endfor }\n]}"), None);
+        assert_eq!(
+            text("{\"a\": [\n%{ for s in var.s }\"${s}\",%{ endfor }\n]}"),
+            None
+        );
     }
 
     #[test]

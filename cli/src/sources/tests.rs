@@ -334,3 +334,53 @@ fn realworld_serverless_yml() {
         ]
     );
 }
+
+#[test]
+fn realworld_cfn_conditions() {
+    assert_eq!(
+        read("realworld/cfn/conditions.yaml"),
+        [
+            (
+                "prod-failures".to_string(),
+                "ENABLED".to_string(),
+                Some(
+                    r#"{"source":["aws.codebuild"],"detail":{"build-status":["FAILED"]}}"#
+                        .to_string()
+                )
+            ),
+            (
+                "optional-key".to_string(),
+                "ENABLED".to_string(),
+                Some(r#"{"source":["aws.health"],"detail":{"service":["EC2","RDS"]}}"#.to_string())
+            ),
+            ("undecided".to_string(), "ENABLED".to_string(), None),
+        ]
+    );
+    let dev = LoadOptions {
+        parameters: vec![
+            ("Stage".to_string(), "dev".to_string()),
+            ("AlertAccount".to_string(), "123456789012".to_string()),
+        ],
+    };
+    assert_eq!(
+        read_with("realworld/cfn/conditions.yaml", &dev),
+        [
+            (
+                "dev-failures".to_string(),
+                "ENABLED".to_string(),
+                Some(r#"{"source":["aws.codebuild"]}"#.to_string())
+            ),
+            (
+                "optional-key".to_string(),
+                "ENABLED".to_string(),
+                Some(r#"{"source":["aws.health"],"detail":{"service":["EC2"]}}"#.to_string())
+            ),
+            ("undecided".to_string(), "ENABLED".to_string(), None),
+            (
+                "schedule-only".to_string(),
+                "ENABLED".to_string(),
+                Some(r#"{"source":["aws.ec2"]}"#.to_string())
+            ),
+        ]
+    );
+}

@@ -288,7 +288,10 @@ mod tests {
         let m = n.get("m").unwrap().as_map().unwrap();
         let keys: Vec<_> = m.iter().map(|(k, _)| k.as_str().unwrap()).collect();
         assert_eq!(keys, ["c", "a", "d"]);
-        assert_eq!(n.get("m").unwrap().get("c").unwrap().value, Value::Number("3".into()));
+        assert_eq!(
+            n.get("m").unwrap().get("c").unwrap().value,
+            Value::Number("3".into())
+        );
     }
 
     #[test]

@@ -180,7 +180,14 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut seen: HashMap<&str, &RuleSource> = HashMap::new();
     for rule in rules {
-        if let Some(first) = seen.get(rule.name.as_str()) {
+        // A name standing for a generated one (a logical ID, a resource
+        // label) clashes with nothing: deployed names differ.
+        let clash = if rule.auto_named {
+            None
+        } else {
+            seen.get(rule.name.as_str()).copied()
+        };
+        if let Some(first) = clash {
             let loc = first.locate(None);
             out.push(Problem::at(
                 rule,
@@ -196,7 +203,7 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
                     loc.column
                 ),
             ));
-        } else {
+        } else if !rule.auto_named {
             seen.insert(&rule.name, rule);
         }
         // Notes point at the first unknown value.

@@ -332,6 +332,7 @@ fn inline_rule(file: &Arc<SourceFile>, item: &Node) -> Result<RuleSource, String
     Ok(RuleSource {
         file: file.clone(),
         name,
+        auto_named: false,
         state,
         format: Format::Native,
         pattern: Some(text),

@@ -76,11 +76,17 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
                 } else {
                     "ArchiveName"
                 };
-                let name = prop(name_key)
-                    .and_then(|n| t.static_string(n))
-                    .unwrap_or_else(|| id.to_string());
+                let given = prop(name_key).and_then(|n| t.static_string(n));
+                let auto_named = given.is_none();
+                let name = given.unwrap_or_else(|| id.to_string());
                 let state = prop("State").and_then(|s| t.static_string(s));
-                out.push(ctx.rule(name, state, format, &t.resolve(pattern, 0)));
+                let pattern = t.resolve(pattern, 0);
+                if is_no_value(&pattern) {
+                    continue; // `!If [Cond, {...}, !Ref AWS::NoValue]`, and no pattern
+                }
+                let mut rule = ctx.rule(name, state, format, &pattern);
+                rule.auto_named = auto_named;
+                out.push(rule);
             }
             "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
                 let events = prop("Events").and_then(Node::as_map).unwrap_or_default();
@@ -94,16 +100,22 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
                     let Some(pattern) = eprop("Pattern") else {
                         continue;
                     };
-                    let name = eprop("RuleName")
-                        .and_then(|n| t.static_string(n))
-                        .unwrap_or_else(|| {
-                            format!("{id}{}", event_id.as_str().unwrap_or_default())
-                        });
+                    let given = eprop("RuleName").and_then(|n| t.static_string(n));
+                    let auto_named = given.is_none();
+                    let name = given.unwrap_or_else(|| {
+                        format!("{id}{}", event_id.as_str().unwrap_or_default())
+                    });
                     let state = eprop("State").and_then(|s| t.static_string(s)).or_else(|| {
                         (eprop("Enabled").map(|e| &e.value) == Some(&Value::Bool(false)))
                             .then(|| "DISABLED".to_string())
                     });
-                    out.push(ctx.rule(name, state, format, &t.resolve(pattern, 0)));
+                    let pattern = t.resolve(pattern, 0);
+                    if is_no_value(&pattern) {
+                        continue;
+                    }
+                    let mut rule = ctx.rule(name, state, format, &pattern);
+                    rule.auto_named = auto_named;
+                    out.push(rule);
                 }
             }
             _ => {}
@@ -112,11 +124,18 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
     Ok(())
 }
 
+/// `node` with the intrinsic functions in it evaluated as in template
+/// `doc` (for files that embed CloudFormation, like `serverless.yml`).
+pub(super) fn resolve_in(ctx: &Ctx<'_>, doc: &Node, node: &Node) -> Node {
+    Template::new(doc, &ctx.options.parameters).resolve(node, 0)
+}
+
 /// What a template knows statically.
 struct Template<'a> {
     params: HashMap<String, Node>,
     resources: HashMap<&'a str, &'a Node>,
     mappings: Option<&'a Node>,
+    conditions: Option<&'a Node>,
     partition: String,
     budget: Cell<usize>,
 }
@@ -185,6 +204,7 @@ impl<'a> Template<'a> {
             params,
             resources,
             mappings: doc.get("Mappings"),
+            conditions: doc.get("Conditions"),
             partition,
             budget: Cell::new(EVAL_BUDGET),
         }
@@ -219,11 +239,20 @@ impl<'a> Template<'a> {
             return value;
         }
         let value = match &node.value {
-            Value::Seq(items) => Value::Seq(items.iter().map(|n| self.resolve(n, depth)).collect()),
+            // `!Ref AWS::NoValue` removes the item or the key it is the
+            // value of.
+            Value::Seq(items) => Value::Seq(
+                items
+                    .iter()
+                    .map(|n| self.resolve(n, depth))
+                    .filter(|n| !is_no_value(n))
+                    .collect(),
+            ),
             Value::Map(entries) => Value::Map(
                 entries
                     .iter()
                     .map(|(k, v)| (k.clone(), self.resolve(v, depth)))
+                    .filter(|(_, v)| !is_no_value(v))
                     .collect(),
             ),
             other => other.clone(),
@@ -288,6 +317,17 @@ impl<'a> Template<'a> {
                     .get(&second.scalar_text()?)?;
                 Some(self.resolve(found, depth))
             }
+            "Fn::If" => {
+                let [name, then, otherwise] = arg.as_seq()? else {
+                    return None;
+                };
+                let branch = if self.condition(name.as_str()?, depth)? {
+                    then
+                } else {
+                    otherwise
+                };
+                Some(self.resolve(branch, depth))
+            }
             "Fn::GetAtt" => {
                 let (res, attr) = match &arg.value {
                     Value::String(s) => s.split_once('.')?,
@@ -302,7 +342,57 @@ impl<'a> Template<'a> {
         }
     }
 
+    /// The value of the template's condition `name`, when the template
+    /// (with parameter defaults and `--parameter` values) decides it.
+    fn condition(&self, name: &str, depth: usize) -> Option<bool> {
+        let expr = self.conditions?.get(name)?;
+        self.truth(expr, depth + 1)
+    }
+
+    fn truth(&self, node: &Node, depth: usize) -> Option<bool> {
+        if depth >= MAX_EVAL_DEPTH {
+            return None;
+        }
+        let budget = self.budget.get();
+        if budget == 0 {
+            return None;
+        }
+        self.budget.set(budget - 1);
+        let (func, arg) = intrinsic(node)?;
+        let items = || arg.as_seq().unwrap_or_default();
+        match func.as_str() {
+            "Condition" => self.condition(arg.as_str()?, depth),
+            "Fn::Equals" => {
+                let [a, b] = items() else { return None };
+                let a = self.resolve(a, depth);
+                let b = self.resolve(b, depth);
+                Some(a.scalar_text()? == b.scalar_text()?)
+            }
+            "Fn::Not" => Some(!self.truth(items().first()?, depth + 1)?),
+            "Fn::And" => {
+                let mut all = true;
+                for c in items() {
+                    all &= self.truth(c, depth + 1)?;
+                }
+                Some(all)
+            }
+            "Fn::Or" => {
+                let mut any = false;
+                for c in items() {
+                    any |= self.truth(c, depth + 1)?;
+                }
+                Some(any)
+            }
+            _ => None,
+        }
+    }
+
     fn reference(&self, name: &str, depth: usize) -> Option<Node> {
+        if name == "AWS::NoValue" {
+            let mut n = Node::new(Value::Null, 0);
+            n.tag = Some(NO_VALUE.to_string());
+            return Some(n);
+        }
         if let Some(p) = self.params.get(name) {
             return Some(p.clone());
         }
@@ -361,6 +451,13 @@ impl<'a> Template<'a> {
         out.push_str(rest);
         Some(out)
     }
+}
+
+/// The tag marking the value of `!Ref AWS::NoValue`.
+const NO_VALUE: &str = "evrule:AWS::NoValue";
+
+fn is_no_value(node: &Node) -> bool {
+    node.tag.as_deref() == Some(NO_VALUE)
 }
 
 /// `node` as an intrinsic call: short form (`!Ref X`) or long form

@@ -13,22 +13,19 @@
 
 use super::doc::{Node, ReadError, Unresolved, Value};
 use super::json::MAX_DEPTH;
-use super::{Ctx, Format, PosMap, RuleSource};
+use super::{template, Ctx, Format, PosMap, RuleSource};
 
 /// What one attribute's expression was, beyond its value.
 enum Raw {
-    /// A heredoc: its content and, per line, (offset in content, offset
-    /// in file) with interpolations found.
+    /// A heredoc: its content (template syntax as written) and, per line,
+    /// (offset in content, offset in file).
     Heredoc {
         content: String,
         segments: Vec<(usize, usize)>,
-        interpolations: Vec<Unresolved>,
     },
-    /// A quoted string with interpolations kept as written.
-    Template {
-        content: String,
-        interpolations: Vec<Unresolved>,
-    },
+    /// A quoted string with template syntax (`${...}`, `$${`) as written,
+    /// and the file offset of its first character.
+    Template { content: String, offset: usize },
     /// Anything else.
     Plain,
 }
@@ -63,39 +60,45 @@ pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), Read
         let Some(pattern) = attr("event_pattern") else {
             continue; // a scheduled rule
         };
-        let name = attr("name")
-            .and_then(|a| a.value.as_str().map(str::to_string))
-            .unwrap_or(label);
+        let given = attr("name").and_then(|a| a.value.as_str().map(str::to_string));
+        let auto_named = given.is_none();
+        let name = given.unwrap_or(label);
         let state = match (attr("state"), attr("is_enabled")) {
             (Some(s), _) => s.value.scalar_text(),
             (None, Some(e)) if e.value.value == Value::Bool(false) => Some("DISABLED".to_string()),
             _ => None,
         };
         let mut rule = ctx.rule(name, state, Format::Terraform, &pattern.value);
+        rule.auto_named = auto_named;
         match &pattern.raw {
-            Raw::Heredoc {
-                content,
-                segments,
-                interpolations,
-            } => {
-                rule.pattern = Some(content.clone());
+            Raw::Heredoc { content, segments } => {
+                let filled = template::fill(content, segments);
                 rule.embedded = false;
-                rule.map = PosMap::Segments(segments.clone());
-                rule.unresolved = interpolations.clone();
+                rule.map = PosMap::Segments(filled.segments);
+                rule.pattern = filled.text;
+                rule.unresolved = filled.unresolved;
             }
-            Raw::Template {
-                content,
-                interpolations,
-            } => {
-                rule.pattern = Some(content.clone());
-                rule.embedded = true;
-                rule.unresolved = interpolations.clone();
+            Raw::Template { content, offset } => {
+                let filled = template::fill(content, &[(0, *offset)]);
+                rule.embedded = filled.text.is_some();
+                rule.pattern = filled.text;
+                rule.unresolved = filled.unresolved;
             }
             Raw::Plain => {}
         }
         out.push(rule);
     }
     Ok(())
+}
+
+/// An expression as notes name it: on one line, at most 60 characters.
+fn short(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 60 {
+        format!("{}...", one_line.chars().take(60).collect::<String>())
+    } else {
+        one_line
+    }
 }
 
 struct Reader<'a> {
@@ -233,20 +236,19 @@ impl Reader<'_> {
         }
         if self.peek() == Some(b'"') {
             let (s, interpolations) = self.quoted()?;
+            let written = self.text[start..self.pos].to_string();
             self.skip(false)?;
             if self.at_expression_end() {
-                let value = if interpolations.is_empty() {
-                    Value::String(s.clone())
-                } else {
-                    Value::Unknown(self.text[start..self.pos].trim().to_string())
-                };
-                let raw = if interpolations.is_empty() {
-                    Raw::Plain
-                } else {
-                    Raw::Template {
-                        content: s,
-                        interpolations,
-                    }
+                if interpolations.is_empty() {
+                    return Ok((Node::new(Value::String(s), start), Raw::Plain));
+                }
+                let value = Value::Unknown(written.trim().to_string());
+                self.pos = start;
+                let (_, _, content) = self.quoted_template()?;
+                self.skip(false)?;
+                let raw = Raw::Template {
+                    content,
+                    offset: start + 1,
                 };
                 return Ok((Node::new(value, start), raw));
             }
@@ -280,12 +282,36 @@ impl Reader<'_> {
         // An operator, a conditional, ...: skip to the end, value unknown.
         self.skip_expression()?;
         Ok(Node::new(
-            Value::Unknown(self.text[start..self.pos].trim().to_string()),
+            Value::Unknown(short(&self.text[start..self.pos])),
             start,
         ))
     }
 
+    /// A term; one this reader does not follow (a computed object key, an
+    /// operator it does not know) is skipped as an unknown value, so that
+    /// only broken structure is an error.
     fn term(&mut self, depth: usize) -> Result<Node, ReadError> {
+        let start = self.pos;
+        let err = match self.term_inner(depth) {
+            Ok(node) => return Ok(node),
+            Err(err) => err,
+        };
+        self.pos = start;
+        let skipped = match self.peek() {
+            Some(b'{' | b'[' | b'(') => self.skip_balanced(),
+            Some(b'"') | None => return Err(err),
+            Some(_) => self.skip_expression(),
+        };
+        if skipped.is_err() || self.pos == start {
+            return Err(err);
+        }
+        Ok(Node::new(
+            Value::Unknown(short(&self.text[start..self.pos])),
+            start,
+        ))
+    }
+
+    fn term_inner(&mut self, depth: usize) -> Result<Node, ReadError> {
         let start = self.pos;
         let value = match self.peek() {
             None => return Err(ReadError::at("expected an expression", start)),
@@ -294,15 +320,21 @@ impl Reader<'_> {
                 if interp.is_empty() {
                     Value::String(s)
                 } else {
-                    Value::Unknown(self.text[start..self.pos].to_string())
+                    Value::Unknown(short(&self.text[start..self.pos]))
                 }
             }
             Some(b'<') if self.rest().starts_with("<<") => {
                 let (node, raw) = self.heredoc()?;
                 match raw {
-                    Raw::Heredoc { interpolations, .. } if !interpolations.is_empty() => {
-                        let names: Vec<_> = interpolations.into_iter().map(|u| u.what).collect();
-                        Value::Unknown(names.join(", "))
+                    Raw::Heredoc { content, segments } => {
+                        let filled = template::fill(&content, &segments);
+                        if filled.unresolved.is_empty() {
+                            Value::String(filled.text.unwrap_or(content))
+                        } else {
+                            let names: Vec<_> =
+                                filled.unresolved.into_iter().map(|u| u.what).collect();
+                            Value::Unknown(names.join(", "))
+                        }
                     }
                     _ => node.value,
                 }
@@ -314,7 +346,7 @@ impl Reader<'_> {
                     self.pos = start;
                     self.skip_expression()?;
                     return Ok(Node::new(
-                        Value::Unknown(self.text[start..self.pos].to_string()),
+                        Value::Unknown(short(&self.text[start..self.pos])),
                         start,
                     ));
                 }
@@ -351,7 +383,7 @@ impl Reader<'_> {
                     self.pos = start;
                     self.skip_expression()?;
                     return Ok(Node::new(
-                        Value::Unknown(self.text[start..self.pos].to_string()),
+                        Value::Unknown(short(&self.text[start..self.pos])),
                         start,
                     ));
                 }
@@ -458,12 +490,12 @@ impl Reader<'_> {
                         }
                         self.pos = start;
                         self.skip_term()?;
-                        Value::Unknown(self.text[start..self.pos].to_string())
+                        Value::Unknown(short(&self.text[start..self.pos]))
                     }
                     _ => {
                         self.pos = start;
                         self.skip_term()?;
-                        Value::Unknown(self.text[start..self.pos].to_string())
+                        Value::Unknown(short(&self.text[start..self.pos]))
                     }
                 }
             }
@@ -548,9 +580,17 @@ impl Reader<'_> {
     /// A quoted template: its text (interpolations kept as written) and the
     /// interpolations found.
     fn quoted(&mut self) -> Result<(String, Vec<Unresolved>), ReadError> {
+        let (out, interpolations, _) = self.quoted_template()?;
+        Ok((out, interpolations))
+    }
+
+    /// [`Self::quoted`], and also the text with template syntax as written
+    /// (`${...}`, `$${`), other escapes decoded.
+    fn quoted_template(&mut self) -> Result<(String, Vec<Unresolved>, String), ReadError> {
         let start = self.pos;
         self.pos += 1;
         let mut out = String::new();
+        let mut template = String::new();
         let mut interpolations = Vec::new();
         loop {
             let Some(c) = self.rest().chars().next() else {
@@ -559,7 +599,7 @@ impl Reader<'_> {
             match c {
                 '"' => {
                     self.pos += 1;
-                    return Ok((out, interpolations));
+                    return Ok((out, interpolations, template));
                 }
                 '\n' => return Err(ReadError::at("unterminated string", start)),
                 '\\' => {
@@ -571,6 +611,7 @@ impl Reader<'_> {
                         .next()
                         .ok_or_else(|| ReadError::at("unterminated string", start))?;
                     self.pos += e.len_utf8();
+                    let len = out.len();
                     match e {
                         'n' => out.push('\n'),
                         'r' => out.push('\r'),
@@ -589,11 +630,13 @@ impl Reader<'_> {
                         }
                         _ => return Err(ReadError::at(format!("invalid escape `\\{e}`"), at)),
                     }
+                    template.push_str(&out[len..]);
                 }
                 '$' | '%' if self.rest()[1..].starts_with('{') => {
                     if self.rest().starts_with("$${") || self.rest().starts_with("%%{") {
                         out.push(c);
                         out.push('{');
+                        template.push_str(&self.rest()[..3]);
                         self.pos += 3;
                         continue;
                     }
@@ -602,6 +645,7 @@ impl Reader<'_> {
                     self.skip_balanced()?;
                     let raw = &self.text[at..self.pos];
                     out.push_str(raw);
+                    template.push_str(raw);
                     interpolations.push(Unresolved {
                         what: raw.to_string(),
                         offset: at,
@@ -609,6 +653,7 @@ impl Reader<'_> {
                 }
                 _ => {
                     out.push(c);
+                    template.push(c);
                     self.pos += c.len_utf8();
                 }
             }
@@ -666,31 +711,13 @@ impl Reader<'_> {
         };
         let mut content = String::new();
         let mut segments = Vec::new();
-        let mut interpolations = Vec::new();
         for (offset, line) in lines {
             let cut = strip.min(line.len() - line.trim_start_matches([' ', '\t']).len());
             segments.push((content.len(), offset + cut));
-            let body = &line[cut..];
-            let mut from = 0;
-            while let Some(i) = body[from..].find("${").map(|i| from + i) {
-                let end = body[i..].find('}').map_or(body.len(), |e| i + e + 1);
-                interpolations.push(Unresolved {
-                    what: body[i..end].to_string(),
-                    offset: offset + cut + i,
-                });
-                from = end;
-            }
-            content.push_str(body);
+            content.push_str(&line[cut..]);
             content.push('\n');
         }
         let value = Node::new(Value::String(content.clone()), start);
-        Ok((
-            value,
-            Raw::Heredoc {
-                content,
-                segments,
-                interpolations,
-            },
-        ))
+        Ok((value, Raw::Heredoc { content, segments }))
     }
 }

@@ -19,7 +19,9 @@ mod hcl;
 pub mod json;
 mod lines;
 mod render;
+mod serverless;
 mod targets;
+mod template;
 mod yaml;
 
 use std::fmt;
@@ -55,6 +57,8 @@ pub enum Format {
     Sam,
     /// Terraform `aws_cloudwatch_event_rule` resources.
     Terraform,
+    /// A Serverless Framework `serverless.yml`.
+    Serverless,
     /// NDJSON, one `{"name", "pattern"}` object per line.
     RuleLines,
 }
@@ -72,6 +76,7 @@ impl Format {
             Format::CfnYaml => "cfn-yaml",
             Format::Sam => "sam",
             Format::Terraform => "terraform",
+            Format::Serverless => "serverless",
             Format::RuleLines => "ndjson",
         }
     }
@@ -114,6 +119,12 @@ pub struct RuleSource {
     pub file: Arc<SourceFile>,
     /// The rule's name.
     pub name: String,
+    /// True when `name` is not the name the rule is deployed under: the
+    /// deployed name is generated (a CloudFormation rule without `Name`,
+    /// a SAM or Serverless Framework event, a Terraform rule without
+    /// `name`) or not known before deployment, and `name` is the logical
+    /// ID, event or resource label standing for it.
+    pub auto_named: bool,
     /// `ENABLED`, `DISABLED`, ... as written (upper-cased).
     pub state: String,
     /// The kind of file.
@@ -536,6 +547,9 @@ impl Ctx<'_> {
         let Some(entries) = doc.as_map() else {
             return Ok(());
         };
+        if serverless::is_serverless(doc) {
+            return serverless::rules(self, doc, out);
+        }
         if doc.get("Resources").and_then(Node::as_map).is_some() {
             return cfn::rules(self, doc, out);
         }
@@ -606,6 +620,7 @@ impl Ctx<'_> {
             return RuleSource {
                 file: self.file.clone(),
                 name: stem,
+                auto_named: false,
                 state: "ENABLED".to_string(),
                 format: Format::Pattern,
                 pattern: Some(text[start..].to_string()),
@@ -645,6 +660,7 @@ impl Ctx<'_> {
         RuleSource {
             file: self.file.clone(),
             name,
+            auto_named: false,
             state: state.map_or_else(|| "ENABLED".to_string(), |s| s.to_ascii_uppercase()),
             format,
             pattern: text,

@@ -320,3 +320,67 @@ fn cyclic_and_fanning_references_terminate() {
     assert_eq!(rules.len(), 1);
     assert_eq!(rules[0].unresolved_list(), "!Ref A, !Ref F0");
 }
+
+#[test]
+fn realworld_serverless_yml() {
+    assert_eq!(
+        read("realworld/serverless/serverless.yml"),
+        [
+            ("dispatch-eventbridge-2".to_string(), "ENABLED".to_string(), Some(r#"{"source":["com.example.shipping"],"detail-type":["Parcel Dispatched"]}"#.to_string())),
+            ("shipping-dev-delayed".to_string(), "DISABLED".to_string(), Some(r#"{"source":["com.example.shipping"],"detail":{"carrier":["evrule:unresolved"],"stage":["dev"]}}"#.to_string())),
+            ("track-cloudwatchevent-1".to_string(), "ENABLED".to_string(), Some(r#"{"source":["aws.s3"],"detail":{"bucket":{"name":["shipping-labels"]}}}"#.to_string())),
+            ("track-eventbridge-1".to_string(), "ENABLED".to_string(), Some(r#"{"detail":{"weight":[{"numeric":[">","heavy"]}]}}"#.to_string())),
+            ("shipping-returns".to_string(), "ENABLED".to_string(), Some(r#"{"source":["com.example.returns"]}"#.to_string())),
+        ]
+    );
+}
+
+#[test]
+fn realworld_cfn_conditions() {
+    assert_eq!(
+        read("realworld/cfn/conditions.yaml"),
+        [
+            (
+                "prod-failures".to_string(),
+                "ENABLED".to_string(),
+                Some(
+                    r#"{"source":["aws.codebuild"],"detail":{"build-status":["FAILED"]}}"#
+                        .to_string()
+                )
+            ),
+            (
+                "optional-key".to_string(),
+                "ENABLED".to_string(),
+                Some(r#"{"source":["aws.health"],"detail":{"service":["EC2","RDS"]}}"#.to_string())
+            ),
+            ("undecided".to_string(), "ENABLED".to_string(), None),
+        ]
+    );
+    let dev = LoadOptions {
+        parameters: vec![
+            ("Stage".to_string(), "dev".to_string()),
+            ("AlertAccount".to_string(), "123456789012".to_string()),
+        ],
+    };
+    assert_eq!(
+        read_with("realworld/cfn/conditions.yaml", &dev),
+        [
+            (
+                "dev-failures".to_string(),
+                "ENABLED".to_string(),
+                Some(r#"{"source":["aws.codebuild"]}"#.to_string())
+            ),
+            (
+                "optional-key".to_string(),
+                "ENABLED".to_string(),
+                Some(r#"{"source":["aws.health"],"detail":{"service":["EC2"]}}"#.to_string())
+            ),
+            ("undecided".to_string(), "ENABLED".to_string(), None),
+            (
+                "schedule-only".to_string(),
+                "ENABLED".to_string(),
+                Some(r#"{"source":["aws.ec2"]}"#.to_string())
+            ),
+        ]
+    );
+}

@@ -67,10 +67,11 @@ pub fn parse(file: &SourceFile) -> Result<Vec<Node>, ReadError> {
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let frame = stack.pop().expect("balanced events");
+                let mut frame = stack.pop().expect("balanced events");
                 if frame.key.is_some() {
                     return Err(ReadError::at("mapping key without value", offset));
                 }
+                merge_keys(&mut frame.node);
                 (frame.node, frame.size, frame.anchor)
             }
             Event::Alias(id) => {
@@ -111,6 +112,57 @@ pub fn parse(file: &SourceFile) -> Result<Vec<Node>, ReadError> {
         }
     }
     Ok(docs)
+}
+
+/// Apply YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`) in a mapping:
+/// the merged mappings' entries take the place of the `<<` entry, less the
+/// keys the mapping sets itself (and, for a list, keys an earlier mapping
+/// gave). Serverless Framework files and SAM templates built by the SAM CLI
+/// use them.
+fn merge_keys(node: &mut Node) {
+    let Value::Map(entries) = &mut node.value else {
+        return;
+    };
+    let is_merge = |k: &Node| k.as_str() == Some("<<") && k.tag.is_none();
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return;
+    }
+    let own: Vec<String> = entries
+        .iter()
+        .filter(|(k, _)| !is_merge(k))
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
+    let mut merged = Vec::new();
+    for (k, v) in std::mem::take(entries) {
+        if !is_merge(&k) {
+            merged.push((k, v));
+            continue;
+        }
+        let sources: Vec<Node> = match v.value {
+            Value::Map(_) => vec![v],
+            Value::Seq(items) => items,
+            // Not a mapping to merge: keep the entry as written.
+            value => {
+                merged.push((k, Node { value, ..v }));
+                continue;
+            }
+        };
+        let mut taken: Vec<String> = Vec::new();
+        for source in sources {
+            let Value::Map(from) = source.value else {
+                continue;
+            };
+            for (fk, fv) in from {
+                let name = fk.as_str().unwrap_or_default().to_string();
+                if own.contains(&name) || taken.contains(&name) {
+                    continue;
+                }
+                taken.push(name);
+                merged.push((fk, fv));
+            }
+        }
+    }
+    *entries = merged;
 }
 
 struct Frame {
@@ -228,6 +280,18 @@ mod tests {
         assert_eq!(b[3].value, Value::Bool(true));
         assert_eq!(b[4].value, Value::Null);
         assert_eq!(b[1].offset, 19);
+    }
+
+    #[test]
+    fn merge_keys_fill_in_what_the_mapping_lacks() {
+        let n = doc("base: &b {a: 1, c: 2}\nm:\n  c: 3\n  <<: *b\n  d: 4\n");
+        let m = n.get("m").unwrap().as_map().unwrap();
+        let keys: Vec<_> = m.iter().map(|(k, _)| k.as_str().unwrap()).collect();
+        assert_eq!(keys, ["c", "a", "d"]);
+        assert_eq!(
+            n.get("m").unwrap().get("c").unwrap().value,
+            Value::Number("3".into())
+        );
     }
 
     #[test]

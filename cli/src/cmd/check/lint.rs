@@ -49,6 +49,7 @@ const AWS_SOURCES: &[&str] = &[
     "aws.datasync",
     "aws.dlm",
     "aws.dms",
+    "aws.drs",
     "aws.ds",
     "aws.dynamodb",
     "aws.ebs",

@@ -1,0 +1,184 @@
+//! Shapes found in public serverless templates and Terraform files, each
+//! reproduced in a small fixture of our own under
+//! `testdata/rules/realworld/`: `list` finds every rule with its name and
+//! line, and `check` reports errors only for patterns AWS would reject
+//! (values unknown before deployment are notes).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn evrule(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_evrule"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run evrule");
+    Run {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// `line name (format, state[, not static])` of every rule in `path`.
+fn list(path: &str) -> Vec<String> {
+    let r = evrule(&["list", "--format", "json", path]);
+    assert_eq!(r.stderr, "", "{path}");
+    assert_eq!(r.code, 0, "{path}");
+    r.stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+            format!(
+                "{} {} ({}, {}{})",
+                v["line"],
+                v["rule"].as_str().unwrap(),
+                v["format"].as_str().unwrap(),
+                v["state"].as_str().unwrap(),
+                if v["static"] == true {
+                    ""
+                } else {
+                    ", not static"
+                }
+            )
+        })
+        .collect()
+}
+
+/// `line:column: severity[rule] message` of every problem `check` reports
+/// for `path`, and the exit code.
+fn check(path: &str) -> (i32, Vec<String>) {
+    let r = evrule(&["check", "--format", "json", path]);
+    assert_eq!(r.stderr, "", "{path}");
+    let found = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object a line");
+            format!(
+                "{}:{}: {}[{}] {}",
+                v["line"],
+                v["column"],
+                v["severity"].as_str().unwrap(),
+                v["rule"].as_str().unwrap(),
+                v["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (r.code, found)
+}
+
+// ---- Terraform ----
+
+#[test]
+fn terraform_templates_with_interpolations_outside_strings() {
+    let path = "testdata/rules/realworld/terraform/templates.tf";
+    assert_eq!(
+        list(path),
+        [
+            "11 findings (terraform, ENABLED, not static)",
+            "24 from-file (terraform, ENABLED, not static)",
+            "29 escaped (terraform, ENABLED)",
+            "39 looped (terraform, ENABLED, not static)",
+            "52 computed-key (terraform, ENABLED, not static)",
+            "60 still-wrong (terraform, ENABLED, not static)",
+        ]
+    );
+    let (code, found) = check(path);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [
+            "15:21: note[findings] pattern of rule `findings` is not fully static: ${jsonencode(var.levels)}, ${var.min_count} checked as a placeholder",
+            "24:20: note[from-file] pattern of rule `from-file` is unknown until deployment (${file(\"${path.module}/patterns/s3.json\")}); not checked",
+            "42:5: note[looped] pattern of rule `looped` is unknown until deployment (%{ for s in var.sources ~}, ${s}, %{ endfor ~}); not checked",
+            "52:30: note[computed-key] pattern of rule `computed-key` is unknown until deployment ({ (local.field) = [\"x\"] source = [\"com.example.computed\"] }); not checked",
+            "63:44: error[still-wrong] Value of > must be numeric",
+            "62:16: note[still-wrong] pattern of rule `still-wrong` is not fully static: ${data.aws_caller_identity.current.account_id} checked as a placeholder",
+        ]
+    );
+}
+
+// ---- names ----
+
+#[test]
+fn logical_ids_and_labels_standing_for_generated_names_do_not_clash() {
+    let path = "testdata/rules/realworld/duplicates";
+    assert_eq!(
+        list(path),
+        [
+            "10 EventRule (cfn-yaml, ENABLED)",
+            "16 shared-name (cfn-yaml, ENABLED)",
+            "8 EventRule (sam, ENABLED)",
+            "17 HandlerTrigger (sam, ENABLED)",
+            "23 shared-name (sam, ENABLED)",
+            "3 this (terraform, ENABLED)",
+            "3 this (terraform, ENABLED)",
+            "7 Handler (terraform, ENABLED)",
+        ]
+    );
+    let (code, found) = check(path);
+    assert_eq!(code, 0);
+    assert_eq!(
+        found,
+        ["23:9: warning[shared-name] duplicate rule name `shared-name` (first defined at testdata/rules/realworld/duplicates/orders.yaml:16:9)"]
+    );
+}
+
+// ---- Serverless Framework ----
+
+#[test]
+fn serverless_yml_events_and_resources() {
+    let path = "testdata/rules/realworld/serverless";
+    assert_eq!(
+        list(path),
+        [
+            "25 dispatch-eventbridge-2 (serverless, ENABLED)",
+            "32 shipping-dev-delayed (serverless, DISABLED, not static)",
+            "44 track-cloudwatchevent-1 (serverless, ENABLED)",
+            "52 track-eventbridge-1 (serverless, ENABLED)",
+            "67 shipping-returns (serverless, ENABLED)",
+        ]
+    );
+    let (code, found) = check(path);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [
+            "36:19: note[shipping-dev-delayed] pattern of rule `shipping-dev-delayed` is not fully static: ${env:CARRIER} checked as a placeholder",
+            "54:34: error[track-eventbridge-1] Value of > must be numeric",
+        ]
+    );
+}
+
+// ---- CloudFormation ----
+
+#[test]
+fn cloudformation_conditions_pick_branches_and_novalue_removes() {
+    let path = "testdata/rules/realworld/cfn/conditions.yaml";
+    assert_eq!(
+        list(path),
+        [
+            "26 prod-failures (cfn-yaml, ENABLED)",
+            "38 optional-key (cfn-yaml, ENABLED)",
+            "50 undecided (cfn-yaml, ENABLED, not static)",
+        ]
+    );
+    let (code, found) = check(path);
+    assert_eq!(code, 0);
+    assert_eq!(
+        found,
+        ["50:9: note[undecided] pattern of rule `undecided` is unknown until deployment (!If); not checked"]
+    );
+}

@@ -7,6 +7,9 @@ use crate::error::{Error, Kind};
 use crate::event::{scan, EventLimits};
 use crate::pattern::{Limits, Pattern};
 
+/// Events are never read deeper than this, whatever the configured limit.
+const HARD_MAX_EVENT_DEPTH: usize = 512;
+
 /// Settings for a [`Matcher`].
 ///
 /// ```
@@ -83,7 +86,9 @@ impl Config {
         self
     }
 
-    /// Deepest nesting of objects and arrays accepted in an event.
+    /// Deepest nesting of objects and arrays accepted in an event. Values
+    /// above 512 count as 512: the scanner recurses per level, and nesting
+    /// is never allowed to endanger the stack.
     ///
     /// ```
     /// let m = evrule::Matcher::builder().config(evrule::Config::new().max_event_depth(2))
@@ -92,7 +97,9 @@ impl Config {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_event_depth(mut self, depth: usize) -> Config {
-        self.event.max_depth = depth;
+        // Found by tests/hostile.rs: `usize::MAX` let 100,000 brackets
+        // overflow the stack.
+        self.event.max_depth = depth.min(HARD_MAX_EVENT_DEPTH);
         self
     }
 

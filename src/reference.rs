@@ -78,12 +78,10 @@ struct Leaf<'a> {
     arrays: Vec<(usize, usize)>,
 }
 
+/// Paths are built with a leading `.` (`.detail.state`), so that an empty
+/// key is a segment like any other: `{"": {"a": 1}}` is at `..a`, not `.a`.
 fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
+    format!("{prefix}.{key}")
 }
 
 fn flatten<'a>(

@@ -525,14 +525,24 @@ pub const EVENT_MATCH_RULES: &[&str] = &[
     r#"{"a": {"b": {"c": [{"anything-but": {"equals-ignore-case": ["A", "B"]}}]}}}"#,
 ];
 
-fn event_match_matchers() -> [Matcher; 2] {
-    [false, true].map(|trusted| {
-        let mut m = Matcher::with_config(Config::new().trusted(trusted));
-        for (i, r) in EVENT_MATCH_RULES.iter().enumerate() {
-            m.add(&format!("r{i:02}"), r)
-                .expect("fixed rules are valid");
-        }
-        m
+/// The strict and trusted matchers over [`EVENT_MATCH_RULES`] and the
+/// parsed rules, built once per process.
+fn event_match_setup() -> &'static ([Matcher; 2], Vec<Pattern>) {
+    static SETUP: std::sync::OnceLock<([Matcher; 2], Vec<Pattern>)> = std::sync::OnceLock::new();
+    SETUP.get_or_init(|| {
+        let matchers = [false, true].map(|trusted| {
+            let mut m = Matcher::with_config(Config::new().trusted(trusted));
+            for (i, r) in EVENT_MATCH_RULES.iter().enumerate() {
+                m.add(&format!("r{i:02}"), r)
+                    .expect("fixed rules are valid");
+            }
+            m
+        });
+        let patterns = EVENT_MATCH_RULES
+            .iter()
+            .map(|r| Pattern::parse(r).unwrap())
+            .collect();
+        (matchers, patterns)
     })
 }
 
@@ -541,9 +551,9 @@ fn event_match_matchers() -> [Matcher; 2] {
 /// agrees with it and, for small events, each rule agrees with the
 /// reference.
 pub fn event_match(data: &[u8]) {
-    let [strict, trusted] = event_match_matchers();
-    let s = answer(&strict, data);
-    let t = answer(&trusted, data);
+    let ([strict, trusted], patterns) = event_match_setup();
+    let s = answer(strict, data);
+    let t = answer(trusted, data);
     match (is_valid_event(data), &s) {
         (Some(false), Ok(got)) => panic!(
             "strict mode matched invalid JSON ({got:?}): {:?}",
@@ -561,9 +571,8 @@ pub fn event_match(data: &[u8]) {
     assert_eq!(t.as_ref().ok(), Some(&got), "trusted and strict disagree");
     if data.len() <= 2048 {
         let text = std::str::from_utf8(data).expect("strict mode accepted invalid UTF-8");
-        for (i, r) in EVENT_MATCH_RULES.iter().enumerate() {
-            let p = Pattern::parse(r).unwrap();
-            let want = reference::matches(&p, text)
+        for (i, (r, p)) in EVENT_MATCH_RULES.iter().zip(patterns).enumerate() {
+            let want = reference::matches(p, text)
                 .expect("the reference rejects what strict mode accepts");
             assert_eq!(
                 want,

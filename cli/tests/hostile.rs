@@ -207,13 +207,13 @@ fn closed_stdout(args: &[&str]) -> Run {
 fn closed_stdout_is_not_a_crash() {
     // `list` over the fixtures 200 times: well over 64 KiB of output.
     let mut args = vec!["list"];
-    args.extend(std::iter::repeat("testdata/rules").take(200));
+    args.extend(std::iter::repeat_n("testdata/rules", 200));
     let r = closed_stdout(&args);
     assert_no_panic(&r);
     assert_eq!((r.code, r.stderr.as_str()), (0, ""));
     // `check` with problems to report (the fixtures include broken rules).
     let mut args = vec!["check"];
-    args.extend(std::iter::repeat("testdata/rules").take(200));
+    args.extend(std::iter::repeat_n("testdata/rules", 200));
     let r = closed_stdout(&args);
     assert_no_panic(&r);
     assert!(r.code == 0 || r.code == 1, "{}: {}", r.code, r.stderr);

@@ -40,7 +40,7 @@ fn config(default_cases: u32) -> ProptestConfig {
 // Vocabulary.
 
 /// Field names, as written in patterns and events. `a.b` is a dotted key.
-const KEYS: &[&str] = &["a", "b", "c", "a.b", "ß"];
+const KEYS: &[&str] = &["a", "b", "c", "a.b", "ß", "", ".a"];
 
 /// String values. Case pairs whose mappings are not one-to-one, IP
 /// spellings, stars and backslashes (wildcard escapes), suffix/prefix

@@ -73,3 +73,38 @@ fn repeated_pattern_keys_last_wins_in_place() {
     let errs = Pattern::parse(r#"{"a": ["1"], "a": "x"}"#).unwrap_err();
     assert_eq!(errs.message(), r#""a" must be an object or an array"#);
 }
+
+// Probing strict mode with malformed events (tests/properties.rs (d)):
+// event errors carried their position twice when shown,
+// `trailing comma at line 1 column 10 (line 1 column 10)`; the message now
+// holds the reason, and the position is the error's own.
+#[test]
+fn event_errors_show_their_position_once() {
+    let mut m = Matcher::new();
+    m.add("r", r#"{"a": ["x"]}"#).unwrap();
+    let cases: &[(&str, &str)] = &[
+        (r#"{"a":"x",}"#, "trailing comma (line 1 column 10)"),
+        (
+            r#"{"a": "\ud800"}"#,
+            "lone leading surrogate in hex escape (line 1 column 8)",
+        ),
+        ("{\"a\":\n 01}", "invalid number (line 2 column 3)"),
+        (
+            r#"{"a": "x"} x"#,
+            "trailing characters after the event (line 1 column 12)",
+        ),
+        ("[1]", "an event must be a JSON object (line 1 column 1)"),
+        ("", "EOF while parsing an event (line 1 column 1)"),
+    ];
+    for (event, shown) in cases {
+        let err = m.matches(event.as_bytes()).unwrap_err();
+        assert!(err.is_event(), "{event}");
+        assert_eq!(err.to_string(), *shown, "{event}");
+    }
+    let deep = format!(r#"{{"a": {}1{}}}"#, "[".repeat(200), "]".repeat(200));
+    let err = m.matches(deep.as_bytes()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "event nesting is deeper than the nesting depth limit of 128 (line 1 column 134)"
+    );
+}

@@ -17,7 +17,9 @@ use evrule::{reference, Config, Limits, Matcher, Pattern};
 // ---------------------------------------------------------------------------
 // Vocabulary: small, so that generated patterns and events meet.
 
-const KEYS: &[&str] = &["a", "b", "c", "a.b", "ß", "$or", "source", "detail"];
+const KEYS: &[&str] = &[
+    "a", "b", "c", "a.b", "ß", "$or", "source", "detail", "", ".a",
+];
 
 const STRINGS: &[&str] = &[
     "",

@@ -49,8 +49,9 @@ pub fn rule_files(data: &[u8]) {
     let rules = match loaded {
         Ok(rules) => rules,
         Err(e) => {
+            assert_eq!(e.path, path, "the error names the file");
             let shown = e.to_string();
-            assert!(shown.contains("rules"), "the error names the file: {shown}");
+            assert!(shown.starts_with(&*path.to_string_lossy()), "{shown}");
             return;
         }
     };

@@ -24,5 +24,6 @@ fn rule_files_corpus() {
             failed.push(f.display().to_string());
         }
     }
+    let _ = std::fs::remove_dir(rule_files::scratch_dir());
     assert!(failed.is_empty(), "failing corpus files: {failed:#?}");
 }

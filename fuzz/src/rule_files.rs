@@ -22,7 +22,8 @@ pub const NAMES: &[&str] = &[
     "rules",
 ];
 
-fn scratch_dir() -> PathBuf {
+/// The private directory inputs are written to (one per process).
+pub fn scratch_dir() -> PathBuf {
     let base = if std::path::Path::new("/dev/shm").is_dir() {
         PathBuf::from("/dev/shm")
     } else {

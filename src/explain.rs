@@ -1006,7 +1006,7 @@ impl<'p> Spec<'p> {
             let branches = or.branches.iter().map(|b| self.group(b, prefix)).collect();
             ors.push(self.ors.len());
             self.ors.push(OrSpec {
-                at: prefix.to_string(),
+                at: shown(prefix).to_string(),
                 branches,
             });
         }
@@ -1249,7 +1249,7 @@ impl Ctx<'_, '_> {
             _ => None,
         };
         FieldExplanation {
-            path: spec.path.clone(),
+            path: shown(&spec.path).to_string(),
             conditions: spec.conds.iter().map(|c| self.condition_text(c)).collect(),
             values,
             status,
@@ -1264,6 +1264,7 @@ impl Ctx<'_, '_> {
 
     /// What the event holds above or below a path it has no value at.
     fn missing_note(&self, path: &str) -> Option<String> {
+        // Internal paths start with `.` (see `reference::join`).
         let leaves = &self.flat.leaves;
         // An empty array or object here or on the way (deepest first).
         let empty = self
@@ -1300,7 +1301,7 @@ impl Ctx<'_, '_> {
         if let Some(l) = above.max_by_key(|l| l.path.len()) {
             return Some(format!(
                 "{} is {} ({}), not an object",
-                l.path,
+                shown(&l.path),
                 type_name(l.value),
                 leaf_text(l.value)
             ));
@@ -1312,7 +1313,7 @@ impl Ctx<'_, '_> {
                     && l.path.starts_with(path)
                     && l.path.as_bytes()[path.len()] == b'.'
             })
-            .map(|l| l.path.as_str())
+            .map(|l| shown(&l.path))
             .collect();
         if !below.is_empty() {
             return Some(format!(
@@ -1331,7 +1332,8 @@ impl Ctx<'_, '_> {
                 .collect();
             if !keys.is_empty() {
                 return Some(format!(
-                    "{prefix} has no {} (it has {})",
+                    "{} has no {} (it has {})",
+                    shown(&prefix),
                     segments[k],
                     list(keys.into_iter())
                 ));
@@ -1458,19 +1460,19 @@ impl Ctx<'_, '_> {
                 .collect();
             let absence = holding.is_empty();
             let relevant = if absence {
-                negative.push(spec.path.as_str());
+                negative.push(shown(&spec.path));
                 let present: Vec<_> = at().collect();
                 details.push(format!(
                     "{} is present at {}",
-                    spec.path,
+                    shown(&spec.path),
                     list(present.iter().map(|l| l.pointer.as_str()))
                 ));
                 present
             } else {
-                positive.push(spec.path.as_str());
+                positive.push(shown(&spec.path));
                 details.push(format!(
                     "{} holds at {}",
-                    spec.path,
+                    shown(&spec.path),
                     list(holding.iter().map(|l| l.pointer.as_str()))
                 ));
                 holding
@@ -1553,7 +1555,7 @@ impl Ctx<'_, '_> {
         Conflict {
             fields: set
                 .iter()
-                .map(|&f| self.spec.fields[f].path.clone())
+                .map(|&f| shown(&self.spec.fields[f].path).to_string())
                 .collect(),
             arrays,
             branches,
@@ -1905,6 +1907,12 @@ fn compact(text: &str) -> String {
 /// JSON text as a value (a string of the text if it is somehow not JSON).
 fn json_of(text: &str) -> Json {
     serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.to_string()))
+}
+
+/// A path as users write it: internal paths start with `.` so that empty
+/// keys stay segments (`reference::join`).
+fn shown(path: &str) -> &str {
+    path.strip_prefix('.').unwrap_or(path)
 }
 
 #[cfg(test)]

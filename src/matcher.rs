@@ -7,6 +7,9 @@ use crate::error::{Error, Kind};
 use crate::event::{scan, EventLimits};
 use crate::pattern::{Limits, Pattern};
 
+/// Events are never read deeper than this, whatever the configured limit.
+const HARD_MAX_EVENT_DEPTH: usize = 512;
+
 /// Settings for a [`Matcher`].
 ///
 /// ```
@@ -35,9 +38,16 @@ impl Config {
         Config::default()
     }
 
-    /// Trusted mode: events are assumed to be well-formed JSON (validated
-    /// upstream), so parts no rule reads are skipped without checking them.
-    /// A malformed event may then match instead of being an error.
+    /// Trusted mode, for hosts whose events were validated upstream: parts
+    /// no rule reads are skipped without checking them, and reading stops
+    /// as soon as every key the rules need has been read.
+    ///
+    /// The host vouches that each event is well-formed JSON whose objects
+    /// have unique keys, none containing a `.` (I-JSON, as AWS services
+    /// emit). Under that promise trusted mode answers exactly as strict
+    /// mode. Without it, a malformed event may match instead of being an
+    /// error, and a value behind a repeated key, or behind a dotted key
+    /// that leads to a path already read, may go unread.
     ///
     /// ```
     /// let c = evrule::Config::new().trusted(true);
@@ -83,7 +93,9 @@ impl Config {
         self
     }
 
-    /// Deepest nesting of objects and arrays accepted in an event.
+    /// Deepest nesting of objects and arrays accepted in an event. Values
+    /// above 512 count as 512: the scanner recurses per level, and nesting
+    /// is never allowed to endanger the stack.
     ///
     /// ```
     /// let m = evrule::Matcher::builder().config(evrule::Config::new().max_event_depth(2))
@@ -92,7 +104,9 @@ impl Config {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn max_event_depth(mut self, depth: usize) -> Config {
-        self.event.max_depth = depth;
+        // Found by tests/hostile.rs: `usize::MAX` let 100,000 brackets
+        // overflow the stack.
+        self.event.max_depth = depth.min(HARD_MAX_EVENT_DEPTH);
         self
     }
 

@@ -104,12 +104,10 @@ pub(crate) struct Leaf<'a> {
     pub arrays: Vec<(usize, usize)>,
 }
 
+/// Paths are built with a leading `.` (`.detail.state`), so that an empty
+/// key is a segment like any other: `{"": {"a": 1}}` is at `..a`, not `.a`.
 pub(crate) fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
+    format!("{prefix}.{key}")
 }
 
 /// Escape a key for a JSON pointer (RFC 6901).

@@ -9,7 +9,7 @@
 mod cmd;
 mod flags;
 mod output;
-mod sources;
+use evrule_cli::sources;
 
 use std::process::ExitCode;
 

@@ -610,7 +610,7 @@ fn suite_errors() {
     assert_eq!(
         r.stderr,
         // The matcher's own wording (it names the position twice).
-        format!("evrule: {path}:3: case `c`: event {path}:4: an event must be a JSON object at line 1 column 1 (line 1 column 1)\n")
+        format!("evrule: {path}:3: case `c`: event {path}:4: an event must be a JSON object (line 1 column 1)\n")
     );
 
     let (r, path) = suite_run(

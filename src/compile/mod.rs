@@ -108,11 +108,9 @@ fn product<'p>(acc: Vec<Vec<Slot<'p>>>, alts: &[Vec<Slot<'p>>]) -> Vec<Vec<Slot<
 fn flatten<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<Slot<'p>>> {
     let mut acc: Vec<Vec<Slot<'p>>> = vec![vec![]];
     for f in &obj.fields {
-        let path = if prefix.is_empty() {
-            f.key.clone()
-        } else {
-            format!("{prefix}.{}", f.key)
-        };
+        // `prefix` is empty at the root, else ends with `.`: an empty key
+        // is a path segment too (`{"": {"a": ..}}` is `.a`, not `a`).
+        let path = format!("{prefix}{}", f.key);
         match &f.value {
             FieldValue::Conditions(conds) => {
                 let slot = Slot {
@@ -126,7 +124,7 @@ fn flatten<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<Slot<'p>>> {
                 }
             }
             FieldValue::Object(o) => {
-                let alts = flatten(o, &path);
+                let alts = flatten(o, &format!("{path}."));
                 acc = product(acc, &alts);
             }
         }

@@ -376,7 +376,9 @@ pub(crate) fn scan(
         } else {
             msg.to_string()
         };
-        Error::new(kind, format!("{msg} at line {line} column {col}")).at_position(off, line, col)
+        // The position is the error's own (Display adds it): not in the
+        // message too (found by tests/regressions.rs, shown twice).
+        Error::new(kind, msg).at_position(off, line, col)
     })
 }
 

@@ -27,6 +27,7 @@
 // its size is a deliberate trade for carrying position and path inline.
 #![allow(clippy::result_large_err)]
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::ast::*;
@@ -458,7 +459,6 @@ impl<'a> Validator<'a> {
                     }
                 };
                 if let Some(value) = field_value {
-                    obj.fields.retain(|f| f.key != *key);
                     obj.fields.push(Field {
                         key: key.clone(),
                         key_span: *key_span,
@@ -467,6 +467,27 @@ impl<'a> Validator<'a> {
                 }
             }
             self.path.pop();
+        }
+        // A repeated key: the last one wins, in its place. Resolved once here
+        // (not per key, which was quadratic in the number of fields).
+        if obj.fields.len() > 1 {
+            let mut last: HashMap<&str, usize> = HashMap::with_capacity(obj.fields.len());
+            for (i, f) in obj.fields.iter().enumerate() {
+                last.insert(&f.key, i);
+            }
+            if last.len() < obj.fields.len() {
+                let keep: Vec<bool> = obj
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| last[f.key.as_str()] == i)
+                    .collect();
+                let mut i = 0;
+                obj.fields.retain(|_| {
+                    i += 1;
+                    keep[i - 1]
+                });
+            }
         }
         obj
     }

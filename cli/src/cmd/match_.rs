@@ -159,7 +159,11 @@ fn run_events(settings: &Settings, rules: &RuleSet, style: Style) -> io::Result<
                 Err(e) => {
                     totals.errors += 1;
                     out.flush()?;
-                    let message = e.message().to_string();
+                    // The position is within the event (line 1 for NDJSON).
+                    let message = match (e.line(), e.column()) {
+                        (Some(l), Some(c)) => format!("{} at line {l} column {c}", e.message()),
+                        _ => e.message().to_string(),
+                    };
                     report(
                         progress.as_ref(),
                         &format!("{name}:{line}: invalid event: {message}"),

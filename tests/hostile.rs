@@ -502,12 +502,12 @@ fn a_100000_element_array_of_objects_keeps_array_consistency() {
 // each with n leaves in different arrays (and a last field that fails),
 // takes n^k steps: a 1.5 KB event (three arrays of 100 strings) takes about
 // a second in a debug build; three arrays of 1,000 (15 KB) take minutes.
-// Two fields through one array of objects are n^2 (100,000 elements: many
-// minutes). This test shows it; it is ignored until the automaton bounds
-// the work (it only finishes promptly once it does).
+// Fields reached through different arrays cannot constrain each other, so
+// the walk drops those array contexts and equal work items merge: three
+// arrays of 1,000 candidates each against a four-field rule stay linear
+// (before the fix this was 10^9 steps).
 #[test]
-#[ignore = "matching work is n^k in array candidates (compile/mod.rs run); see comment"]
-fn array_consistency_work_is_not_polynomial_in_arrays() {
+fn independent_arrays_do_not_multiply_work() {
     let m = matcher(&[
         r#"{"a": [{"prefix": ""}], "b": [{"prefix": ""}], "c": [{"prefix": ""}], "d": ["y"]}"#,
     ]);
@@ -517,6 +517,18 @@ fn array_consistency_work_is_not_polynomial_in_arrays() {
     };
     let event = format!(r#"{{{}, {}, {}, "d": "x"}}"#, arr("a"), arr("b"), arr("c"));
     assert!(m.matches(event.as_bytes()).unwrap().is_empty());
+    let event = format!(r#"{{{}, {}, {}, "d": "y"}}"#, arr("a"), arr("b"), arr("c"));
+    assert_eq!(m.matches(event.as_bytes()).unwrap(), ["r0"]);
+}
+
+// Two fields through ONE array of objects, where every element satisfies
+// the first and none the second, are still n^2: each candidate of the first
+// field scans every leaf of the second for one in its element (100,000
+// elements: minutes). Bounded in practice by the leaves-per-event limit;
+// ignored until the walk indexes leaves by element.
+#[test]
+#[ignore = "two fields through one array: quadratic in its candidates (compile/mod.rs run)"]
+fn one_array_two_fields_is_quadratic() {
     let m = matcher(&[r#"{"employees": {"first": ["Anna"], "last": ["Smith"]}}"#]);
     let event = employees(100_000, |_| ("Anna".into(), "Doe".into()));
     assert!(m.matches(event.as_bytes()).unwrap().is_empty());

@@ -155,6 +155,20 @@ struct State {
     transitions: Vec<Transition>,
     /// (rule, number of its sub-rules ending here)
     accepts: Vec<(u32, u32)>,
+    /// How many leading path segments the slot that leads here shares, at
+    /// most, with any slot read after it. An array in the event can hold
+    /// leaves of two fields only at a path both share, so arrays deeper
+    /// than this cannot constrain anything later and are dropped from the
+    /// walk's constraints (which lets equal work items merge).
+    keep: u32,
+}
+
+/// Number of leading path segments two dotted paths share.
+fn shared_segments(a: &str, b: &str) -> u32 {
+    a.split('.')
+        .zip(b.split('.'))
+        .take_while(|(x, y)| x == y)
+        .count() as u32
 }
 
 /// The automaton for all rules.
@@ -221,7 +235,7 @@ impl Automaton {
     /// Add one sub-rule of `rule`.
     pub(crate) fn add(&mut self, rule: u32, slots: &[Slot]) {
         let mut s = 0u32;
-        for slot in slots {
+        for (i, slot) in slots.iter().enumerate() {
             let field = self.field_id(&slot.path);
             let ti = match self.states[s as usize]
                 .transitions
@@ -260,6 +274,15 @@ impl Automaton {
                     n
                 }
             };
+            let keep = slots[i + 1..]
+                .iter()
+                .map(|later| shared_segments(&slot.path, &later.path))
+                .max()
+                .unwrap_or(0);
+            // Shared states keep the largest need (removal leaves it: still
+            // correct, only less merging).
+            let st = &mut self.states[s as usize];
+            st.keep = st.keep.max(keep);
         }
         let acc = &mut self.states[s as usize].accepts;
         match acc.iter_mut().find(|(r, _)| *r == rule) {
@@ -401,7 +424,9 @@ impl Automaton {
                     if next.is_empty() {
                         continue;
                     }
-                    let mut nc = NONE;
+                    // Constraint id for the leaf's array context trimmed to
+                    // a given depth, computed once per distinct depth.
+                    let mut last: (u32, u32) = (NONE, NONE);
                     for &n in next.iter() {
                         let st = &self.states[n as usize];
                         if st.transitions.is_empty() {
@@ -414,14 +439,21 @@ impl Automaton {
                             }
                             continue;
                         }
-                        if nc == NONE {
-                            nc = if leaf.ctx == 0 {
+                        let nc = if leaf.ctx == 0 {
+                            c
+                        } else if last.0 == st.keep {
+                            last.1
+                        } else {
+                            let ctx = leaves.trim(leaf.ctx, st.keep);
+                            let nc = if ctx == 0 {
                                 c
                             } else {
-                                cons.push((leaf.ctx, c));
+                                cons.push((ctx, c));
                                 (cons.len() - 1) as u32
                             };
-                        }
+                            last = (st.keep, nc);
+                            nc
+                        };
                         push(work, seen_state, gen, n, nc);
                     }
                 }

@@ -29,6 +29,8 @@ struct TrieNode {
     children: Vec<(Box<[u8]>, u32)>,
     /// Field id of this path, or `NONE` when no rule names it.
     field: u32,
+    /// Path segments from the root to this node.
+    level: u32,
 }
 
 impl FieldTrie {
@@ -37,6 +39,7 @@ impl FieldTrie {
             nodes: vec![TrieNode {
                 children: vec![],
                 field: NONE,
+                level: 0,
             }],
         }
     }
@@ -53,9 +56,11 @@ impl FieldTrie {
                 Some(&(_, n)) => n as usize,
                 None => {
                     let n = self.nodes.len();
+                    let level = self.nodes[node].level + 1;
                     self.nodes.push(TrieNode {
                         children: vec![],
                         field: NONE,
+                        level,
                     });
                     self.nodes[node]
                         .children
@@ -138,6 +143,8 @@ pub(crate) struct Ctx {
     pub parent: u32,
     pub array: u32,
     pub depth: u32,
+    /// Path segments from the root to the key holding the array.
+    pub level: u32,
 }
 
 /// Limits on what an event may do to the scanner.
@@ -186,6 +193,7 @@ impl Leaves {
             parent: NONE,
             array: NONE,
             depth: 0,
+            level: 0,
         });
         self.unescaped.clear();
         self.arrays = 0;
@@ -199,6 +207,16 @@ impl Leaves {
         } else {
             &event[leaf.start as usize..leaf.end as usize]
         }
+    }
+
+    /// The nearest enclosing context (`ctx` itself or an ancestor) of an
+    /// array held at most `keep` path segments deep; 0 if none.
+    #[inline]
+    pub(crate) fn trim(&self, mut ctx: u32, keep: u32) -> u32 {
+        while ctx != 0 && self.ctxs[ctx as usize].level > keep {
+            ctx = self.ctxs[ctx as usize].parent;
+        }
+        ctx
     }
 
     /// Whether two contexts can belong to one consistent choice: they must
@@ -677,12 +695,14 @@ impl<'a> Scan<'a> {
         let array = self.out.arrays;
         self.out.arrays += 1;
         let parent_depth = self.out.ctxs[ctx as usize].depth;
+        let level = self.trie.nodes[node as usize].level;
         loop {
             let el = self.out.ctxs.len() as u32;
             self.out.ctxs.push(Ctx {
                 parent: ctx,
                 array,
                 depth: parent_depth + 1,
+                level,
             });
             self.value(node, el, depth, false)?;
             if self.after_member(b']')? {

@@ -72,14 +72,22 @@
 //! # Bounds
 //!
 //! Compiling a pattern is linear in its size times its sub-rule count
-//! (at most 1000). Matching an event is linear in its size for the scan;
-//! the automaton then does work per leaf read, per state reached and per
-//! list condition tested (ranges, wildcards, anything-but), which the rule
-//! set bounds: wildcard tests are linear in the string (no backtracking),
-//! and the complexity limit bounds how many wildcards overlap. Arrays of
-//! objects can make two fields of one rule test each pair of elements, so
-//! the worst case for such a rule is quadratic in the array's length; the
-//! leaves-per-event limit bounds it.
+//! (at most 1000). Matching an event is linear in its size for the scan
+//! (which also bounds the leaves read: at most `max_event_leaves`). The
+//! automaton then works per leaf read, per state reached and per list
+//! condition tested (wildcards, anything-but, non-ASCII case folding),
+//! which the rule set bounds: hash lookups for exact values, prefixes and
+//! suffixes; `O(log n + hits)` for `n` numeric ranges on a field;
+//! wildcard tests linear in the string (no backtracking), with the
+//! complexity limit bounding how many overlap. Array consistency adds, per
+//! leaf of a field reached through an array of objects, a binary search
+//! for the leaves of the same element; array contexts no later field can
+//! share are dropped, so fields in different arrays do not multiply work.
+//! The remaining worst case is a rule with `k` fields all satisfied by
+//! every element of one array of `n` elements: `O(n log n)` per field
+//! pair, `O(n^k)` only when every element holds every field and no branch
+//! fails early.
+
 #![deny(missing_docs)]
 
 mod compile;

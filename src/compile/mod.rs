@@ -192,6 +192,12 @@ pub(crate) struct Scratch {
     next: Vec<u32>,
     lower: Vec<u8>,
     pub out: Vec<u32>,
+    /// Leaves to try at one transition.
+    cand: Vec<u32>,
+    /// Per field, its leaves in document order, built on first need in an
+    /// event: (generation, start, length) into `sorted`.
+    sorted_at: Vec<(u32, u32, u32)>,
+    sorted: Vec<u32>,
 }
 
 impl Automaton {
@@ -360,6 +366,8 @@ impl Automaton {
             sc.seen_state.resize(self.states.len(), 0);
             sc.seen_rule.clear();
             sc.seen_rule.resize(rules, 0);
+            // Stamps from before the reset must not pass for current ones.
+            sc.sorted_at.iter_mut().for_each(|e| *e = (0, 0, 0));
             sc.gen = 1;
         }
         let gen = sc.gen;
@@ -368,6 +376,10 @@ impl Automaton {
         sc.cons.push((0, NONE)); // index 0: no constraint
         sc.work.push((0, 0));
         sc.seen_state[0] = gen;
+        if sc.sorted_at.len() < self.fields.len() {
+            sc.sorted_at.resize(self.fields.len(), (0, 0, 0));
+        }
+        sc.sorted.clear();
         let Scratch {
             leaves,
             work,
@@ -377,6 +389,9 @@ impl Automaton {
             next,
             lower,
             out,
+            cand,
+            sorted_at,
+            sorted,
             ..
         } = sc;
         while let Some((s, c)) = work.pop() {
@@ -389,10 +404,9 @@ impl Automaton {
             }
             for t in &state.transitions {
                 let mut usable = false;
-                let mut li = leaves.first.get(t.field as usize).copied().unwrap_or(NONE);
-                while li != NONE {
+                candidates(leaves, cons, c, t.field, gen, sorted_at, sorted, cand);
+                for &li in cand.iter() {
                     let leaf = leaves.leaves[li as usize];
-                    li = leaf.next;
                     if leaf.ctx != 0 && !consistent(leaves, cons, c, leaf.ctx) {
                         continue;
                     }
@@ -476,6 +490,58 @@ fn push(work: &mut Vec<(u32, u32)>, seen: &mut [u32], gen: u32, n: u32, c: u32) 
         seen[n as usize] = gen;
     }
     work.push((n, c));
+}
+
+/// The leaves of `field` worth trying under constraint list `c`, into
+/// `cand`. Without constraints, all of them. With one, only those that can
+/// be consistent with its newest context: leaves outside that context's
+/// array, plus those inside its own element, found by binary search in
+/// the field's leaves in document order. This keeps two fields reached
+/// through one large array linear-logarithmic instead of quadratic.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn candidates(
+    leaves: &Leaves,
+    cons: &[(u32, u32)],
+    c: u32,
+    field: u32,
+    gen: u32,
+    sorted_at: &mut [(u32, u32, u32)],
+    sorted: &mut Vec<u32>,
+    cand: &mut Vec<u32>,
+) {
+    cand.clear();
+    let head = leaves.first.get(field as usize).copied().unwrap_or(NONE);
+    if c == 0 || c == NONE || head == NONE {
+        let mut li = head;
+        while li != NONE {
+            cand.push(li);
+            li = leaves.leaves[li as usize].next;
+        }
+        return;
+    }
+    let (g, start, len) = sorted_at[field as usize];
+    let (start, len) = if g == gen {
+        (start as usize, len as usize)
+    } else {
+        let start = sorted.len();
+        let mut li = head;
+        while li != NONE {
+            sorted.push(li);
+            li = leaves.leaves[li as usize].next;
+        }
+        sorted[start..].reverse();
+        let len = sorted.len() - start;
+        sorted_at[field as usize] = (gen, start as u32, len as u32);
+        (start, len)
+    };
+    let s = &sorted[start..start + len];
+    let x = leaves.ctxs[cons[c as usize].0 as usize];
+    let (alo, ahi) = leaves.spans[x.array as usize];
+    let at = |bound: u32| s.partition_point(|&i| i < bound);
+    cand.extend_from_slice(&s[..at(alo)]);
+    cand.extend_from_slice(&s[at(x.lo)..at(x.hi)]);
+    cand.extend_from_slice(&s[at(ahi)..]);
 }
 
 /// Whether context `ctx` agrees with every context on constraint list `c`.

@@ -145,6 +145,10 @@ pub(crate) struct Ctx {
     pub depth: u32,
     /// Path segments from the root to the key holding the array.
     pub level: u32,
+    /// The leaves read inside this element: `lo..hi` (indexes into
+    /// [`Leaves::leaves`], which are in document order).
+    pub lo: u32,
+    pub hi: u32,
 }
 
 /// Limits on what an event may do to the scanner.
@@ -175,6 +179,8 @@ pub(crate) struct Leaves {
     pub first: Vec<u32>,
     touched: Vec<u32>,
     arrays: u32,
+    /// Per array instance, the leaves read inside it: `lo..hi`.
+    pub spans: Vec<(u32, u32)>,
 }
 
 impl Leaves {
@@ -194,9 +200,12 @@ impl Leaves {
             array: NONE,
             depth: 0,
             level: 0,
+            lo: 0,
+            hi: u32::MAX,
         });
         self.unescaped.clear();
         self.arrays = 0;
+        self.spans.clear();
     }
 
     /// The bytes of a string or number leaf.
@@ -696,16 +705,24 @@ impl<'a> Scan<'a> {
         self.out.arrays += 1;
         let parent_depth = self.out.ctxs[ctx as usize].depth;
         let level = self.trie.nodes[node as usize].level;
+        let start = self.out.leaves.len() as u32;
+        self.out.spans.push((start, start));
         loop {
             let el = self.out.ctxs.len() as u32;
+            let lo = self.out.leaves.len() as u32;
             self.out.ctxs.push(Ctx {
                 parent: ctx,
                 array,
                 depth: parent_depth + 1,
                 level,
+                lo,
+                hi: lo,
             });
             self.value(node, el, depth, false)?;
+            let hi = self.out.leaves.len() as u32;
+            self.out.ctxs[el as usize].hi = hi;
             if self.after_member(b']')? {
+                self.out.spans[array as usize].1 = hi;
                 return Ok(());
             }
         }

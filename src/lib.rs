@@ -83,10 +83,10 @@
 //! leaf of a field reached through an array of objects, a binary search
 //! for the leaves of the same element; array contexts no later field can
 //! share are dropped, so fields in different arrays do not multiply work.
-//! The remaining worst case is a rule with `k` fields all satisfied by
-//! every element of one array of `n` elements: `O(n log n)` per field
-//! pair, `O(n^k)` only when every element holds every field and no branch
-//! fails early.
+//! What can still multiply is within one element: when a single element
+//! holds many values for each of several fields of one rule (arrays nested
+//! inside it), the walk tries their combinations; the leaves-per-event
+//! limit bounds that.
 
 #![deny(missing_docs)]
 

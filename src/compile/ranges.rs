@@ -11,8 +11,9 @@
 //! are those stored on the path from that leaf to the root.
 //!
 //! Ranges come and go one at a time, so the tree is rebuilt in batches:
-//! new ranges wait in a short list that is tested directly, and removed
-//! ones are tombstoned, until either grows past a quarter of the tree.
+//! new ranges wait in a short list that is tested directly (until it
+//! outgrows the square root of the tree), and removed ones are tombstoned
+//! (until they are a quarter of it).
 
 use crate::pattern::Range;
 
@@ -61,8 +62,11 @@ impl Ranges {
 
     pub(crate) fn add(&mut self, r: Range, next: u32) {
         self.all.push(Some((r, next)));
+        // Pending ranges are tested one by one, so keep them few: about
+        // the square root of the tree's size, which bounds both the
+        // per-lookup list and the total rebuild work (n^1.5 log n).
         let pending = self.all.len() - self.built;
-        if pending > SMALL.max(self.built / 4) {
+        if pending > SMALL.max(self.built.isqrt()) {
             self.rebuild();
         }
     }

@@ -130,7 +130,52 @@ fn router(count: Arc<Count>, rules: Vec<Rule>) -> Router {
         .unwrap()
 }
 
+/// `ROUTE_BENCH_ONE_SHOT=<variant>` (`match-only`, `route-and-deliver`,
+/// `route-and-deliver-untransformed`) runs that variant for
+/// `ROUTE_BENCH_PASSES` iterations (default 10) without criterion, for
+/// `valgrind --tool=callgrind`, whose instruction counts are steadier than
+/// wall time on a shared machine.
+fn one_shot(variant: &str) {
+    let events = events();
+    let passes: usize = std::env::var("ROUTE_BENCH_PASSES")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10);
+    if variant == "match-only" {
+        let m = matcher();
+        let mut n = 0;
+        for _ in 0..passes {
+            for e in &events {
+                n += m.matches(e).unwrap().len() as u64;
+            }
+        }
+        assert_eq!(n, MATCHES_PER_PASS * (REPEAT * passes) as u64);
+        return;
+    }
+    let rules = match variant {
+        "route-and-deliver" => rules().into_rules(),
+        "route-and-deliver-untransformed" => plain_rules(),
+        other => panic!("unknown variant {other}"),
+    };
+    let count = Arc::new(Count(AtomicU64::new(0)));
+    let r = router(Arc::clone(&count), rules);
+    for _ in 0..passes {
+        for e in &events {
+            r.route(e).unwrap();
+        }
+        r.drain();
+    }
+    assert_eq!(
+        count.0.load(Ordering::Relaxed),
+        DELIVERIES_PER_PASS * (REPEAT * passes) as u64
+    );
+}
+
 fn bench(c: &mut Criterion) {
+    if let Ok(variant) = std::env::var("ROUTE_BENCH_ONE_SHOT") {
+        one_shot(&variant);
+        return;
+    }
     let events = events();
     let passes = REPEAT as u64;
 

@@ -56,6 +56,7 @@ mod archive;
 mod destinations;
 mod model;
 mod path;
+mod raw;
 mod router;
 mod time;
 mod transform;

@@ -29,13 +29,12 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
-
 use crate::error::{Error, Kind};
 use crate::route::archive::Archive;
 use crate::route::model::{Rule, RuleState, Target};
 use crate::route::path::JsonPath;
-use crate::route::transform::{RenderContext, TargetInput};
+use crate::route::raw::{self, PathSet};
+use crate::route::transform::{Binding, RenderContext, TargetInput};
 use crate::{Config as MatcherConfig, Matcher};
 
 /// Most drop records kept in [`RouterStats::drops`]; counters keep counting.
@@ -636,6 +635,7 @@ impl RouterBuilder {
         let mut rules = Vec::new();
         let mut slots = Vec::new();
         let mut names: HashMap<String, usize> = HashMap::new();
+        let mut paths = PathSet::new();
         let resolve = |arn: &str, target: &Target, rule: &Rule| {
             self.destinations
                 .get(arn)
@@ -673,13 +673,14 @@ impl RouterBuilder {
                         .as_ref()
                         .map_or("", |s| s.message_group_id.as_str());
                     Some(if g.starts_with('$') {
-                        GroupSpec::Path(JsonPath::parse(g).ok_or_else(|| {
+                        let path = JsonPath::parse(g).ok_or_else(|| {
                             routing(format!(
                                 "MessageGroupId for target {} is not a valid JSON path: {g}.",
                                 target.id
                             ))
                             .with_rule(rule.name.clone())
-                        })?)
+                        })?;
+                        GroupSpec::Path(paths.add(&path))
                     } else {
                         GroupSpec::Constant(g.to_string())
                     })
@@ -687,10 +688,12 @@ impl RouterBuilder {
                     None
                 };
                 targets.push(slots.len());
+                let binding = input.bind(&mut paths);
                 slots.push(Slot {
                     rule: rules.len(),
                     target: target.clone(),
                     input,
+                    binding,
                     group,
                     destination,
                     dead_letter,
@@ -730,6 +733,7 @@ impl RouterBuilder {
             rules,
             names,
             slots,
+            paths,
             config,
             clock: self.clock,
             rng: AtomicU64::new(seed | 1),
@@ -762,7 +766,8 @@ fn routing(msg: impl Into<String>) -> Error {
 #[derive(Debug)]
 enum GroupSpec {
     Constant(String),
-    Path(JsonPath),
+    /// A path's node in [`Shared::paths`].
+    Path(usize),
 }
 
 #[derive(Debug, Default)]
@@ -777,6 +782,8 @@ struct Slot {
     rule: usize,
     target: Target,
     input: TargetInput,
+    /// Where `input` finds its values in [`Shared::paths`].
+    binding: Binding,
     group: Option<GroupSpec>,
     destination: Arc<dyn Destination>,
     dead_letter: Option<Arc<dyn Destination>>,
@@ -789,11 +796,22 @@ struct RuleSlot {
     targets: Vec<usize>,
 }
 
+/// What a task sends.
+enum Body {
+    /// The event itself ([`Task::event`]).
+    Event,
+    /// The target's constant `Input`.
+    Constant,
+    /// The rendered input.
+    Rendered(String),
+    /// Why the input could not be rendered.
+    Failed(String),
+}
+
 /// One delivery in progress, from queueing to its end.
 struct Task {
     slot: usize,
-    /// The rendered input, or why it could not be rendered.
-    body: Result<String, String>,
+    body: Body,
     event: Arc<str>,
     ingestion_time: SystemTime,
     group: Option<String>,
@@ -855,6 +873,8 @@ struct Shared {
     rules: Vec<RuleSlot>,
     names: HashMap<String, usize>,
     slots: Vec<Slot>,
+    /// Every path any target reads, resolved once per event.
+    paths: PathSet,
     config: RouterConfig,
     clock: Arc<dyn Clock>,
     rng: AtomicU64,
@@ -1023,9 +1043,12 @@ impl Shared {
         let slot = &self.slots[task.slot];
         let policy = slot.target.retry_policy;
         let max_age = Duration::from_secs(u64::from(policy.maximum_event_age_in_seconds));
-        let body = match &task.body {
-            Ok(b) => b.clone(),
-            Err(why) => {
+        let body = match (&task.body, &slot.input) {
+            (Body::Event, _) => task.event.to_string(),
+            (Body::Constant, TargetInput::Constant(c)) => c.clone(),
+            (Body::Constant, _) => unreachable!("only constant inputs have constant bodies"),
+            (Body::Rendered(b), _) => b.clone(),
+            (Body::Failed(why), _) => {
                 task.last_error = why.clone();
                 let reason =
                     self.reason(&task, "INVALID_TARGET_INPUT", ExhaustedLimit::NotRetryable);
@@ -1278,8 +1301,9 @@ impl Router {
             let slot = &shared.slots[s];
             slot.input.needs_event() || matches!(slot.group, Some(GroupSpec::Path(_)))
         });
-        let parsed: Option<Value> = if needs_event {
-            serde_json::from_str(text).ok()
+        // One pass over the event finds every value any target needs.
+        let resolved = if needs_event {
+            shared.paths.resolve(text).ok()
         } else {
             None
         };
@@ -1289,14 +1313,29 @@ impl Router {
             let ctx = RenderContext::new(&rule.rule.name, &rule.arn, ingestion_time);
             for &s in &rule.targets {
                 let slot = &shared.slots[s];
-                let body = slot
-                    .input
-                    .render(text, parsed.as_ref(), &ctx, &slot.target.id);
+                let body = match &slot.input {
+                    TargetInput::Event => Body::Event,
+                    TargetInput::Constant(_) => Body::Constant,
+                    input => match input.render(
+                        text,
+                        resolved.as_ref(),
+                        &slot.binding,
+                        &ctx,
+                        &slot.target.id,
+                    ) {
+                        Ok(b) => Body::Rendered(b),
+                        Err(why) => Body::Failed(why),
+                    },
+                };
                 let group = slot.group.as_ref().map(|g| match g {
                     GroupSpec::Constant(c) => c.clone(),
-                    GroupSpec::Path(p) => match parsed.as_ref().and_then(|e| p.lookup(e)) {
-                        Some(Value::String(s)) => s.clone(),
-                        Some(v) => v.to_string(),
+                    GroupSpec::Path(node) => match resolved.as_ref().and_then(|e| e.get(*node)) {
+                        Some(v) if raw::is_string(v) => raw::decode_string(v.trim()).into_owned(),
+                        Some(v) => {
+                            let mut out = String::new();
+                            raw::write_json(&mut out, v);
+                            out
+                        }
                         None => String::new(),
                     },
                 });

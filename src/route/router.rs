@@ -35,7 +35,7 @@ use crate::route::model::{Rule, RuleState, Target};
 use crate::route::path::JsonPath;
 use crate::route::raw::{self, PathSet};
 use crate::route::transform::{Binding, RenderContext, TargetInput};
-use crate::{Config as MatcherConfig, Matcher};
+use crate::{Cache, Config as MatcherConfig, Matcher, RuleId};
 
 /// Most drop records kept in [`RouterStats::drops`]; counters keep counting.
 const MAX_DROP_RECORDS: usize = 1000;
@@ -174,6 +174,33 @@ pub enum DeliveryResult {
 pub trait Destination: Send + Sync {
     /// Try to deliver once.
     fn deliver(&self, delivery: &Delivery) -> DeliveryResult;
+
+    /// Whether [`deliver`](Destination::deliver) is quick and never
+    /// blocks (an in-memory queue, a counter). The router then makes the
+    /// first attempt of a non-FIFO target's delivery on the thread that
+    /// calls [`Router::route`], sparing the hand-off to a worker; should
+    /// that attempt fail, the retries and the dead-letter handling go
+    /// through the workers as usual. `false` unless overridden.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use evrule::route::{Delivery, DeliveryResult, Destination};
+    /// struct Count(AtomicU64);
+    /// impl Destination for Count {
+    ///     fn deliver(&self, _: &Delivery) -> DeliveryResult {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///         DeliveryResult::Ok
+    ///     }
+    ///     fn non_blocking(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    /// assert!(Count(AtomicU64::new(0)).non_blocking());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn non_blocking(&self) -> bool {
+        false
+    }
 }
 
 /// Which limit ended the attempts at a delivery.
@@ -689,7 +716,9 @@ impl RouterBuilder {
                 };
                 targets.push(slots.len());
                 let binding = input.bind(&mut paths);
+                let inline = destination.non_blocking() && group.is_none();
                 slots.push(Slot {
+                    inline,
                     rule: rules.len(),
                     target: target.clone(),
                     input,
@@ -704,25 +733,39 @@ impl RouterBuilder {
                 rule: rule.clone(),
                 arn,
                 targets,
+                rank: 0,
             });
         }
-        let selector: Box<dyn RuleSelector> = match self.selector {
-            Some(s) => s,
+        let selector = match self.selector {
+            Some(s) => Selector::Custom(s),
             None => {
                 let mut matcher = match self.matcher_config {
                     Some(c) => Matcher::with_config(c),
                     None => Matcher::new(),
                 };
-                for rule in &self.rules {
+                let mut ids = Vec::new();
+                for (i, rule) in self.rules.iter().enumerate() {
                     if let Some(pattern) = &rule.event_pattern {
-                        matcher
+                        let id = matcher
                             .add(&rule.name, pattern)
                             .map_err(|e| e.with_rule(rule.name.clone()))?;
+                        ids.push((id, i));
                     }
                 }
-                Box::new(matcher)
+                ids.sort_unstable();
+                Selector::Matcher {
+                    matcher: Box::new(matcher),
+                    caches: Mutex::new(Vec::new()),
+                    rules: ids,
+                }
             }
         };
+        // Rules in name order: how `Matcher::matches` lists them.
+        let mut by_name: Vec<usize> = (0..rules.len()).collect();
+        by_name.sort_by(|&a, &b| rules[a].rule.name.cmp(&rules[b].rule.name));
+        for (rank, &i) in by_name.iter().enumerate() {
+            rules[i].rank = rank;
+        }
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0x9e37_79b9, |d| d.as_nanos() as u64);
@@ -755,6 +798,7 @@ impl RouterBuilder {
             selector,
             workers,
             archive: self.archive.map(Mutex::new),
+            inline: Mutex::new(Deliveries::default()),
         })
     }
 }
@@ -779,6 +823,9 @@ struct Counters {
 }
 
 struct Slot {
+    /// First attempts are made on the routing thread (a non-blocking,
+    /// non-FIFO destination).
+    inline: bool,
     rule: usize,
     target: Target,
     input: TargetInput,
@@ -794,6 +841,8 @@ struct RuleSlot {
     rule: Rule,
     arn: String,
     targets: Vec<usize>,
+    /// Position of the name among all rule names, sorted.
+    rank: usize,
 }
 
 /// What a task sends.
@@ -817,6 +866,59 @@ struct Task {
     group: Option<String>,
     attempts: u32,
     last_error: String,
+    /// The result of an attempt made on the routing thread, for a worker
+    /// to act on.
+    result: Option<DeliveryResult>,
+}
+
+/// Deliveries kept per target and reused, so that an attempt allocates
+/// nothing: only the body, group and attempt change between them.
+#[derive(Default)]
+struct Deliveries(Vec<Option<Delivery>>);
+
+impl Deliveries {
+    /// The delivery for slot `s`, filled in for this attempt.
+    #[allow(clippy::too_many_arguments)]
+    fn fill<'d>(
+        &'d mut self,
+        shared: &Shared,
+        s: usize,
+        body: &Body,
+        event: &str,
+        group: &Option<String>,
+        ingestion_time: SystemTime,
+        attempt: u32,
+    ) -> &'d Delivery {
+        if self.0.len() <= s {
+            self.0.resize_with(s + 1, || None);
+        }
+        let slot = &shared.slots[s];
+        let d = self.0[s].get_or_insert_with(|| {
+            let rule = &shared.rules[slot.rule];
+            Delivery {
+                rule: rule.rule.name.clone(),
+                rule_arn: rule.arn.clone(),
+                target_id: slot.target.id.clone(),
+                target_arn: slot.target.arn.clone(),
+                body: String::new(),
+                message_group_id: None,
+                attempt,
+                ingestion_time,
+                dead_letter: None,
+            }
+        });
+        d.body.clear();
+        d.body.push_str(match (body, &slot.input) {
+            (Body::Event, _) => event,
+            (Body::Constant, TargetInput::Constant(c)) => c,
+            (Body::Rendered(b), _) => b,
+            (Body::Constant | Body::Failed(_), _) => "",
+        });
+        d.message_group_id.clone_from(group);
+        d.attempt = attempt;
+        d.ingestion_time = ingestion_time;
+        d
+    }
 }
 
 struct Delayed {
@@ -850,6 +952,11 @@ struct Queue {
     lanes: HashMap<(usize, String), VecDeque<Task>>,
     lane_waiting: usize,
     running: usize,
+    /// Workers waiting for work: `work` is signalled only when one is.
+    idle: usize,
+    /// Threads waiting on `changed` (blocked `route`, `drain`,
+    /// `shutdown`): it is signalled only when one is.
+    waiters: usize,
     seq: u64,
     closed: bool,
     stop: bool,
@@ -919,27 +1026,58 @@ impl Shared {
             .unwrap_or_default()
     }
 
-    /// Queue a new task (blocking while the queue is full).
-    fn submit(&self, task: Task) -> Result<(), Error> {
+    /// Wait on `changed`, counted as a waiter.
+    fn wait_changed<'q>(&self, mut q: MutexGuard<'q, Queue>) -> MutexGuard<'q, Queue> {
+        q.waiters += 1;
+        let mut q = self.changed.wait(q).unwrap_or_else(|e| e.into_inner());
+        q.waiters -= 1;
+        q
+    }
+
+    /// Wake the threads waiting on `changed`, if any.
+    fn signal_changed(&self, q: &Queue) {
+        if q.waiters > 0 {
+            self.changed.notify_all();
+        }
+    }
+
+    /// Wake idle workers for `ready` new ready tasks.
+    fn signal_work(&self, q: &Queue, ready: usize) {
+        match ready.min(q.idle) {
+            0 => {}
+            1 => self.work.notify_one(),
+            _ => self.work.notify_all(),
+        }
+    }
+
+    /// Queue the tasks of one event in one go (blocking while the queue is
+    /// full).
+    fn submit(&self, tasks: Vec<Task>) -> Result<(), Error> {
         let mut q = lock(&self.queue);
-        while q.waiting() >= self.config.queue_capacity && !q.closed {
-            q = self.changed.wait(q).unwrap_or_else(|e| e.into_inner());
-        }
-        if q.closed {
-            return Err(routing("The router is shut down."));
-        }
-        if let Some(group) = &task.group {
-            let key = (task.slot, group.clone());
-            if let Some(lane) = q.lanes.get_mut(&key) {
-                lane.push_back(task);
-                q.lane_waiting += 1;
-                return Ok(());
+        let mut ready = 0;
+        for task in tasks {
+            while q.waiting() >= self.config.queue_capacity && !q.closed {
+                // Let the workers at what is queued, then wait for space.
+                self.signal_work(&q, ready);
+                ready = 0;
+                q = self.wait_changed(q);
             }
-            q.lanes.insert(key, VecDeque::new());
+            if q.closed {
+                return Err(routing("The router is shut down."));
+            }
+            if let Some(group) = &task.group {
+                let key = (task.slot, group.clone());
+                if let Some(lane) = q.lanes.get_mut(&key) {
+                    lane.push_back(task);
+                    q.lane_waiting += 1;
+                    continue;
+                }
+                q.lanes.insert(key, VecDeque::new());
+            }
+            q.ready.push_back(task);
+            ready += 1;
         }
-        q.ready.push_back(task);
-        drop(q);
-        self.work.notify_one();
+        self.signal_work(&q, ready);
         Ok(())
     }
 
@@ -952,7 +1090,7 @@ impl Shared {
                 Some(t) => {
                     q.lane_waiting -= 1;
                     q.ready.push_back(t);
-                    self.work.notify_one();
+                    self.signal_work(q, 1);
                 }
                 None => {
                     q.lanes.remove(&key);
@@ -1037,25 +1175,28 @@ impl Shared {
         }
     }
 
-    /// One attempt. Returns the task with its retry delay when it must be
-    /// tried again.
-    fn attempt(&self, mut task: Task) -> Option<(Task, Duration)> {
+    /// Call the destination once, a panic being a permanent failure.
+    fn try_once(&self, slot: &Slot, delivery: &Delivery) -> DeliveryResult {
+        catch_unwind(AssertUnwindSafe(|| slot.destination.deliver(delivery)))
+            .unwrap_or_else(|_| DeliveryResult::Permanent("the destination panicked".into()))
+    }
+
+    /// One attempt (or, for a task whose attempt was made on the routing
+    /// thread, what follows it). Returns the task with its retry delay
+    /// when it must be tried again.
+    fn attempt(&self, mut task: Task, deliveries: &mut Deliveries) -> Option<(Task, Duration)> {
         let slot = &self.slots[task.slot];
+        if let Some(result) = task.result.take() {
+            return self.settle(task, result);
+        }
         let policy = slot.target.retry_policy;
         let max_age = Duration::from_secs(u64::from(policy.maximum_event_age_in_seconds));
-        let body = match (&task.body, &slot.input) {
-            (Body::Event, _) => task.event.to_string(),
-            (Body::Constant, TargetInput::Constant(c)) => c.clone(),
-            (Body::Constant, _) => unreachable!("only constant inputs have constant bodies"),
-            (Body::Rendered(b), _) => b.clone(),
-            (Body::Failed(why), _) => {
-                task.last_error = why.clone();
-                let reason =
-                    self.reason(&task, "INVALID_TARGET_INPUT", ExhaustedLimit::NotRetryable);
-                self.dead_letter(&task, reason);
-                return None;
-            }
-        };
+        if let Body::Failed(why) = &task.body {
+            task.last_error = why.clone();
+            let reason = self.reason(&task, "INVALID_TARGET_INPUT", ExhaustedLimit::NotRetryable);
+            self.dead_letter(&task, reason);
+            return None;
+        }
         if task.attempts > 0 && self.age(&task) >= max_age {
             let reason = self.reason(
                 &task,
@@ -1066,9 +1207,24 @@ impl Shared {
             return None;
         }
         task.attempts += 1;
-        let delivery = self.delivery(&task, body, task.attempts);
-        let result = catch_unwind(AssertUnwindSafe(|| slot.destination.deliver(&delivery)))
-            .unwrap_or_else(|_| DeliveryResult::Permanent("the destination panicked".into()));
+        let delivery = deliveries.fill(
+            self,
+            task.slot,
+            &task.body,
+            &task.event,
+            &task.group,
+            task.ingestion_time,
+            task.attempts,
+        );
+        let result = self.try_once(slot, delivery);
+        self.settle(task, result)
+    }
+
+    /// Act on the result of attempt number `task.attempts`.
+    fn settle(&self, mut task: Task, result: DeliveryResult) -> Option<(Task, Duration)> {
+        let slot = &self.slots[task.slot];
+        let policy = slot.target.retry_policy;
+        let max_age = Duration::from_secs(u64::from(policy.maximum_event_age_in_seconds));
         match result {
             DeliveryResult::Ok => {
                 slot.counters.delivered.fetch_add(1, Ordering::Relaxed);
@@ -1127,6 +1283,7 @@ impl Shared {
 }
 
 fn worker(shared: &Shared) {
+    let mut deliveries = Deliveries::default();
     let mut q = lock(&shared.queue);
     loop {
         if q.stop {
@@ -1139,11 +1296,11 @@ fn worker(shared: &Shared) {
         }
         if let Some(task) = q.ready.pop_front() {
             q.running += 1;
-            drop(q);
             // Space freed: a blocked `route` may go on.
-            shared.changed.notify_all();
+            shared.signal_changed(&q);
+            drop(q);
             let (slot, group) = (task.slot, task.group.clone());
-            let retry = shared.attempt(task);
+            let retry = shared.attempt(task, &mut deliveries);
             q = lock(&shared.queue);
             q.running -= 1;
             match retry {
@@ -1156,13 +1313,16 @@ fn worker(shared: &Shared) {
                         task,
                     }));
                     // A sleeping worker must recompute its wake-up time.
-                    shared.work.notify_one();
+                    if q.idle > 0 {
+                        shared.work.notify_one();
+                    }
                 }
                 None => shared.finish(&mut q, slot, group),
             }
-            shared.changed.notify_all();
+            shared.signal_changed(&q);
             continue;
         }
+        q.idle += 1;
         q = match q.delayed.peek().map(|d| d.0.due) {
             Some(due) => {
                 let wait = due.saturating_duration_since(now);
@@ -1174,6 +1334,7 @@ fn worker(shared: &Shared) {
             }
             None => shared.work.wait(q).unwrap_or_else(|e| e.into_inner()),
         };
+        q.idle -= 1;
     }
 }
 
@@ -1199,9 +1360,25 @@ fn worker(shared: &Shared) {
 /// ```
 pub struct Router {
     shared: Arc<Shared>,
-    selector: Box<dyn RuleSelector>,
+    selector: Selector,
     workers: Vec<JoinHandle<()>>,
     archive: Option<Mutex<Archive>>,
+    /// Reusable deliveries for first attempts made on routing threads.
+    inline: Mutex<Deliveries>,
+}
+
+/// How a router chooses rules.
+enum Selector {
+    /// The matcher compiled from the rules, asked through [`Matcher::find`]
+    /// with pooled caches so that matching allocates nothing.
+    Matcher {
+        matcher: Box<Matcher>,
+        caches: Mutex<Vec<Cache>>,
+        /// Matcher id -> index of the rule, sorted by id.
+        rules: Vec<(RuleId, usize)>,
+    },
+    /// A selector given to the builder, answering with names.
+    Custom(Box<dyn RuleSelector>),
 }
 
 impl Router {
@@ -1270,6 +1447,40 @@ impl Router {
         self.route_inner(event, self.shared.clock.now(), false)
     }
 
+    /// Indices of the rules `event` matches, in name order for the
+    /// built-in matcher, in the selector's order otherwise.
+    fn select(&self, event: &[u8]) -> Result<Vec<usize>, Error> {
+        match &self.selector {
+            Selector::Matcher {
+                matcher,
+                caches,
+                rules,
+            } => {
+                let mut cache = lock(caches).pop().unwrap_or_default();
+                let found = matcher.find(event, &mut cache).map(|ids| {
+                    let mut found: Vec<usize> = ids
+                        .iter()
+                        .filter_map(|id| {
+                            rules
+                                .binary_search_by(|(r, _)| r.cmp(id))
+                                .ok()
+                                .map(|at| rules[at].1)
+                        })
+                        .collect();
+                    found.sort_unstable_by_key(|&i| self.shared.rules[i].rank);
+                    found
+                });
+                lock(caches).push(cache);
+                found
+            }
+            Selector::Custom(selector) => Ok(selector
+                .select(event)?
+                .iter()
+                .filter_map(|n| self.shared.names.get(n).copied())
+                .collect()),
+        }
+    }
+
     fn route_inner(
         &self,
         event: &[u8],
@@ -1280,7 +1491,7 @@ impl Router {
         let text = std::str::from_utf8(event)
             .map_err(|e| Error::new(Kind::Event, format!("The event is not UTF-8: {e}")))?;
         // Matching also checks the event: only accepted events are archived.
-        let names = self.selector.select(event)?;
+        let selected = self.select(event)?;
         shared.events.fetch_add(1, Ordering::Relaxed);
         let mut outcome = RouteOutcome::default();
         if archive {
@@ -1288,9 +1499,9 @@ impl Router {
                 outcome.archived = lock(a).append(event, ingestion_time)?;
             }
         }
-        let rules: Vec<&RuleSlot> = names
-            .iter()
-            .filter_map(|n| shared.names.get(n).map(|&i| &shared.rules[i]))
+        let rules: Vec<&RuleSlot> = selected
+            .into_iter()
+            .map(|i| &shared.rules[i])
             .filter(|r| r.rule.state == RuleState::Enabled)
             .collect();
         if rules.is_empty() {
@@ -1307,12 +1518,15 @@ impl Router {
         } else {
             None
         };
-        let shared_text: Arc<str> = Arc::from(text);
+        let mut shared_text: Option<Arc<str>> = None;
+        let mut tasks = Vec::new();
+        let mut inline = None;
         for rule in rules {
             outcome.rules.push(rule.rule.name.clone());
             let ctx = RenderContext::new(&rule.rule.name, &rule.arn, ingestion_time);
             for &s in &rule.targets {
                 let slot = &shared.slots[s];
+                outcome.deliveries += 1;
                 let body = match &slot.input {
                     TargetInput::Event => Body::Event,
                     TargetInput::Constant(_) => Body::Constant,
@@ -1339,17 +1553,41 @@ impl Router {
                         None => String::new(),
                     },
                 });
-                shared.submit(Task {
+                let mut attempts = 0;
+                let mut result = None;
+                if slot.inline && !matches!(body, Body::Failed(_)) {
+                    // Try the target's (non-blocking) destination right
+                    // here; only a failure goes to the workers.
+                    let deliveries = inline.get_or_insert_with(|| self.inline.try_lock().ok());
+                    let mut own = Deliveries::default();
+                    let cache = deliveries.as_deref_mut().unwrap_or(&mut own);
+                    let delivery = cache.fill(shared, s, &body, text, &group, ingestion_time, 1);
+                    match shared.try_once(slot, delivery) {
+                        DeliveryResult::Ok => {
+                            slot.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                        failed => {
+                            attempts = 1;
+                            result = Some(failed);
+                        }
+                    }
+                }
+                tasks.push(Task {
                     slot: s,
                     body,
-                    event: Arc::clone(&shared_text),
+                    event: Arc::clone(shared_text.get_or_insert_with(|| Arc::from(text))),
                     ingestion_time,
                     group,
-                    attempts: 0,
+                    attempts,
                     last_error: String::new(),
-                })?;
-                outcome.deliveries += 1;
+                    result,
+                });
             }
+        }
+        drop(inline);
+        if !tasks.is_empty() {
+            shared.submit(tasks)?;
         }
         Ok(outcome)
     }
@@ -1417,11 +1655,7 @@ impl Router {
     pub fn drain(&self) -> RouterStats {
         let mut q = lock(&self.shared.queue);
         while q.outstanding() > 0 {
-            q = self
-                .shared
-                .changed
-                .wait(q)
-                .unwrap_or_else(|e| e.into_inner());
+            q = self.shared.wait_changed(q);
         }
         drop(q);
         self.shared.stats()
@@ -1461,12 +1695,14 @@ impl Router {
                 if now >= deadline {
                     break;
                 }
+                q.waiters += 1;
                 q = self
                     .shared
                     .changed
                     .wait_timeout(q, deadline - now)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
+                q.waiters -= 1;
             }
         }
         self.stop_workers();

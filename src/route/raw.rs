@@ -23,8 +23,9 @@
 //!
 //! One oddity of `serde_json` is kept by not handling it here: with
 //! `arbitrary_precision`, an object whose first key is
-//! `$serde_json::private::Number` is read as a number. The walk flags such
-//! events and they are resolved through a `Value` instead
+//! `$serde_json::private::Number` is read as a number. The walk flags
+//! events with that key anywhere (once sorted, it may come first) and they
+//! are resolved through a `Value` instead
 //! ([`Resolved::Owned`]); so are events the walk rejects but `serde_json`
 //! accepts, should there ever be any. The results are the same, only slower.
 
@@ -174,6 +175,13 @@ impl PathSet {
     }
 }
 
+/// Whether `text` is JSON as `serde_json` reads it, without the number
+/// token anywhere: a "yes" is final, a "no" may need `serde_json`'s word.
+pub(crate) fn is_plain_json(text: &str) -> bool {
+    static EMPTY: PathSet = PathSet { nodes: Vec::new() };
+    matches!(walk(text, &EMPTY, &mut []), Ok(false))
+}
+
 /// Check that `text` is JSON as `serde_json` reads it into a `Value`;
 /// `Err` is `serde_json`'s reason.
 pub(crate) fn validate(text: &str) -> Result<(), String> {
@@ -186,7 +194,8 @@ pub(crate) fn validate(text: &str) -> Result<(), String> {
     }
 }
 
-/// The validating walk. `Ok(true)` when the text holds the number oddity.
+/// The validating walk. `Ok(true)` when the text holds the number token
+/// (as any key).
 fn walk(text: &str, set: &PathSet, spans: &mut [Option<Span>]) -> Result<bool, ()> {
     if text.len() > u32::MAX as usize {
         return Err(());
@@ -434,7 +443,6 @@ impl Walker<'_, '_> {
             self.i += 1;
             return Ok(());
         }
-        let mut first = true;
         loop {
             self.ws();
             if self.b.get(self.i) != Some(&b'"') {
@@ -444,23 +452,20 @@ impl Walker<'_, '_> {
             let escaped = self.string()?;
             let raw = &self.b[start..self.i - 1];
             let wanted = node.filter(|&n| !self.set.nodes[n].keys.is_empty());
-            let child = if escaped && (wanted.is_some() || first) {
+            // The number token is odd wherever it is: printed from a
+            // `Value`, keys are sorted and it may come first.
+            let child = if escaped {
                 self.key.clear();
                 // Checked just above: valid UTF-8 with valid escapes.
                 let raw = std::str::from_utf8(raw).map_err(|_| ())?;
                 decode_into(&mut self.key, raw);
-                if first && self.key == NUMBER_TOKEN {
-                    self.odd = true;
-                }
+                self.odd |= self.key == NUMBER_TOKEN;
                 let key = self.key.as_bytes();
                 wanted.and_then(|n| self.find_key(n, key))
             } else {
-                if first && raw == NUMBER_TOKEN.as_bytes() {
-                    self.odd = true;
-                }
+                self.odd |= raw == NUMBER_TOKEN.as_bytes();
                 wanted.and_then(|n| self.find_key(n, raw))
             };
-            first = false;
             self.eat(b':')?;
             if let Some(c) = child {
                 self.set.clear(c, self.spans);
@@ -560,6 +565,31 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
     out.push_str(&s[done..]);
 }
 
+/// The index of the first quote or bracket at or after `i` (there is one:
+/// the text is valid JSON and inside a container). `x | 0x20` is `{` only
+/// for `[` and `{`, `}` only for `]` and `}`.
+#[inline]
+fn next_structural(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let folded = w | (ONES * 0x20);
+        let mask = zero(w ^ (ONES * u64::from(b'"')))
+            | zero(folded ^ (ONES * u64::from(b'{')))
+            | zero(folded ^ (ONES * u64::from(b'}')));
+        if mask != 0 {
+            return i + (mask.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while !matches!(b[i], b'"' | b'[' | b']' | b'{' | b'}') {
+        i += 1;
+    }
+    i
+}
+
 /// A cursor over text already known to be valid JSON.
 struct Cursor<'a> {
     s: &'a str,
@@ -625,6 +655,7 @@ impl<'a> Cursor<'a> {
             b'{' | b'[' => {
                 let mut depth = 0usize;
                 loop {
+                    self.i = next_structural(b, self.i);
                     match b[self.i] {
                         b'"' => {
                             self.string();

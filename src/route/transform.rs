@@ -38,8 +38,8 @@ use crate::error::{Error, Kind};
 use crate::route::model::{InputTransformerConfig, Target};
 use crate::route::path::JsonPath;
 use crate::route::raw::{
-    escape_into, is_string, validate, write_json, write_string_content, write_text, PathSet,
-    Resolved,
+    escape_into, is_plain_json, is_string, validate, write_json, write_string_content, write_text,
+    PathSet, Resolved,
 };
 use crate::route::time::format_rfc3339;
 
@@ -125,6 +125,9 @@ pub struct InputTransformer {
     literal_len: usize,
     /// Whether `<aws.events.event>` is used.
     uses_envelope: bool,
+    /// Whether every rendering is valid JSON, whatever the values, so
+    /// that checking it can be skipped (see [`skeleton_is_proof`]).
+    always_valid: bool,
     /// Its own paths, for [`InputTransformer::render`].
     own: PathSet,
     own_binding: Binding,
@@ -262,6 +265,7 @@ impl InputTransformer {
                 }
             )
         });
+        let always_valid = skeleton_is_proof(&pieces);
         let mut tr = InputTransformer {
             target_id: target_id.to_string(),
             json_template,
@@ -269,6 +273,7 @@ impl InputTransformer {
             pieces,
             literal_len,
             uses_envelope,
+            always_valid,
             own: PathSet::new(),
             own_binding: Binding::default(),
         };
@@ -326,6 +331,9 @@ impl InputTransformer {
     ) -> Result<(), String> {
         let start = out.len();
         out.reserve(self.literal_len + 64);
+        // Values printed by serde_json (`Resolved::Owned`) may hold its
+        // number token: only serde_json can say what it makes of them.
+        let mut check = !self.always_valid || matches!(event, Resolved::Owned(_));
         for piece in &self.pieces {
             let (var, in_string) = match piece {
                 Piece::Literal(s) => {
@@ -371,9 +379,18 @@ impl InputTransformer {
                 (None, true) => {}
                 (Some(v), false) => write_json(out, v),
                 (Some(v), true) if is_string(v) => write_string_content(out, v),
-                (Some(v), true) if self.json_template => write_json(out, v),
+                (Some(v), true) if self.json_template => {
+                    // An array or object inside a string may break it (as
+                    // on AWS): check.
+                    check |= v.starts_with(['[', '{']);
+                    write_json(out, v);
+                }
                 (Some(v), true) => write_text(out, v),
             }
+        }
+        if !check {
+            debug_assert!(validate(&out[start..]).is_ok(), "{}", &out[start..]);
+            return Ok(());
         }
         if let Err(e) = validate(&out[start..]) {
             return Err(format!(
@@ -384,6 +401,51 @@ impl InputTransformer {
         }
         Ok(())
     }
+}
+
+/// Whether the template's pieces prove every rendering valid JSON. They do
+/// when the skeleton (value placeholders as `null`, placeholders in
+/// strings as nothing) is JSON and every string placeholder is inside a
+/// string (and not right after a backslash): JSON's grammar then takes any
+/// value where `null` is, and what goes into a string (escaped string
+/// content, numbers, `true`, text forms) keeps it a string. The one
+/// exception, an array or object inside a string of a JSON template, is
+/// checked when rendering.
+fn skeleton_is_proof(pieces: &[Piece]) -> bool {
+    let mut skeleton = String::new();
+    let (mut in_string, mut escaped) = (false, false);
+    for piece in pieces {
+        match piece {
+            Piece::Literal(s) => {
+                skeleton.push_str(s);
+                for c in s.chars() {
+                    if !in_string {
+                        in_string = c == '"';
+                    } else if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        in_string = false;
+                    }
+                }
+            }
+            Piece::Placeholder {
+                in_string: true, ..
+            } => {
+                if !in_string || escaped {
+                    return false;
+                }
+            }
+            Piece::Placeholder { .. } => {
+                if in_string {
+                    return false;
+                }
+                skeleton.push_str("null");
+            }
+        }
+    }
+    is_plain_json(&skeleton)
 }
 
 /// Where the values a transformer (or `InputPath`) reads are, among the

@@ -565,69 +565,48 @@ pub(crate) fn escape_into(out: &mut String, s: &str) {
     out.push_str(&s[done..]);
 }
 
-/// The index of the first quote or bracket at or after `i` (there is one:
-/// the text is valid JSON and inside a container). `x | 0x20` is `{` only
-/// for `[` and `{`, `}` only for `]` and `}`.
-#[inline]
-fn next_structural(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let folded = w | (ONES * 0x20);
-        let mask = zero(w ^ (ONES * u64::from(b'"')))
-            | zero(folded ^ (ONES * u64::from(b'{')))
-            | zero(folded ^ (ONES * u64::from(b'}')));
-        if mask != 0 {
-            return i + (mask.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while !matches!(b[i], b'"' | b'[' | b']' | b'{' | b'}') {
-        i += 1;
-    }
-    i
-}
-
 /// A cursor over text already known to be valid JSON.
 struct Cursor<'a> {
     s: &'a str,
     i: usize,
 }
 
-/// An object member seen by a [`Cursor`]: the key's characters as written
-/// (between the quotes), whether they hold an escape, and the value's text.
+/// An object member written by [`write_value`]: the key's characters as
+/// written (between the quotes), whether they hold an escape, and where
+/// the member's output (`"key":value`) is.
 #[derive(Clone, Copy)]
 struct Member<'a> {
     key: &'a str,
     escaped: bool,
-    value: &'a str,
+    start: usize,
+    end: usize,
+}
+
+/// Keys in `BTreeMap<String, _>` order (of their characters).
+fn cmp_keys(a: &str, a_escaped: bool, b: &str, b_escaped: bool) -> std::cmp::Ordering {
+    if !a_escaped && !b_escaped {
+        return a.cmp(b);
+    }
+    let decode = |k: &str| {
+        let mut s = String::new();
+        decode_into(&mut s, k);
+        s
+    };
+    decode(a).cmp(&decode(b))
 }
 
 impl Member<'_> {
-    /// Keys in `BTreeMap<String, _>` order (of their characters).
     fn cmp_key(&self, other: &Member<'_>) -> std::cmp::Ordering {
-        if !self.escaped && !other.escaped {
-            return self.key.cmp(other.key);
-        }
-        let decode = |m: &Member<'_>| {
-            let mut s = String::new();
-            decode_into(&mut s, m.key);
-            s
-        };
-        decode(self).cmp(&decode(other))
+        cmp_keys(self.key, self.escaped, other.key, other.escaped)
     }
+}
 
-    fn write_key(&self, out: &mut String) {
-        if self.escaped {
-            let mut s = String::new();
-            decode_into(&mut s, self.key);
-            escape_into(out, &s);
-        } else {
-            out.push_str(self.key);
-        }
-    }
+/// Scratch space for [`write_value`]: the members of the objects being
+/// written (a stack), and a buffer to reorder an object's output in.
+#[derive(Default)]
+struct Scratch<'a> {
+    members: Vec<Member<'a>>,
+    reorder: String,
 }
 
 impl<'a> Cursor<'a> {
@@ -643,53 +622,25 @@ impl<'a> Cursor<'a> {
         b[self.i]
     }
 
-    /// Skip one value; its text.
-    fn value(&mut self) -> &'a str {
+    /// Skip a number or literal; its text.
+    fn scalar(&mut self) -> &'a str {
         let b = self.s.as_bytes();
-        self.peek();
         let start = self.i;
-        match b[self.i] {
-            b'"' => {
-                self.string();
-            }
-            b'{' | b'[' => {
-                let mut depth = 0usize;
-                loop {
-                    self.i = next_structural(b, self.i);
-                    match b[self.i] {
-                        b'"' => {
-                            self.string();
-                            continue;
-                        }
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                self.i += 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    self.i += 1;
-                }
-            }
-            _ => {
-                while self.i < b.len()
-                    && !matches!(b[self.i], b',' | b'}' | b']' | b' ' | b'\n' | b'\t' | b'\r')
-                {
-                    self.i += 1;
-                }
-            }
+        while self.i < b.len()
+            && !matches!(b[self.i], b',' | b'}' | b']' | b' ' | b'\n' | b'\t' | b'\r')
+        {
+            self.i += 1;
         }
         &self.s[start..self.i]
     }
 
-    /// At a quote: skip the string. Whether it holds an escape.
-    fn string(&mut self) -> bool {
+    /// At a quote: skip the string. Its characters as written, and whether
+    /// they hold an escape.
+    fn string(&mut self) -> (&'a str, bool) {
         let b = self.s.as_bytes();
         let mut escaped = false;
         self.i += 1;
+        let start = self.i;
         loop {
             self.i = next_special(b, self.i, false);
             match b.get(self.i) {
@@ -699,7 +650,7 @@ impl<'a> Cursor<'a> {
                 }
                 _ => {
                     self.i += 1;
-                    return escaped;
+                    return (&self.s[start..self.i - 1], escaped);
                 }
             }
         }
@@ -711,37 +662,17 @@ impl<'a> Cursor<'a> {
         self.i += 1;
         more
     }
+}
 
-    /// At `{`: push the members of the object onto `members`, sorted by
-    /// key (stably: a key's last duplicate stays last).
-    fn members(&mut self, members: &mut Vec<Member<'a>>) {
-        let base = members.len();
-        self.i += 1;
-        if self.peek() == b'}' {
-            self.i += 1;
-            return;
-        }
-        loop {
-            self.peek();
-            let start = self.i + 1;
-            let escaped = self.string();
-            let key = &self.s[start..self.i - 1];
-            self.peek();
-            self.i += 1; // ':'
-            let value = self.value();
-            members.push(Member {
-                key,
-                escaped,
-                value,
-            });
-            if !self.more() {
-                break;
-            }
-        }
-        let these = &mut members[base..];
-        if !these.windows(2).all(|w| w[0].cmp_key(&w[1]).is_lt()) {
-            these.sort_by(Member::cmp_key);
-        }
+/// Append string characters as `serde_json` escapes them: copied unless
+/// they hold an escape.
+fn write_chars(out: &mut String, chars: &str, escaped: bool) {
+    if escaped {
+        let mut s = String::with_capacity(chars.len());
+        decode_into(&mut s, chars);
+        escape_into(out, &s);
+    } else {
+        out.push_str(chars);
     }
 }
 
@@ -764,38 +695,29 @@ fn write_number(out: &mut String, n: &str) {
 
 /// Append the (valid) JSON text `raw` as `Value::to_string` prints it.
 pub(crate) fn write_json(out: &mut String, raw: &str) {
-    write_value(out, &mut Cursor::new(raw), &mut Vec::new(), false);
+    write_value(out, &mut Cursor::new(raw), &mut Scratch::default(), false);
 }
 
 /// The text form of a value inside a non-JSON template: strings as their
 /// (escaped) characters, `{acc_id:0a787ecb-4015,sf_id:baz}`,
 /// `[ACTIVE,INACTIVE]`, other values as JSON.
 pub(crate) fn write_text(out: &mut String, raw: &str) {
-    write_value(out, &mut Cursor::new(raw), &mut Vec::new(), true);
+    write_value(out, &mut Cursor::new(raw), &mut Scratch::default(), true);
 }
 
-/// One value, as JSON or (`text`) in text form. `members` is scratch
-/// space shared by the objects being written, used as a stack.
-fn write_value<'a>(
-    out: &mut String,
-    c: &mut Cursor<'a>,
-    members: &mut Vec<Member<'a>>,
-    text: bool,
-) {
+/// One value, as JSON or (`text`) in text form, in one pass: an object's
+/// members are written as they come, and only when their keys turn out
+/// not to be strictly increasing are the members' outputs reordered (and
+/// the earlier of equal keys dropped, as a `BTreeMap` filled in order
+/// would).
+fn write_value<'a>(out: &mut String, c: &mut Cursor<'a>, scratch: &mut Scratch<'a>, text: bool) {
     match c.peek() {
         b'"' => {
-            let token = c.value();
-            let content = &token[1..token.len() - 1];
+            let (chars, escaped) = c.string();
             if !text {
                 out.push('"');
             }
-            if content.contains('\\') {
-                let mut s = String::with_capacity(content.len());
-                decode_into(&mut s, content);
-                escape_into(out, &s);
-            } else {
-                out.push_str(content);
-            }
+            write_chars(out, chars, escaped);
             if !text {
                 out.push('"');
             }
@@ -807,7 +729,7 @@ fn write_value<'a>(
                 c.i += 1;
             } else {
                 loop {
-                    write_value(out, c, members, text);
+                    write_value(out, c, scratch, text);
                     if !c.more() {
                         break;
                     }
@@ -817,43 +739,76 @@ fn write_value<'a>(
             out.push(']');
         }
         b'{' => {
-            let base = members.len();
-            c.members(members);
-            let end = members.len();
+            c.i += 1;
+            let object = out.len();
             out.push('{');
-            let mut first = true;
-            for j in base..end {
-                let m = members[j];
-                // Of equal keys, the last one is the `BTreeMap`'s.
-                if j + 1 < end && m.cmp_key(&members[j + 1]).is_eq() {
-                    continue;
-                }
-                if !first {
+            if c.peek() == b'}' {
+                c.i += 1;
+                out.push('}');
+                return;
+            }
+            let base = scratch.members.len();
+            let mut in_order = true;
+            loop {
+                c.peek();
+                let (key, escaped) = c.string();
+                if let Some(last) = scratch.members[base..].last() {
+                    in_order &= cmp_keys(last.key, last.escaped, key, escaped).is_lt();
                     out.push(',');
                 }
-                first = false;
-                if text {
-                    m.write_key(out);
-                    out.push(':');
-                } else {
+                let start = out.len();
+                if !text {
                     out.push('"');
-                    m.write_key(out);
-                    out.push_str("\":");
                 }
-                write_value(out, &mut Cursor::new(m.value), members, text);
+                write_chars(out, key, escaped);
+                out.push_str(if text { ":" } else { "\":" });
+                c.peek();
+                c.i += 1; // ':'
+                write_value(out, c, scratch, text);
+                scratch.members.push(Member {
+                    key,
+                    escaped,
+                    start,
+                    end: out.len(),
+                });
+                if !c.more() {
+                    break;
+                }
             }
             out.push('}');
-            members.truncate(base);
+            if !in_order {
+                let Scratch { members, reorder } = scratch;
+                let members = &mut members[base..];
+                // Stable: of equal keys, the last stays last.
+                members.sort_by(Member::cmp_key);
+                reorder.clear();
+                reorder.push_str(&out[object..]);
+                out.truncate(object);
+                out.push('{');
+                let mut first = true;
+                for (j, m) in members.iter().enumerate() {
+                    if members.get(j + 1).is_some_and(|n| n.cmp_key(m).is_eq()) {
+                        continue;
+                    }
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    out.push_str(&reorder[m.start - object..m.end - object]);
+                }
+                out.push('}');
+            }
+            scratch.members.truncate(base);
         }
-        b'-' | b'0'..=b'9' => write_number(out, c.value()),
-        _ => out.push_str(c.value()),
+        b'-' | b'0'..=b'9' => write_number(out, c.scalar()),
+        _ => out.push_str(c.scalar()),
     }
 }
 
 /// Append the content (without quotes) `Value::to_string` prints for the
 /// string token `raw`.
 pub(crate) fn write_string_content(out: &mut String, raw: &str) {
-    write_value(out, &mut Cursor::new(raw), &mut Vec::new(), true);
+    write_text(out, raw);
 }
 
 /// Whether the (valid) JSON text `raw` is a string.
@@ -910,6 +865,21 @@ mod tests {
         let mut out = String::new();
         write_text(&mut out, r#"{"sf_id": "baz", "acc_id": "0a"}"#);
         assert_eq!(out, "{acc_id:0a,sf_id:baz}");
+    }
+
+    #[test]
+    fn deep_unsorted_objects_are_written_in_one_pass() {
+        // Every level out of order, its last key the one out of place.
+        let mut text = String::from("0");
+        for _ in 0..60 {
+            text = if text.len() < 1 << 14 {
+                format!(r#"{{"b": {text}, "c": [{text}], "a": 1}}"#)
+            } else {
+                format!(r#"{{"b": {text}, "a": 1}}"#)
+            };
+        }
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json(&text), v.to_string());
     }
 
     #[test]

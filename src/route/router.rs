@@ -2,10 +2,18 @@
 //!
 //! [`Router::route`] matches an event, renders the input of every target
 //! of every matched enabled rule on the caller's thread, and queues one
-//! task per target. A fixed pool of worker threads takes tasks from a
-//! bounded queue (the caller blocks while it is full) and calls the
-//! target's [`Destination`]. Targets are independent: each task retries on
-//! its own schedule, so a failing target only ever delays itself.
+//! task per target (all of an event's tasks under one lock). A fixed pool
+//! of worker threads takes tasks from a bounded queue (the caller blocks
+//! while it is full) and calls the target's [`Destination`], reusing one
+//! [`Delivery`] value per target. Targets are independent: each task
+//! retries on its own schedule, so a failing target only ever delays
+//! itself. The condition variables are signalled only when a thread waits
+//! on them (each signal is a system call).
+//!
+//! A destination that says it is [non-blocking](Destination::non_blocking)
+//! gets the first attempt of a non-FIFO target's delivery on the routing
+//! thread instead; a failed attempt becomes a task that a worker settles
+//! (retry, dead letter or drop) exactly as if it had made the attempt.
 //!
 //! A retryable failure is retried after an exponential back-off with
 //! jitter (`base * 2^(n-1)`, capped, then a random point in its upper

@@ -865,6 +865,17 @@ enum Body {
     Failed(String),
 }
 
+/// What follows an attempt.
+enum Next {
+    /// The task is finished (delivered, dead-lettered or dropped).
+    Done(Task),
+    /// Try again after the delay.
+    Retry(Task, Duration),
+}
+
+/// Finished tasks kept for the routing thread to free, at most.
+const MAX_DONE: usize = 4096;
+
 /// One delivery in progress, from queueing to its end.
 struct Task {
     slot: usize,
@@ -962,6 +973,9 @@ struct Queue {
     running: usize,
     /// Workers waiting for work: `work` is signalled only when one is.
     idle: usize,
+    /// Finished tasks, freed by the next `route` (their buffers were
+    /// allocated there).
+    done: Vec<Task>,
     /// Threads waiting on `changed` (blocked `route`, `drain`,
     /// `shutdown`): it is signalled only when one is.
     waiters: usize,
@@ -1059,9 +1073,10 @@ impl Shared {
     }
 
     /// Queue the tasks of one event in one go (blocking while the queue is
-    /// full).
-    fn submit(&self, tasks: Vec<Task>) -> Result<(), Error> {
+    /// full). Returns the finished tasks, for the caller to free.
+    fn submit(&self, tasks: Vec<Task>) -> Result<Vec<Task>, Error> {
         let mut q = lock(&self.queue);
+        let done = std::mem::take(&mut q.done);
         let mut ready = 0;
         for task in tasks {
             while q.waiting() >= self.config.queue_capacity && !q.closed {
@@ -1086,7 +1101,7 @@ impl Shared {
             ready += 1;
         }
         self.signal_work(&q, ready);
-        Ok(())
+        Ok(done)
     }
 
     /// A task is finished for good: let its FIFO lane move on.
@@ -1192,7 +1207,7 @@ impl Shared {
     /// One attempt (or, for a task whose attempt was made on the routing
     /// thread, what follows it). Returns the task with its retry delay
     /// when it must be tried again.
-    fn attempt(&self, mut task: Task, deliveries: &mut Deliveries) -> Option<(Task, Duration)> {
+    fn attempt(&self, mut task: Task, deliveries: &mut Deliveries) -> Next {
         let slot = &self.slots[task.slot];
         if let Some(result) = task.result.take() {
             return self.settle(task, result);
@@ -1203,7 +1218,7 @@ impl Shared {
             task.last_error = why.clone();
             let reason = self.reason(&task, "INVALID_TARGET_INPUT", ExhaustedLimit::NotRetryable);
             self.dead_letter(&task, reason);
-            return None;
+            return Next::Done(task);
         }
         if task.attempts > 0 && self.age(&task) >= max_age {
             let reason = self.reason(
@@ -1212,7 +1227,7 @@ impl Shared {
                 ExhaustedLimit::MaximumEventAgeInSeconds,
             );
             self.dead_letter(&task, reason);
-            return None;
+            return Next::Done(task);
         }
         task.attempts += 1;
         let delivery = deliveries.fill(
@@ -1229,20 +1244,20 @@ impl Shared {
     }
 
     /// Act on the result of attempt number `task.attempts`.
-    fn settle(&self, mut task: Task, result: DeliveryResult) -> Option<(Task, Duration)> {
+    fn settle(&self, mut task: Task, result: DeliveryResult) -> Next {
         let slot = &self.slots[task.slot];
         let policy = slot.target.retry_policy;
         let max_age = Duration::from_secs(u64::from(policy.maximum_event_age_in_seconds));
         match result {
             DeliveryResult::Ok => {
                 slot.counters.delivered.fetch_add(1, Ordering::Relaxed);
-                None
+                Next::Done(task)
             }
             DeliveryResult::Permanent(why) => {
                 task.last_error = why;
                 let reason = self.reason(&task, "TARGET_ERROR", ExhaustedLimit::NotRetryable);
                 self.dead_letter(&task, reason);
-                None
+                Next::Done(task)
             }
             DeliveryResult::Retryable(why) => {
                 task.last_error = why;
@@ -1257,12 +1272,12 @@ impl Shared {
                     Some(limit) => {
                         let reason = self.reason(&task, "TARGET_ERROR", limit);
                         self.dead_letter(&task, reason);
-                        None
+                        Next::Done(task)
                     }
                     None => {
                         slot.counters.retried.fetch_add(1, Ordering::Relaxed);
                         let delay = self.backoff(task.attempts);
-                        Some((task, delay))
+                        Next::Retry(task, delay)
                     }
                 }
             }
@@ -1308,11 +1323,11 @@ fn worker(shared: &Shared) {
             shared.signal_changed(&q);
             drop(q);
             let (slot, group) = (task.slot, task.group.clone());
-            let retry = shared.attempt(task, &mut deliveries);
+            let next = shared.attempt(task, &mut deliveries);
             q = lock(&shared.queue);
             q.running -= 1;
-            match retry {
-                Some((task, delay)) => {
+            match next {
+                Next::Retry(task, delay) => {
                     q.seq += 1;
                     let seq = q.seq;
                     q.delayed.push(Reverse(Delayed {
@@ -1325,7 +1340,14 @@ fn worker(shared: &Shared) {
                         shared.work.notify_one();
                     }
                 }
-                None => shared.finish(&mut q, slot, group),
+                Next::Done(task) => {
+                    shared.finish(&mut q, slot, group);
+                    // Freed by the routing thread: memory goes back to the
+                    // allocator arena it came from, without contention.
+                    if q.done.len() < MAX_DONE {
+                        q.done.push(task);
+                    }
+                }
             }
             shared.signal_changed(&q);
             continue;
@@ -1595,7 +1617,7 @@ impl Router {
         }
         drop(inline);
         if !tasks.is_empty() {
-            shared.submit(tasks)?;
+            drop(shared.submit(tasks)?);
         }
         Ok(outcome)
     }

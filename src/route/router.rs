@@ -1687,7 +1687,9 @@ impl Router {
         while q.outstanding() > 0 {
             q = self.shared.wait_changed(q);
         }
+        let done = std::mem::take(&mut q.done);
         drop(q);
+        drop(done);
         self.shared.stats()
     }
 

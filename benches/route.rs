@@ -3,9 +3,18 @@
 //! transformers, `InputPath` and constant `Input`, to an in-memory
 //! counting destination, against matching alone with the same rules.
 //!
-//! A third variant routes with the same rules but every target sending the
-//! event unchanged, which separates the cost of rendering inputs from the
-//! cost of queueing and handing deliveries to the worker.
+//! `match-only` uses `Matcher::matches` (a fresh cache and rule names per
+//! event), `match-only-find` the cheaper `Matcher::find` with a reused
+//! cache, which is how the router matches.
+//!
+//! `route-and-deliver` hands every delivery to the router's one worker
+//! thread; `route-and-deliver-inline` uses the same rules with a
+//! destination that declares itself non-blocking
+//! (`Destination::non_blocking`), so deliveries are made on the routing
+//! thread. `route-and-deliver-untransformed` routes with the same rules
+//! but every target sending the event unchanged (to the worker), which
+//! separates the cost of rendering inputs from the cost of queueing and
+//! handing deliveries to the worker.
 //!
 //! All first assert the expected counts over the corpus (matches per
 //! pass, deliveries per pass), so a fast wrong answer cannot pass. The
@@ -92,12 +101,31 @@ fn rules() -> RuleSet {
     set
 }
 
-struct Count(AtomicU64);
+/// Counts deliveries; `inline` says whether it declares itself
+/// non-blocking (delivered on the routing thread) or not (delivered by the
+/// worker).
+struct Count {
+    n: AtomicU64,
+    inline: bool,
+}
+
+impl Count {
+    fn new(inline: bool) -> Arc<Count> {
+        Arc::new(Count {
+            n: AtomicU64::new(0),
+            inline,
+        })
+    }
+}
 
 impl Destination for Count {
     fn deliver(&self, _: &Delivery) -> DeliveryResult {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        self.n.fetch_add(1, Ordering::Relaxed);
         DeliveryResult::Ok
+    }
+
+    fn non_blocking(&self) -> bool {
+        self.inline
     }
 }
 
@@ -130,7 +158,59 @@ fn router(count: Arc<Count>, rules: Vec<Rule>) -> Router {
         .unwrap()
 }
 
+/// `ROUTE_BENCH_ONE_SHOT=<variant>` (`match-only`, `match-only-find`,
+/// `route-and-deliver`,
+/// `route-and-deliver-inline`, `route-and-deliver-untransformed`) runs that variant for
+/// `ROUTE_BENCH_PASSES` iterations (default 10) without criterion, for
+/// `valgrind --tool=callgrind`, whose instruction counts are steadier than
+/// wall time on a shared machine.
+fn one_shot(variant: &str) {
+    let events = events();
+    let passes: usize = std::env::var("ROUTE_BENCH_PASSES")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10);
+    if variant.starts_with("match-only") {
+        let m = matcher();
+        let mut cache = m.create_cache();
+        let mut n = 0;
+        for _ in 0..passes {
+            for e in &events {
+                n += if variant == "match-only-find" {
+                    m.find(e, &mut cache).unwrap().len() as u64
+                } else {
+                    m.matches(e).unwrap().len() as u64
+                };
+            }
+        }
+        assert_eq!(n, MATCHES_PER_PASS * (REPEAT * passes) as u64);
+        return;
+    }
+    let (rules, inline) = match variant {
+        "route-and-deliver" => (rules().into_rules(), false),
+        "route-and-deliver-inline" => (rules().into_rules(), true),
+        "route-and-deliver-untransformed" => (plain_rules(), false),
+        other => panic!("unknown variant {other}"),
+    };
+    let count = Count::new(inline);
+    let r = router(Arc::clone(&count), rules);
+    for _ in 0..passes {
+        for e in &events {
+            r.route(e).unwrap();
+        }
+        r.drain();
+    }
+    assert_eq!(
+        count.n.load(Ordering::Relaxed),
+        DELIVERIES_PER_PASS * (REPEAT * passes) as u64
+    );
+}
+
 fn bench(c: &mut Criterion) {
+    if let Ok(variant) = std::env::var("ROUTE_BENCH_ONE_SHOT") {
+        one_shot(&variant);
+        return;
+    }
     let events = events();
     let passes = REPEAT as u64;
 
@@ -144,19 +224,20 @@ fn bench(c: &mut Criterion) {
 
     // Routing: every delivery arrives, each rendered without error.
     let variants = [
-        ("route-and-deliver", rules().into_rules()),
-        ("route-and-deliver-untransformed", plain_rules()),
+        ("route-and-deliver", rules().into_rules(), false),
+        ("route-and-deliver-inline", rules().into_rules(), true),
+        ("route-and-deliver-untransformed", plain_rules(), false),
     ];
     let mut routers = Vec::new();
-    for (name, rules) in variants {
-        let count = Arc::new(Count(AtomicU64::new(0)));
+    for (name, rules, inline) in variants {
+        let count = Count::new(inline);
         let r = router(Arc::clone(&count), rules);
         for e in &events {
             r.route(e).unwrap();
         }
         let stats = r.drain();
         assert_eq!(
-            count.0.load(Ordering::Relaxed),
+            count.n.load(Ordering::Relaxed),
             DELIVERIES_PER_PASS * passes
         );
         assert!(stats
@@ -173,6 +254,18 @@ fn bench(c: &mut Criterion) {
             let mut n = 0;
             for e in &events {
                 n += m.matches(e).unwrap().len();
+            }
+            n
+        })
+    });
+    // The cheapest way to match: a reused cache, rule ids (what the
+    // router itself does).
+    let mut cache = m.create_cache();
+    group.bench_function("match-only-find", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for e in &events {
+                n += m.find(e, &mut cache).unwrap().len();
             }
             n
         })

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use crate::route::router::{Delivery, DeliveryResult, Destination};
 
-/// Keeps every delivery in memory.
+/// Keeps every delivery in memory. It is
+/// [non-blocking](Destination::non_blocking), so a router delivers to it
+/// on the routing thread.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -70,6 +72,12 @@ impl Destination for Collect {
             .unwrap_or_else(|e| e.into_inner())
             .push(delivery.clone());
         DeliveryResult::Ok
+    }
+
+    /// Keeping a delivery in memory never blocks: first attempts are made
+    /// on the routing thread.
+    fn non_blocking(&self) -> bool {
+        true
     }
 }
 

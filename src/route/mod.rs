@@ -15,6 +15,32 @@
 //!    calls each target's [`Destination`], retrying with back-off, keeping
 //!    FIFO order per message group and sending what cannot be delivered
 //!    to a dead-letter destination (or counting it as dropped).
+//!
+//! Routing is meant to cost a small multiple of matching. What keeps it
+//! cheap:
+//!
+//! * The paths of every target of a router (`InputPathsMap`, `InputPath`,
+//!   `MessageGroupId`, the fields of `<aws.events.event>`) form one trie,
+//!   and an event that needs any of them is walked once, on its bytes:
+//!   the walk validates it as `serde_json` would and notes where each
+//!   value is. No JSON tree is built; a value is printed straight from its
+//!   span, in `serde_json`'s canonical form (see `raw.rs`). All targets
+//!   and rules matched by the event share that one walk.
+//! * Templates are pre-split into literal pieces and placeholders, and
+//!   rendered by appending to one buffer sized from the literals. A
+//!   template whose skeleton proves every rendering valid JSON is not
+//!   re-checked.
+//! * The built-in matcher is asked for rule ids with pooled caches, so
+//!   matching allocates nothing and rules are found without names.
+//! * Unchanged events and constant inputs are not copied until delivery;
+//!   each worker reuses one [`Delivery`] per target; the tasks of an event
+//!   are queued under one lock, and threads are signalled only when one
+//!   waits.
+//! * A [`Destination`] that says it is
+//!   [non-blocking](Destination::non_blocking) (in-memory ones, like
+//!   [`Collect`]) gets first attempts on the routing thread, with no
+//!   hand-off at all; retries, dead letters and FIFO targets still go
+//!   through the workers.
 //! 4. An [`Archive`] keeps incoming events in a crash-safe log; a replay
 //!    re-sends a time window through a router, tagged with `replay-name`.
 //!
@@ -56,6 +82,7 @@ mod archive;
 mod destinations;
 mod model;
 mod path;
+mod raw;
 mod router;
 mod time;
 mod transform;

@@ -4,9 +4,7 @@
 //! (`$.detail.object.key`, `$.resources[0]`, `$`). Keys may hold any
 //! character but `.`, `[` and `]`; a key that needs them can be written
 //! bracketed and quoted (`$['a.b']`). Paths are parsed once, when a target
-//! is loaded, and walked over a parsed event per delivery.
-
-use serde_json::Value;
+//! is loaded, and resolved on the event's bytes (see `raw.rs`).
 
 /// One step of a path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,13 +74,20 @@ impl JsonPath {
         })
     }
 
+    /// The steps from `$`.
+    pub(crate) fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
     /// The path as written.
     pub(crate) fn as_str(&self) -> &str {
         &self.text
     }
 
     /// The value at this path, or `None` when the event has nothing there.
-    pub(crate) fn lookup<'v>(&self, event: &'v Value) -> Option<&'v Value> {
+    #[cfg(test)]
+    pub(crate) fn lookup<'v>(&self, event: &'v serde_json::Value) -> Option<&'v serde_json::Value> {
+        use serde_json::Value;
         let mut at = event;
         for step in &self.steps {
             at = match (step, at) {

@@ -2,10 +2,18 @@
 //!
 //! [`Router::route`] matches an event, renders the input of every target
 //! of every matched enabled rule on the caller's thread, and queues one
-//! task per target. A fixed pool of worker threads takes tasks from a
-//! bounded queue (the caller blocks while it is full) and calls the
-//! target's [`Destination`]. Targets are independent: each task retries on
-//! its own schedule, so a failing target only ever delays itself.
+//! task per target (all of an event's tasks under one lock). A fixed pool
+//! of worker threads takes tasks from a bounded queue (the caller blocks
+//! while it is full) and calls the target's [`Destination`], reusing one
+//! [`Delivery`] value per target. Targets are independent: each task
+//! retries on its own schedule, so a failing target only ever delays
+//! itself. The condition variables are signalled only when a thread waits
+//! on them (each signal is a system call).
+//!
+//! A destination that says it is [non-blocking](Destination::non_blocking)
+//! gets the first attempt of a non-FIFO target's delivery on the routing
+//! thread instead; a failed attempt becomes a task that a worker settles
+//! (retry, dead letter or drop) exactly as if it had made the attempt.
 //!
 //! A retryable failure is retried after an exponential back-off with
 //! jitter (`base * 2^(n-1)`, capped, then a random point in its upper
@@ -29,14 +37,13 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
-
 use crate::error::{Error, Kind};
 use crate::route::archive::Archive;
 use crate::route::model::{Rule, RuleState, Target};
 use crate::route::path::JsonPath;
-use crate::route::transform::{RenderContext, TargetInput};
-use crate::{Config as MatcherConfig, Matcher};
+use crate::route::raw::{self, PathSet};
+use crate::route::transform::{Binding, RenderContext, TargetInput};
+use crate::{Cache, Config as MatcherConfig, Matcher, RuleId};
 
 /// Most drop records kept in [`RouterStats::drops`]; counters keep counting.
 const MAX_DROP_RECORDS: usize = 1000;
@@ -175,6 +182,33 @@ pub enum DeliveryResult {
 pub trait Destination: Send + Sync {
     /// Try to deliver once.
     fn deliver(&self, delivery: &Delivery) -> DeliveryResult;
+
+    /// Whether [`deliver`](Destination::deliver) is quick and never
+    /// blocks (an in-memory queue, a counter). The router then makes the
+    /// first attempt of a non-FIFO target's delivery on the thread that
+    /// calls [`Router::route`], sparing the hand-off to a worker; should
+    /// that attempt fail, the retries and the dead-letter handling go
+    /// through the workers as usual. `false` unless overridden.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use evrule::route::{Delivery, DeliveryResult, Destination};
+    /// struct Count(AtomicU64);
+    /// impl Destination for Count {
+    ///     fn deliver(&self, _: &Delivery) -> DeliveryResult {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///         DeliveryResult::Ok
+    ///     }
+    ///     fn non_blocking(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    /// assert!(Count(AtomicU64::new(0)).non_blocking());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn non_blocking(&self) -> bool {
+        false
+    }
 }
 
 /// Which limit ended the attempts at a delivery.
@@ -636,6 +670,7 @@ impl RouterBuilder {
         let mut rules = Vec::new();
         let mut slots = Vec::new();
         let mut names: HashMap<String, usize> = HashMap::new();
+        let mut paths = PathSet::new();
         let resolve = |arn: &str, target: &Target, rule: &Rule| {
             self.destinations
                 .get(arn)
@@ -673,13 +708,14 @@ impl RouterBuilder {
                         .as_ref()
                         .map_or("", |s| s.message_group_id.as_str());
                     Some(if g.starts_with('$') {
-                        GroupSpec::Path(JsonPath::parse(g).ok_or_else(|| {
+                        let path = JsonPath::parse(g).ok_or_else(|| {
                             routing(format!(
                                 "MessageGroupId for target {} is not a valid JSON path: {g}.",
                                 target.id
                             ))
                             .with_rule(rule.name.clone())
-                        })?)
+                        })?;
+                        GroupSpec::Path(paths.add(&path))
                     } else {
                         GroupSpec::Constant(g.to_string())
                     })
@@ -687,10 +723,14 @@ impl RouterBuilder {
                     None
                 };
                 targets.push(slots.len());
+                let binding = input.bind(&mut paths);
+                let inline = destination.non_blocking() && group.is_none();
                 slots.push(Slot {
+                    inline,
                     rule: rules.len(),
                     target: target.clone(),
                     input,
+                    binding,
                     group,
                     destination,
                     dead_letter,
@@ -701,25 +741,39 @@ impl RouterBuilder {
                 rule: rule.clone(),
                 arn,
                 targets,
+                rank: 0,
             });
         }
-        let selector: Box<dyn RuleSelector> = match self.selector {
-            Some(s) => s,
+        let selector = match self.selector {
+            Some(s) => Selector::Custom(s),
             None => {
                 let mut matcher = match self.matcher_config {
                     Some(c) => Matcher::with_config(c),
                     None => Matcher::new(),
                 };
-                for rule in &self.rules {
+                let mut ids = Vec::new();
+                for (i, rule) in self.rules.iter().enumerate() {
                     if let Some(pattern) = &rule.event_pattern {
-                        matcher
+                        let id = matcher
                             .add(&rule.name, pattern)
                             .map_err(|e| e.with_rule(rule.name.clone()))?;
+                        ids.push((id, i));
                     }
                 }
-                Box::new(matcher)
+                ids.sort_unstable();
+                Selector::Matcher {
+                    matcher: Box::new(matcher),
+                    caches: Mutex::new(Vec::new()),
+                    rules: ids,
+                }
             }
         };
+        // Rules in name order: how `Matcher::matches` lists them.
+        let mut by_name: Vec<usize> = (0..rules.len()).collect();
+        by_name.sort_by(|&a, &b| rules[a].rule.name.cmp(&rules[b].rule.name));
+        for (rank, &i) in by_name.iter().enumerate() {
+            rules[i].rank = rank;
+        }
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0x9e37_79b9, |d| d.as_nanos() as u64);
@@ -730,6 +784,7 @@ impl RouterBuilder {
             rules,
             names,
             slots,
+            paths,
             config,
             clock: self.clock,
             rng: AtomicU64::new(seed | 1),
@@ -751,6 +806,7 @@ impl RouterBuilder {
             selector,
             workers,
             archive: self.archive.map(Mutex::new),
+            inline: Mutex::new(Deliveries::default()),
         })
     }
 }
@@ -762,7 +818,8 @@ fn routing(msg: impl Into<String>) -> Error {
 #[derive(Debug)]
 enum GroupSpec {
     Constant(String),
-    Path(JsonPath),
+    /// A path's node in [`Shared::paths`].
+    Path(usize),
 }
 
 #[derive(Debug, Default)]
@@ -774,9 +831,14 @@ struct Counters {
 }
 
 struct Slot {
+    /// First attempts are made on the routing thread (a non-blocking,
+    /// non-FIFO destination).
+    inline: bool,
     rule: usize,
     target: Target,
     input: TargetInput,
+    /// Where `input` finds its values in [`Shared::paths`].
+    binding: Binding,
     group: Option<GroupSpec>,
     destination: Arc<dyn Destination>,
     dead_letter: Option<Arc<dyn Destination>>,
@@ -787,18 +849,95 @@ struct RuleSlot {
     rule: Rule,
     arn: String,
     targets: Vec<usize>,
+    /// Position of the name among all rule names, sorted.
+    rank: usize,
 }
+
+/// What a task sends.
+enum Body {
+    /// The event itself ([`Task::event`]).
+    Event,
+    /// The target's constant `Input`.
+    Constant,
+    /// The rendered input.
+    Rendered(String),
+    /// Why the input could not be rendered.
+    Failed(String),
+}
+
+/// What follows an attempt.
+enum Next {
+    /// The task is finished (delivered, dead-lettered or dropped).
+    Done(Task),
+    /// Try again after the delay.
+    Retry(Task, Duration),
+}
+
+/// Finished tasks kept for the routing thread to free, at most.
+const MAX_DONE: usize = 4096;
 
 /// One delivery in progress, from queueing to its end.
 struct Task {
     slot: usize,
-    /// The rendered input, or why it could not be rendered.
-    body: Result<String, String>,
+    body: Body,
     event: Arc<str>,
     ingestion_time: SystemTime,
     group: Option<String>,
     attempts: u32,
     last_error: String,
+    /// The result of an attempt made on the routing thread, for a worker
+    /// to act on.
+    result: Option<DeliveryResult>,
+}
+
+/// Deliveries kept per target and reused, so that an attempt allocates
+/// nothing: only the body, group and attempt change between them.
+#[derive(Default)]
+struct Deliveries(Vec<Option<Delivery>>);
+
+impl Deliveries {
+    /// The delivery for slot `s`, filled in for this attempt.
+    #[allow(clippy::too_many_arguments)]
+    fn fill<'d>(
+        &'d mut self,
+        shared: &Shared,
+        s: usize,
+        body: &Body,
+        event: &str,
+        group: &Option<String>,
+        ingestion_time: SystemTime,
+        attempt: u32,
+    ) -> &'d Delivery {
+        if self.0.len() <= s {
+            self.0.resize_with(s + 1, || None);
+        }
+        let slot = &shared.slots[s];
+        let d = self.0[s].get_or_insert_with(|| {
+            let rule = &shared.rules[slot.rule];
+            Delivery {
+                rule: rule.rule.name.clone(),
+                rule_arn: rule.arn.clone(),
+                target_id: slot.target.id.clone(),
+                target_arn: slot.target.arn.clone(),
+                body: String::new(),
+                message_group_id: None,
+                attempt,
+                ingestion_time,
+                dead_letter: None,
+            }
+        });
+        d.body.clear();
+        d.body.push_str(match (body, &slot.input) {
+            (Body::Event, _) => event,
+            (Body::Constant, TargetInput::Constant(c)) => c,
+            (Body::Rendered(b), _) => b,
+            (Body::Constant | Body::Failed(_), _) => "",
+        });
+        d.message_group_id.clone_from(group);
+        d.attempt = attempt;
+        d.ingestion_time = ingestion_time;
+        d
+    }
 }
 
 struct Delayed {
@@ -832,6 +971,14 @@ struct Queue {
     lanes: HashMap<(usize, String), VecDeque<Task>>,
     lane_waiting: usize,
     running: usize,
+    /// Workers waiting for work: `work` is signalled only when one is.
+    idle: usize,
+    /// Finished tasks, freed by the next `route` (their buffers were
+    /// allocated there).
+    done: Vec<Task>,
+    /// Threads waiting on `changed` (blocked `route`, `drain`,
+    /// `shutdown`): it is signalled only when one is.
+    waiters: usize,
     seq: u64,
     closed: bool,
     stop: bool,
@@ -855,6 +1002,8 @@ struct Shared {
     rules: Vec<RuleSlot>,
     names: HashMap<String, usize>,
     slots: Vec<Slot>,
+    /// Every path any target reads, resolved once per event.
+    paths: PathSet,
     config: RouterConfig,
     clock: Arc<dyn Clock>,
     rng: AtomicU64,
@@ -899,28 +1048,60 @@ impl Shared {
             .unwrap_or_default()
     }
 
-    /// Queue a new task (blocking while the queue is full).
-    fn submit(&self, task: Task) -> Result<(), Error> {
+    /// Wait on `changed`, counted as a waiter.
+    fn wait_changed<'q>(&self, mut q: MutexGuard<'q, Queue>) -> MutexGuard<'q, Queue> {
+        q.waiters += 1;
+        let mut q = self.changed.wait(q).unwrap_or_else(|e| e.into_inner());
+        q.waiters -= 1;
+        q
+    }
+
+    /// Wake the threads waiting on `changed`, if any.
+    fn signal_changed(&self, q: &Queue) {
+        if q.waiters > 0 {
+            self.changed.notify_all();
+        }
+    }
+
+    /// Wake idle workers for `ready` new ready tasks.
+    fn signal_work(&self, q: &Queue, ready: usize) {
+        match ready.min(q.idle) {
+            0 => {}
+            1 => self.work.notify_one(),
+            _ => self.work.notify_all(),
+        }
+    }
+
+    /// Queue the tasks of one event in one go (blocking while the queue is
+    /// full). Returns the finished tasks, for the caller to free.
+    fn submit(&self, tasks: Vec<Task>) -> Result<Vec<Task>, Error> {
         let mut q = lock(&self.queue);
-        while q.waiting() >= self.config.queue_capacity && !q.closed {
-            q = self.changed.wait(q).unwrap_or_else(|e| e.into_inner());
-        }
-        if q.closed {
-            return Err(routing("The router is shut down."));
-        }
-        if let Some(group) = &task.group {
-            let key = (task.slot, group.clone());
-            if let Some(lane) = q.lanes.get_mut(&key) {
-                lane.push_back(task);
-                q.lane_waiting += 1;
-                return Ok(());
+        let done = std::mem::take(&mut q.done);
+        let mut ready = 0;
+        for task in tasks {
+            while q.waiting() >= self.config.queue_capacity && !q.closed {
+                // Let the workers at what is queued, then wait for space.
+                self.signal_work(&q, ready);
+                ready = 0;
+                q = self.wait_changed(q);
             }
-            q.lanes.insert(key, VecDeque::new());
+            if q.closed {
+                return Err(routing("The router is shut down."));
+            }
+            if let Some(group) = &task.group {
+                let key = (task.slot, group.clone());
+                if let Some(lane) = q.lanes.get_mut(&key) {
+                    lane.push_back(task);
+                    q.lane_waiting += 1;
+                    continue;
+                }
+                q.lanes.insert(key, VecDeque::new());
+            }
+            q.ready.push_back(task);
+            ready += 1;
         }
-        q.ready.push_back(task);
-        drop(q);
-        self.work.notify_one();
-        Ok(())
+        self.signal_work(&q, ready);
+        Ok(done)
     }
 
     /// A task is finished for good: let its FIFO lane move on.
@@ -932,7 +1113,7 @@ impl Shared {
                 Some(t) => {
                     q.lane_waiting -= 1;
                     q.ready.push_back(t);
-                    self.work.notify_one();
+                    self.signal_work(q, 1);
                 }
                 None => {
                     q.lanes.remove(&key);
@@ -1017,22 +1198,28 @@ impl Shared {
         }
     }
 
-    /// One attempt. Returns the task with its retry delay when it must be
-    /// tried again.
-    fn attempt(&self, mut task: Task) -> Option<(Task, Duration)> {
+    /// Call the destination once, a panic being a permanent failure.
+    fn try_once(&self, slot: &Slot, delivery: &Delivery) -> DeliveryResult {
+        catch_unwind(AssertUnwindSafe(|| slot.destination.deliver(delivery)))
+            .unwrap_or_else(|_| DeliveryResult::Permanent("the destination panicked".into()))
+    }
+
+    /// One attempt (or, for a task whose attempt was made on the routing
+    /// thread, what follows it). Returns the task with its retry delay
+    /// when it must be tried again.
+    fn attempt(&self, mut task: Task, deliveries: &mut Deliveries) -> Next {
         let slot = &self.slots[task.slot];
+        if let Some(result) = task.result.take() {
+            return self.settle(task, result);
+        }
         let policy = slot.target.retry_policy;
         let max_age = Duration::from_secs(u64::from(policy.maximum_event_age_in_seconds));
-        let body = match &task.body {
-            Ok(b) => b.clone(),
-            Err(why) => {
-                task.last_error = why.clone();
-                let reason =
-                    self.reason(&task, "INVALID_TARGET_INPUT", ExhaustedLimit::NotRetryable);
-                self.dead_letter(&task, reason);
-                return None;
-            }
-        };
+        if let Body::Failed(why) = &task.body {
+            task.last_error = why.clone();
+            let reason = self.reason(&task, "INVALID_TARGET_INPUT", ExhaustedLimit::NotRetryable);
+            self.dead_letter(&task, reason);
+            return Next::Done(task);
+        }
         if task.attempts > 0 && self.age(&task) >= max_age {
             let reason = self.reason(
                 &task,
@@ -1040,22 +1227,37 @@ impl Shared {
                 ExhaustedLimit::MaximumEventAgeInSeconds,
             );
             self.dead_letter(&task, reason);
-            return None;
+            return Next::Done(task);
         }
         task.attempts += 1;
-        let delivery = self.delivery(&task, body, task.attempts);
-        let result = catch_unwind(AssertUnwindSafe(|| slot.destination.deliver(&delivery)))
-            .unwrap_or_else(|_| DeliveryResult::Permanent("the destination panicked".into()));
+        let delivery = deliveries.fill(
+            self,
+            task.slot,
+            &task.body,
+            &task.event,
+            &task.group,
+            task.ingestion_time,
+            task.attempts,
+        );
+        let result = self.try_once(slot, delivery);
+        self.settle(task, result)
+    }
+
+    /// Act on the result of attempt number `task.attempts`.
+    fn settle(&self, mut task: Task, result: DeliveryResult) -> Next {
+        let slot = &self.slots[task.slot];
+        let policy = slot.target.retry_policy;
+        let max_age = Duration::from_secs(u64::from(policy.maximum_event_age_in_seconds));
         match result {
             DeliveryResult::Ok => {
                 slot.counters.delivered.fetch_add(1, Ordering::Relaxed);
-                None
+                Next::Done(task)
             }
             DeliveryResult::Permanent(why) => {
                 task.last_error = why;
                 let reason = self.reason(&task, "TARGET_ERROR", ExhaustedLimit::NotRetryable);
                 self.dead_letter(&task, reason);
-                None
+                Next::Done(task)
             }
             DeliveryResult::Retryable(why) => {
                 task.last_error = why;
@@ -1070,12 +1272,12 @@ impl Shared {
                     Some(limit) => {
                         let reason = self.reason(&task, "TARGET_ERROR", limit);
                         self.dead_letter(&task, reason);
-                        None
+                        Next::Done(task)
                     }
                     None => {
                         slot.counters.retried.fetch_add(1, Ordering::Relaxed);
                         let delay = self.backoff(task.attempts);
-                        Some((task, delay))
+                        Next::Retry(task, delay)
                     }
                 }
             }
@@ -1104,6 +1306,7 @@ impl Shared {
 }
 
 fn worker(shared: &Shared) {
+    let mut deliveries = Deliveries::default();
     let mut q = lock(&shared.queue);
     loop {
         if q.stop {
@@ -1116,15 +1319,15 @@ fn worker(shared: &Shared) {
         }
         if let Some(task) = q.ready.pop_front() {
             q.running += 1;
-            drop(q);
             // Space freed: a blocked `route` may go on.
-            shared.changed.notify_all();
+            shared.signal_changed(&q);
+            drop(q);
             let (slot, group) = (task.slot, task.group.clone());
-            let retry = shared.attempt(task);
+            let next = shared.attempt(task, &mut deliveries);
             q = lock(&shared.queue);
             q.running -= 1;
-            match retry {
-                Some((task, delay)) => {
+            match next {
+                Next::Retry(task, delay) => {
                     q.seq += 1;
                     let seq = q.seq;
                     q.delayed.push(Reverse(Delayed {
@@ -1133,13 +1336,23 @@ fn worker(shared: &Shared) {
                         task,
                     }));
                     // A sleeping worker must recompute its wake-up time.
-                    shared.work.notify_one();
+                    if q.idle > 0 {
+                        shared.work.notify_one();
+                    }
                 }
-                None => shared.finish(&mut q, slot, group),
+                Next::Done(task) => {
+                    shared.finish(&mut q, slot, group);
+                    // Freed by the routing thread: memory goes back to the
+                    // allocator arena it came from, without contention.
+                    if q.done.len() < MAX_DONE {
+                        q.done.push(task);
+                    }
+                }
             }
-            shared.changed.notify_all();
+            shared.signal_changed(&q);
             continue;
         }
+        q.idle += 1;
         q = match q.delayed.peek().map(|d| d.0.due) {
             Some(due) => {
                 let wait = due.saturating_duration_since(now);
@@ -1151,6 +1364,7 @@ fn worker(shared: &Shared) {
             }
             None => shared.work.wait(q).unwrap_or_else(|e| e.into_inner()),
         };
+        q.idle -= 1;
     }
 }
 
@@ -1176,9 +1390,25 @@ fn worker(shared: &Shared) {
 /// ```
 pub struct Router {
     shared: Arc<Shared>,
-    selector: Box<dyn RuleSelector>,
+    selector: Selector,
     workers: Vec<JoinHandle<()>>,
     archive: Option<Mutex<Archive>>,
+    /// Reusable deliveries for first attempts made on routing threads.
+    inline: Mutex<Deliveries>,
+}
+
+/// How a router chooses rules.
+enum Selector {
+    /// The matcher compiled from the rules, asked through [`Matcher::find`]
+    /// with pooled caches so that matching allocates nothing.
+    Matcher {
+        matcher: Box<Matcher>,
+        caches: Mutex<Vec<Cache>>,
+        /// Matcher id -> index of the rule, sorted by id.
+        rules: Vec<(RuleId, usize)>,
+    },
+    /// A selector given to the builder, answering with names.
+    Custom(Box<dyn RuleSelector>),
 }
 
 impl Router {
@@ -1247,6 +1477,40 @@ impl Router {
         self.route_inner(event, self.shared.clock.now(), false)
     }
 
+    /// Indices of the rules `event` matches, in name order for the
+    /// built-in matcher, in the selector's order otherwise.
+    fn select(&self, event: &[u8]) -> Result<Vec<usize>, Error> {
+        match &self.selector {
+            Selector::Matcher {
+                matcher,
+                caches,
+                rules,
+            } => {
+                let mut cache = lock(caches).pop().unwrap_or_default();
+                let found = matcher.find(event, &mut cache).map(|ids| {
+                    let mut found: Vec<usize> = ids
+                        .iter()
+                        .filter_map(|id| {
+                            rules
+                                .binary_search_by(|(r, _)| r.cmp(id))
+                                .ok()
+                                .map(|at| rules[at].1)
+                        })
+                        .collect();
+                    found.sort_unstable_by_key(|&i| self.shared.rules[i].rank);
+                    found
+                });
+                lock(caches).push(cache);
+                found
+            }
+            Selector::Custom(selector) => Ok(selector
+                .select(event)?
+                .iter()
+                .filter_map(|n| self.shared.names.get(n).copied())
+                .collect()),
+        }
+    }
+
     fn route_inner(
         &self,
         event: &[u8],
@@ -1257,7 +1521,7 @@ impl Router {
         let text = std::str::from_utf8(event)
             .map_err(|e| Error::new(Kind::Event, format!("The event is not UTF-8: {e}")))?;
         // Matching also checks the event: only accepted events are archived.
-        let names = self.selector.select(event)?;
+        let selected = self.select(event)?;
         shared.events.fetch_add(1, Ordering::Relaxed);
         let mut outcome = RouteOutcome::default();
         if archive {
@@ -1265,9 +1529,9 @@ impl Router {
                 outcome.archived = lock(a).append(event, ingestion_time)?;
             }
         }
-        let rules: Vec<&RuleSlot> = names
-            .iter()
-            .filter_map(|n| shared.names.get(n).map(|&i| &shared.rules[i]))
+        let rules: Vec<&RuleSlot> = selected
+            .into_iter()
+            .map(|i| &shared.rules[i])
             .filter(|r| r.rule.state == RuleState::Enabled)
             .collect();
         if rules.is_empty() {
@@ -1278,39 +1542,82 @@ impl Router {
             let slot = &shared.slots[s];
             slot.input.needs_event() || matches!(slot.group, Some(GroupSpec::Path(_)))
         });
-        let parsed: Option<Value> = if needs_event {
-            serde_json::from_str(text).ok()
+        // One pass over the event finds every value any target needs.
+        let resolved = if needs_event {
+            shared.paths.resolve(text).ok()
         } else {
             None
         };
-        let shared_text: Arc<str> = Arc::from(text);
+        let mut shared_text: Option<Arc<str>> = None;
+        let mut tasks = Vec::new();
+        let mut inline = None;
         for rule in rules {
             outcome.rules.push(rule.rule.name.clone());
             let ctx = RenderContext::new(&rule.rule.name, &rule.arn, ingestion_time);
             for &s in &rule.targets {
                 let slot = &shared.slots[s];
-                let body = slot
-                    .input
-                    .render(text, parsed.as_ref(), &ctx, &slot.target.id);
+                outcome.deliveries += 1;
+                let body = match &slot.input {
+                    TargetInput::Event => Body::Event,
+                    TargetInput::Constant(_) => Body::Constant,
+                    input => match input.render(
+                        text,
+                        resolved.as_ref(),
+                        &slot.binding,
+                        &ctx,
+                        &slot.target.id,
+                    ) {
+                        Ok(b) => Body::Rendered(b),
+                        Err(why) => Body::Failed(why),
+                    },
+                };
                 let group = slot.group.as_ref().map(|g| match g {
                     GroupSpec::Constant(c) => c.clone(),
-                    GroupSpec::Path(p) => match parsed.as_ref().and_then(|e| p.lookup(e)) {
-                        Some(Value::String(s)) => s.clone(),
-                        Some(v) => v.to_string(),
+                    GroupSpec::Path(node) => match resolved.as_ref().and_then(|e| e.get(*node)) {
+                        Some(v) if raw::is_string(v) => raw::decode_string(v.trim()).into_owned(),
+                        Some(v) => {
+                            let mut out = String::new();
+                            raw::write_json(&mut out, v);
+                            out
+                        }
                         None => String::new(),
                     },
                 });
-                shared.submit(Task {
+                let mut attempts = 0;
+                let mut result = None;
+                if slot.inline && !matches!(body, Body::Failed(_)) {
+                    // Try the target's (non-blocking) destination right
+                    // here; only a failure goes to the workers.
+                    let deliveries = inline.get_or_insert_with(|| self.inline.try_lock().ok());
+                    let mut own = Deliveries::default();
+                    let cache = deliveries.as_deref_mut().unwrap_or(&mut own);
+                    let delivery = cache.fill(shared, s, &body, text, &group, ingestion_time, 1);
+                    match shared.try_once(slot, delivery) {
+                        DeliveryResult::Ok => {
+                            slot.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                        failed => {
+                            attempts = 1;
+                            result = Some(failed);
+                        }
+                    }
+                }
+                tasks.push(Task {
                     slot: s,
                     body,
-                    event: Arc::clone(&shared_text),
+                    event: Arc::clone(shared_text.get_or_insert_with(|| Arc::from(text))),
                     ingestion_time,
                     group,
-                    attempts: 0,
+                    attempts,
                     last_error: String::new(),
-                })?;
-                outcome.deliveries += 1;
+                    result,
+                });
             }
+        }
+        drop(inline);
+        if !tasks.is_empty() {
+            drop(shared.submit(tasks)?);
         }
         Ok(outcome)
     }
@@ -1378,13 +1685,11 @@ impl Router {
     pub fn drain(&self) -> RouterStats {
         let mut q = lock(&self.shared.queue);
         while q.outstanding() > 0 {
-            q = self
-                .shared
-                .changed
-                .wait(q)
-                .unwrap_or_else(|e| e.into_inner());
+            q = self.shared.wait_changed(q);
         }
+        let done = std::mem::take(&mut q.done);
         drop(q);
+        drop(done);
         self.shared.stats()
     }
 
@@ -1422,12 +1727,14 @@ impl Router {
                 if now >= deadline {
                     break;
                 }
+                q.waiters += 1;
                 q = self
                     .shared
                     .changed
                     .wait_timeout(q, deadline - now)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
+                q.waiters -= 1;
             }
         }
         self.stop_workers();

@@ -22,12 +22,14 @@
 //! `<aws.events.event>` / `<aws.events.event.json>` outside value position
 //! are errors.
 //!
-//! Values taken from the event are re-serialized by `serde_json`, so an
-//! object's keys come out sorted and numbers in `serde_json`'s spelling;
-//! `<aws.events.event.json>` and `InputPath` `$` send the event text as
-//! received.
+//! Values taken from the event come out as `serde_json` prints a `Value`
+//! (no whitespace, an object's keys sorted, numbers in `serde_json`'s
+//! spelling), though they are read straight off the event's bytes: the
+//! paths of every target are resolved in one pass over the event (see
+//! `raw.rs`), never through a parsed tree. `<aws.events.event.json>` and
+//! `InputPath` `$` send the event text as received. Output is appended to
+//! one buffer, sized from the template's literal text.
 
-use std::fmt::Write as _;
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -35,6 +37,10 @@ use serde_json::Value;
 use crate::error::{Error, Kind};
 use crate::route::model::{InputTransformerConfig, Target};
 use crate::route::path::JsonPath;
+use crate::route::raw::{
+    escape_into, is_plain_json, is_string, validate, write_json, write_string_content, write_text,
+    PathSet, Resolved,
+};
 use crate::route::time::format_rfc3339;
 
 const RULE_NAME: &str = "aws.events.rule-name";
@@ -115,6 +121,16 @@ pub struct InputTransformer {
     json_template: bool,
     paths: Vec<JsonPath>,
     pieces: Vec<Piece>,
+    /// Total length of the literal pieces.
+    literal_len: usize,
+    /// Whether `<aws.events.event>` is used.
+    uses_envelope: bool,
+    /// Whether every rendering is valid JSON, whatever the values, so
+    /// that checking it can be skipped (see [`skeleton_is_proof`]).
+    always_valid: bool,
+    /// Its own paths, for [`InputTransformer::render`].
+    own: PathSet,
+    own_binding: Binding,
 }
 
 fn routing(msg: impl Into<String>) -> Error {
@@ -233,12 +249,38 @@ impl InputTransformer {
         if !literal.is_empty() {
             pieces.push(Piece::Literal(literal));
         }
-        Ok(InputTransformer {
+        let literal_len = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Literal(s) => s.len(),
+                Piece::Placeholder { .. } => 0,
+            })
+            .sum();
+        let uses_envelope = pieces.iter().any(|p| {
+            matches!(
+                p,
+                Piece::Placeholder {
+                    var: Var::Event,
+                    ..
+                }
+            )
+        });
+        let always_valid = skeleton_is_proof(&pieces);
+        let mut tr = InputTransformer {
             target_id: target_id.to_string(),
             json_template,
             paths,
             pieces,
-        })
+            literal_len,
+            uses_envelope,
+            always_valid,
+            own: PathSet::new(),
+            own_binding: Binding::default(),
+        };
+        let mut own = PathSet::new();
+        tr.own_binding = tr.bind(&mut own);
+        tr.own = own;
+        Ok(tr)
     }
 
     /// Render for one event given as JSON text. Fails, with the reason,
@@ -254,19 +296,44 @@ impl InputTransformer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn render(&self, event: &str, ctx: &RenderContext<'_>) -> Result<String, Error> {
-        let parsed: Value = serde_json::from_str(event)
+        let resolved = self
+            .own
+            .resolve(event)
             .map_err(|e| routing(format!("The event is not valid JSON: {e}")))?;
-        self.render_parsed(event, &parsed, ctx).map_err(routing)
+        let mut out = String::new();
+        self.render_into(event, &resolved, &self.own_binding, ctx, &mut out)
+            .map_err(routing)?;
+        Ok(out)
     }
 
-    /// Render with the event already parsed; `Err` is the failure reason.
-    pub(crate) fn render_parsed(
+    /// Add the paths this transformer reads to `set`; where to find their
+    /// values in what `set` resolves.
+    pub(crate) fn bind(&self, set: &mut PathSet) -> Binding {
+        Binding {
+            paths: self.paths.iter().map(|p| set.add(p)).collect(),
+            envelope: self.uses_envelope.then(|| {
+                ENVELOPE.map(|(from, _)| {
+                    set.add(&JsonPath::parse(&format!("$['{from}']")).expect("a plain key"))
+                })
+            }),
+        }
+    }
+
+    /// Render into `out` (which it appends to) with the event resolved
+    /// by the set `binding` was made with; `Err` is the failure reason.
+    pub(crate) fn render_into(
         &self,
         text: &str,
-        event: &Value,
+        event: &Resolved<'_>,
+        binding: &Binding,
         ctx: &RenderContext<'_>,
-    ) -> Result<String, String> {
-        let mut out = String::new();
+        out: &mut String,
+    ) -> Result<(), String> {
+        let start = out.len();
+        out.reserve(self.literal_len + 64);
+        // Values printed by serde_json (`Resolved::Owned`) may hold its
+        // number token: only serde_json can say what it makes of them.
+        let mut check = !self.always_valid || matches!(event, Resolved::Owned(_));
         for piece in &self.pieces {
             let (var, in_string) = match piece {
                 Piece::Literal(s) => {
@@ -275,23 +342,31 @@ impl InputTransformer {
                 }
                 Piece::Placeholder { var, in_string } => (var, *in_string),
             };
-            let owned;
-            let value: Option<&Value> = match var {
-                Var::Path(i) => self.paths[*i].lookup(event),
+            let reserved = |out: &mut String, s: &str| {
+                if in_string {
+                    escape_into(out, s);
+                } else {
+                    out.push('"');
+                    escape_into(out, s);
+                    out.push('"');
+                }
+            };
+            let value = match var {
+                Var::Path(i) => event.get(binding.paths[*i]),
                 Var::RuleName => {
-                    owned = Value::String(ctx.rule_name.to_string());
-                    Some(&owned)
+                    reserved(out, ctx.rule_name);
+                    continue;
                 }
                 Var::RuleArn => {
-                    owned = Value::String(ctx.rule_arn.to_string());
-                    Some(&owned)
+                    reserved(out, ctx.rule_arn);
+                    continue;
                 }
                 Var::IngestionTime => {
-                    owned = Value::String(format_rfc3339(ctx.ingestion_time));
-                    Some(&owned)
+                    reserved(out, &format_rfc3339(ctx.ingestion_time));
+                    continue;
                 }
                 Var::Event => {
-                    write_event_envelope(&mut out, event, ctx.ingestion_time);
+                    write_event_envelope(out, event, binding, ctx.ingestion_time);
                     continue;
                 }
                 Var::EventJson => {
@@ -299,90 +374,140 @@ impl InputTransformer {
                     continue;
                 }
             };
-            match (value, in_string, self.json_template) {
-                (None, false, _) => out.push_str("\"\""),
-                (None, true, _) => {}
-                (Some(v), false, _) => out.push_str(&v.to_string()),
-                (Some(Value::String(s)), true, _) => escape_into(&mut out, s),
-                (Some(v), true, true) => out.push_str(&v.to_string()),
-                (Some(v), true, false) => write_text(&mut out, v),
+            match (value, in_string) {
+                (None, false) => out.push_str("\"\""),
+                (None, true) => {}
+                (Some(v), false) => write_json(out, v),
+                (Some(v), true) if is_string(v) => write_string_content(out, v),
+                (Some(v), true) if self.json_template => {
+                    // An array or object inside a string may break it (as
+                    // on AWS): check.
+                    check |= v.starts_with(['[', '{']);
+                    write_json(out, v);
+                }
+                (Some(v), true) => write_text(out, v),
             }
         }
-        if let Err(e) = serde_json::from_str::<Value>(&out) {
+        if !check {
+            debug_assert!(validate(&out[start..]).is_ok(), "{}", &out[start..]);
+            return Ok(());
+        }
+        if let Err(e) = validate(&out[start..]) {
             return Err(format!(
-                "InputTemplate for target {} did not produce valid JSON ({e}): {out}",
-                self.target_id
+                "InputTemplate for target {} did not produce valid JSON ({e}): {}",
+                self.target_id,
+                &out[start..]
             ));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
+/// Whether the template's pieces prove every rendering valid JSON. They do
+/// when the skeleton (value placeholders as `null`, placeholders in
+/// strings as nothing) is JSON and every string placeholder is inside a
+/// string (and not right after a backslash): JSON's grammar then takes any
+/// value where `null` is, and what goes into a string (escaped string
+/// content, numbers, `true`, text forms) keeps it a string. The one
+/// exception, an array or object inside a string of a JSON template, is
+/// checked when rendering.
+fn skeleton_is_proof(pieces: &[Piece]) -> bool {
+    let mut skeleton = String::new();
+    let (mut in_string, mut escaped) = (false, false);
+    for piece in pieces {
+        match piece {
+            Piece::Literal(s) => {
+                skeleton.push_str(s);
+                for c in s.chars() {
+                    if !in_string {
+                        in_string = c == '"';
+                    } else if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        in_string = false;
+                    }
+                }
+            }
+            Piece::Placeholder {
+                in_string: true, ..
+            } => {
+                if !in_string || escaped {
+                    return false;
+                }
+            }
+            Piece::Placeholder { .. } => {
+                if in_string {
+                    return false;
+                }
+                skeleton.push_str("null");
+            }
+        }
+    }
+    is_plain_json(&skeleton)
+}
+
+/// Where the values a transformer (or `InputPath`) reads are, among the
+/// nodes of a [`PathSet`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Binding {
+    /// One node per path of `InputPathsMap` (or the one `InputPath`).
+    paths: Vec<usize>,
+    /// The nodes of [`ENVELOPE`]'s fields, when `<aws.events.event>` is
+    /// used.
+    envelope: Option<[usize; 8]>,
+}
+
+/// The fields of `<aws.events.event>`, in order, with their new names.
+/// `time` is the ingestion time rather than the event's.
+const ENVELOPE: [(&str, &str); 8] = [
+    ("version", "version"),
+    ("id", "id"),
+    ("detail-type", "detailType"),
+    ("source", "source"),
+    ("account", "account"),
+    ("time", "time"),
+    ("region", "region"),
+    ("resources", "resources"),
+];
+
 /// `<aws.events.event>`: the envelope without `detail`, with `detailType`
 /// for `detail-type` and the ingestion time as `time`.
-fn write_event_envelope(out: &mut String, event: &Value, ingestion_time: SystemTime) {
+fn write_event_envelope(
+    out: &mut String,
+    event: &Resolved<'_>,
+    binding: &Binding,
+    ingestion_time: SystemTime,
+) {
     out.push('{');
     let mut first = true;
-    let mut field = |out: &mut String, key: &str, value: &Value| {
+    for (i, (from, to)) in ENVELOPE.iter().enumerate() {
+        let value = match binding.envelope {
+            _ if *from == "time" => None,
+            Some(nodes) => event.get(nodes[i]),
+            None => None,
+        };
+        if *from != "time" && value.is_none() {
+            continue;
+        }
         if !first {
             out.push(',');
         }
         first = false;
-        let _ = write!(out, "\"{key}\":{value}");
-    };
-    for (from, to) in [
-        ("version", "version"),
-        ("id", "id"),
-        ("detail-type", "detailType"),
-        ("source", "source"),
-        ("account", "account"),
-        ("time", "time"),
-        ("region", "region"),
-        ("resources", "resources"),
-    ] {
-        if from == "time" {
-            field(out, to, &Value::String(format_rfc3339(ingestion_time)));
-        } else if let Some(v) = event.get(from) {
-            field(out, to, v);
+        out.push('"');
+        out.push_str(to);
+        out.push_str("\":");
+        match value {
+            Some(v) => write_json(out, v),
+            None => {
+                out.push('"');
+                out.push_str(&format_rfc3339(ingestion_time));
+                out.push('"');
+            }
         }
     }
     out.push('}');
-}
-
-/// The characters of `s` as they must appear inside a JSON string.
-fn escape_into(out: &mut String, s: &str) {
-    let quoted = Value::String(s.to_string()).to_string();
-    out.push_str(&quoted[1..quoted.len() - 1]);
-}
-
-/// Text rendering: `{acc_id:0a787ecb-4015,sf_id:baz}`, `[ACTIVE,INACTIVE]`.
-fn write_text(out: &mut String, v: &Value) {
-    match v {
-        Value::String(s) => escape_into(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_text(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                escape_into(out, k);
-                out.push(':');
-                write_text(out, item);
-            }
-            out.push('}');
-        }
-        other => out.push_str(&other.to_string()),
-    }
 }
 
 /// A target's input setting, compiled.
@@ -431,16 +556,30 @@ impl TargetInput {
         Ok(TargetInput::Event)
     }
 
-    /// Whether rendering needs the parsed event.
+    /// Whether rendering needs the event resolved.
     pub(crate) fn needs_event(&self) -> bool {
         matches!(self, TargetInput::Path(_) | TargetInput::Transformer(_))
     }
 
-    /// The body to deliver, or why there is none.
+    /// Add the paths this input reads to `set`.
+    pub(crate) fn bind(&self, set: &mut PathSet) -> Binding {
+        match self {
+            TargetInput::Path(p) => Binding {
+                paths: vec![set.add(p)],
+                envelope: None,
+            },
+            TargetInput::Transformer(t) => t.bind(set),
+            TargetInput::Event | TargetInput::Constant(_) => Binding::default(),
+        }
+    }
+
+    /// The body of an `InputPath` or `InputTransformer` target, or why
+    /// there is none. `event` is `None` when the event is not JSON.
     pub(crate) fn render(
         &self,
         text: &str,
-        event: Option<&Value>,
+        event: Option<&Resolved<'_>>,
+        binding: &Binding,
         ctx: &RenderContext<'_>,
         target_id: &str,
     ) -> Result<String, String> {
@@ -449,9 +588,13 @@ impl TargetInput {
             TargetInput::Constant(s) => Ok(s.clone()),
             TargetInput::Path(p) => {
                 let event = event.ok_or("The event is not valid JSON")?;
-                match p.lookup(event) {
+                match event.get(binding.paths[0]) {
                     Some(_) if p.as_str() == "$" => Ok(text.trim().to_string()),
-                    Some(v) => Ok(v.to_string()),
+                    Some(v) => {
+                        let mut out = String::with_capacity(v.len());
+                        write_json(&mut out, v);
+                        Ok(out)
+                    }
                     None => Err(format!(
                         "InputPath {} for target {target_id} selects nothing in the event.",
                         p.as_str()
@@ -460,7 +603,9 @@ impl TargetInput {
             }
             TargetInput::Transformer(t) => {
                 let event = event.ok_or("The event is not valid JSON")?;
-                t.render_parsed(text, event, ctx)
+                let mut out = String::new();
+                t.render_into(text, event, binding, ctx, &mut out)?;
+                Ok(out)
             }
         }
     }

@@ -1,0 +1,1019 @@
+//! JSON read on its own bytes: one validating pass over an event that finds
+//! the values a router's targets need, and writers that give those values
+//! the exact text `serde_json` would have given them.
+//!
+//! Rendering inputs used to parse every event into a `serde_json::Value`
+//! tree (maps, strings and numbers allocated one by one) and print the
+//! chosen values back. Here a [`PathSet`] holds every path the targets of
+//! a router use, as a trie, and [`PathSet::resolve`] walks the event text
+//! once, checking it is JSON exactly as `serde_json` checks it (grammar,
+//! string escapes and surrogate pairs, control characters, nesting depth
+//! 127) and noting where the value of each path starts and ends. Nothing
+//! is allocated but the table of spans. Later duplicates of a key replace
+//! earlier ones (and forget what was found under them), as they do in a
+//! `Value`.
+//!
+//! A span is the value as sent. The writers ([`write_json`],
+//! [`write_text`], [`write_string_content`]) turn it into what
+//! `Value::to_string` would print: no whitespace, object keys sorted and
+//! de-duplicated (last wins), strings re-escaped the way `serde_json`
+//! escapes (only when the string has an escape, otherwise copied), numbers
+//! as scanned with `arbitrary_precision` (`1E5` -> `1e+5`). Values without
+//! objects are copied almost byte for byte.
+//!
+//! One oddity of `serde_json` is kept by not handling it here: with
+//! `arbitrary_precision`, an object whose first key is
+//! `$serde_json::private::Number` is read as a number. The walk flags
+//! events with that key anywhere (once sorted, it may come first) and they
+//! are resolved through a `Value` instead
+//! ([`Resolved::Owned`]); so are events the walk rejects but `serde_json`
+//! accepts, should there ever be any. The results are the same, only slower.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::route::path::{JsonPath, Step};
+
+/// `serde_json` refuses a 128th level of nesting.
+const MAX_DEPTH: usize = 127;
+
+/// The key `serde_json` (with `arbitrary_precision`) reads as a number.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Byte offsets of a value in the text it was found in.
+type Span = (u32, u32);
+
+#[derive(Clone, Debug, Default)]
+struct Node {
+    keys: Vec<(String, usize)>,
+    indices: Vec<(usize, usize)>,
+}
+
+/// A trie of paths; node 0 is `$`. Paths are added when a router (or a
+/// transformer) is built, and every event is then resolved in one pass.
+#[derive(Clone, Debug)]
+pub(crate) struct PathSet {
+    nodes: Vec<Node>,
+}
+
+impl Default for PathSet {
+    fn default() -> Self {
+        PathSet::new()
+    }
+}
+
+/// The value of each node of a [`PathSet`] in one event.
+#[derive(Debug)]
+pub(crate) enum Resolved<'e> {
+    /// Spans of the event text (the usual case).
+    Raw {
+        text: &'e str,
+        spans: Vec<Option<Span>>,
+    },
+    /// Values printed by `serde_json` (see the module docs).
+    Owned(Vec<Option<String>>),
+}
+
+impl Resolved<'_> {
+    /// The JSON text of node `n`, or `None` when the event has nothing
+    /// there.
+    pub(crate) fn get(&self, n: usize) -> Option<&str> {
+        match self {
+            Resolved::Raw { text, spans } => spans[n].map(|(s, e)| &text[s as usize..e as usize]),
+            Resolved::Owned(values) => values[n].as_deref(),
+        }
+    }
+}
+
+impl PathSet {
+    /// Only `$`.
+    pub(crate) fn new() -> PathSet {
+        PathSet {
+            nodes: vec![Node::default()],
+        }
+    }
+
+    /// The node of `path`, added if new.
+    pub(crate) fn add(&mut self, path: &JsonPath) -> usize {
+        let mut at = 0;
+        for step in path.steps() {
+            let found = match step {
+                Step::Key(k) => self.nodes[at]
+                    .keys
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|&(_, c)| c),
+                Step::Index(i) => self.nodes[at]
+                    .indices
+                    .iter()
+                    .find(|(idx, _)| idx == i)
+                    .map(|&(_, c)| c),
+            };
+            at = match found {
+                Some(c) => c,
+                None => {
+                    let c = self.nodes.len();
+                    self.nodes.push(Node::default());
+                    match step {
+                        Step::Key(k) => self.nodes[at].keys.push((k.clone(), c)),
+                        Step::Index(i) => self.nodes[at].indices.push((*i, c)),
+                    }
+                    c
+                }
+            };
+        }
+        at
+    }
+
+    /// Find every node's value in `text`. `Err` carries `serde_json`'s
+    /// reason when the text is not JSON.
+    pub(crate) fn resolve<'e>(&self, text: &'e str) -> Result<Resolved<'e>, String> {
+        let mut spans = vec![None; self.nodes.len()];
+        match walk(text, self, &mut spans) {
+            Ok(false) => Ok(Resolved::Raw { text, spans }),
+            // An oddity, or (never seen) a disagreement with serde_json:
+            // let serde_json decide.
+            Ok(true) | Err(()) => match serde_json::from_str::<Value>(text) {
+                Ok(v) => {
+                    let mut values = vec![None; self.nodes.len()];
+                    self.fill(0, Some(&v), &mut values);
+                    Ok(Resolved::Owned(values))
+                }
+                Err(e) => Err(e.to_string()),
+            },
+        }
+    }
+
+    fn fill(&self, n: usize, v: Option<&Value>, out: &mut [Option<String>]) {
+        out[n] = v.map(Value::to_string);
+        for (k, c) in &self.nodes[n].keys {
+            let child = match v {
+                Some(Value::Object(m)) => m.get(k),
+                _ => None,
+            };
+            self.fill(*c, child, out);
+        }
+        for (i, c) in &self.nodes[n].indices {
+            let child = match v {
+                Some(Value::Array(items)) => items.get(*i),
+                _ => None,
+            };
+            self.fill(*c, child, out);
+        }
+    }
+
+    fn clear(&self, n: usize, spans: &mut [Option<Span>]) {
+        spans[n] = None;
+        let node = &self.nodes[n];
+        for &(_, c) in &node.keys {
+            self.clear(c, spans);
+        }
+        for &(_, c) in &node.indices {
+            self.clear(c, spans);
+        }
+    }
+}
+
+/// Whether `text` is JSON as `serde_json` reads it, without the number
+/// token anywhere: a "yes" is final, a "no" may need `serde_json`'s word.
+pub(crate) fn is_plain_json(text: &str) -> bool {
+    static EMPTY: PathSet = PathSet { nodes: Vec::new() };
+    matches!(walk(text, &EMPTY, &mut []), Ok(false))
+}
+
+/// Check that `text` is JSON as `serde_json` reads it into a `Value`;
+/// `Err` is `serde_json`'s reason.
+pub(crate) fn validate(text: &str) -> Result<(), String> {
+    static EMPTY: PathSet = PathSet { nodes: Vec::new() };
+    match walk(text, &EMPTY, &mut []) {
+        Ok(false) => Ok(()),
+        _ => serde_json::from_str::<Value>(text)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// The validating walk. `Ok(true)` when the text holds the number token
+/// (as any key).
+fn walk(text: &str, set: &PathSet, spans: &mut [Option<Span>]) -> Result<bool, ()> {
+    if text.len() > u32::MAX as usize {
+        return Err(());
+    }
+    let mut w = Walker {
+        b: text.as_bytes(),
+        i: 0,
+        set,
+        spans,
+        odd: false,
+        key: String::new(),
+    };
+    let root = if set.nodes.is_empty() { None } else { Some(0) };
+    w.value(root, 0)?;
+    w.ws();
+    if w.i != w.b.len() {
+        return Err(());
+    }
+    Ok(w.odd)
+}
+
+struct Walker<'a, 's> {
+    b: &'a [u8],
+    i: usize,
+    set: &'s PathSet,
+    spans: &'s mut [Option<Span>],
+    odd: bool,
+    key: String,
+}
+
+/// The index of the first byte at or after `i` that is a quote, a
+/// backslash or (when `controls`) below 0x20; `b.len()` if none. Eight
+/// bytes at a time: in each mask the lowest set bit is exact (borrows only
+/// run upwards), which is all `trailing_zeros` looks at.
+#[inline]
+fn next_special(b: &[u8], mut i: usize, controls: bool) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let mut mask = zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')));
+        if controls {
+            mask |= w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        }
+        if mask != 0 {
+            return i + (mask.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !matches!(b[i], b'"' | b'\\') && !(controls && b[i] < 0x20) {
+        i += 1;
+    }
+    i
+}
+
+fn hex4(b: &[u8]) -> Option<u32> {
+    let mut v = 0;
+    for &c in b.get(..4)? {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+impl Walker<'_, '_> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Result<(), ()> {
+        self.ws();
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    fn value(&mut self, node: Option<usize>, depth: usize) -> Result<(), ()> {
+        self.ws();
+        let start = self.i;
+        match self.b.get(self.i) {
+            Some(b'{') => self.object(node, depth + 1)?,
+            Some(b'[') => self.array(node, depth + 1)?,
+            Some(b'"') => {
+                self.string()?;
+            }
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(b't') => self.literal(b"true")?,
+            Some(b'f') => self.literal(b"false")?,
+            Some(b'n') => self.literal(b"null")?,
+            _ => return Err(()),
+        }
+        if let Some(n) = node {
+            self.spans[n] = Some((start as u32, self.i as u32));
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), ()> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<(), ()> {
+        if self.b[self.i] == b'-' {
+            self.i += 1;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(()),
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(());
+            }
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(());
+            }
+        }
+        Ok(())
+    }
+
+    /// At a quote: skip the string, checking it. Returns whether it holds
+    /// an escape.
+    fn string(&mut self) -> Result<bool, ()> {
+        self.i += 1;
+        let mut escaped = false;
+        loop {
+            self.i = next_special(self.b, self.i, true);
+            match *self.b.get(self.i).ok_or(())? {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(escaped);
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                c if c < 0x20 => return Err(()),
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Result<(), ()> {
+        match self.b.get(self.i + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.i += 2;
+                Ok(())
+            }
+            Some(b'u') => {
+                let c = hex4(&self.b[self.i + 2..]).ok_or(())?;
+                self.i += 6;
+                match c {
+                    0xD800..=0xDBFF => {
+                        if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
+                            return Err(());
+                        }
+                        let low = hex4(&self.b[self.i + 2..]).ok_or(())?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return Err(());
+                        }
+                        self.i += 6;
+                        Ok(())
+                    }
+                    0xDC00..=0xDFFF => Err(()),
+                    _ => Ok(()),
+                }
+            }
+            _ => Err(()),
+        }
+    }
+
+    fn array(&mut self, node: Option<usize>, depth: usize) -> Result<(), ()> {
+        if depth > MAX_DEPTH {
+            return Err(());
+        }
+        self.i += 1;
+        self.ws();
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        let mut index = 0;
+        loop {
+            let child = node.and_then(|n| {
+                self.set.nodes[n]
+                    .indices
+                    .iter()
+                    .find(|&&(i, _)| i == index)
+                    .map(|&(_, c)| c)
+            });
+            if let Some(c) = child {
+                self.set.clear(c, self.spans);
+            }
+            self.value(child, depth)?;
+            index += 1;
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(()),
+            }
+        }
+    }
+
+    fn object(&mut self, node: Option<usize>, depth: usize) -> Result<(), ()> {
+        if depth > MAX_DEPTH {
+            return Err(());
+        }
+        self.i += 1;
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.b.get(self.i) != Some(&b'"') {
+                return Err(());
+            }
+            let start = self.i + 1;
+            let escaped = self.string()?;
+            let raw = &self.b[start..self.i - 1];
+            let wanted = node.filter(|&n| !self.set.nodes[n].keys.is_empty());
+            // The number token is odd wherever it is: printed from a
+            // `Value`, keys are sorted and it may come first.
+            let child = if escaped {
+                self.key.clear();
+                // Checked just above: valid UTF-8 with valid escapes.
+                let raw = std::str::from_utf8(raw).map_err(|_| ())?;
+                decode_into(&mut self.key, raw);
+                self.odd |= self.key == NUMBER_TOKEN;
+                let key = self.key.as_bytes();
+                wanted.and_then(|n| self.find_key(n, key))
+            } else {
+                self.odd |= raw == NUMBER_TOKEN.as_bytes();
+                wanted.and_then(|n| self.find_key(n, raw))
+            };
+            self.eat(b':')?;
+            if let Some(c) = child {
+                self.set.clear(c, self.spans);
+            }
+            self.value(child, depth)?;
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(()),
+            }
+        }
+    }
+
+    fn find_key(&self, n: usize, key: &[u8]) -> Option<usize> {
+        self.set.nodes[n]
+            .keys
+            .iter()
+            .find(|(k, _)| k.as_bytes() == key)
+            .map(|&(_, c)| c)
+    }
+}
+
+/// Append the characters of the (valid) string content `raw`, escapes
+/// decoded.
+fn decode_into(out: &mut String, raw: &str) {
+    let mut rest = raw;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let b = rest.as_bytes();
+        let (c, used) = match b[at + 1] {
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => {
+                let hi = hex4(&b[at + 2..]).unwrap_or(0xFFFD);
+                if (0xD800..=0xDBFF).contains(&hi) {
+                    let lo = hex4(&b[at + 8..]).unwrap_or(0xDC00);
+                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    (char::from_u32(c).unwrap_or('\u{FFFD}'), 12)
+                } else {
+                    (char::from_u32(hi).unwrap_or('\u{FFFD}'), 6)
+                }
+            }
+            other => (other as char, 2),
+        };
+        out.push(c);
+        rest = &rest[at + used..];
+    }
+    out.push_str(rest);
+}
+
+/// The content of a string token (quotes removed, escapes decoded).
+pub(crate) fn decode_string(token: &str) -> Cow<'_, str> {
+    let raw = &token[1..token.len() - 1];
+    if raw.contains('\\') {
+        let mut s = String::with_capacity(raw.len());
+        decode_into(&mut s, raw);
+        Cow::Owned(s)
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// Append `s` escaped as `serde_json` escapes string content.
+pub(crate) fn escape_into(out: &mut String, s: &str) {
+    let b = s.as_bytes();
+    let mut done = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &str = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[done..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(c >> 4)] as char);
+            out.push(HEX[usize::from(c & 15)] as char);
+        } else {
+            out.push_str(esc);
+        }
+        done = i + 1;
+    }
+    out.push_str(&s[done..]);
+}
+
+/// A cursor over text already known to be valid JSON.
+struct Cursor<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+/// An object member written by [`write_value`]: the key's characters as
+/// written (between the quotes), whether they hold an escape, and where
+/// the member's output (`"key":value`) is.
+#[derive(Clone, Copy)]
+struct Member<'a> {
+    key: &'a str,
+    escaped: bool,
+    start: usize,
+    end: usize,
+}
+
+/// Keys in `BTreeMap<String, _>` order (of their characters).
+fn cmp_keys(a: &str, a_escaped: bool, b: &str, b_escaped: bool) -> std::cmp::Ordering {
+    if !a_escaped && !b_escaped {
+        return a.cmp(b);
+    }
+    let decode = |k: &str| {
+        let mut s = String::new();
+        decode_into(&mut s, k);
+        s
+    };
+    decode(a).cmp(&decode(b))
+}
+
+impl Member<'_> {
+    fn cmp_key(&self, other: &Member<'_>) -> std::cmp::Ordering {
+        cmp_keys(self.key, self.escaped, other.key, other.escaped)
+    }
+}
+
+/// Scratch space for [`write_value`]: the members of the objects being
+/// written (a stack), and a buffer to reorder an object's output in.
+#[derive(Default)]
+struct Scratch<'a> {
+    members: Vec<Member<'a>>,
+    reorder: String,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(s: &'a str) -> Self {
+        Cursor { s, i: 0 }
+    }
+
+    fn peek(&mut self) -> u8 {
+        let b = self.s.as_bytes();
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = b.get(self.i) {
+            self.i += 1;
+        }
+        b[self.i]
+    }
+
+    /// Skip a number or literal; its text.
+    fn scalar(&mut self) -> &'a str {
+        let b = self.s.as_bytes();
+        let start = self.i;
+        while self.i < b.len()
+            && !matches!(b[self.i], b',' | b'}' | b']' | b' ' | b'\n' | b'\t' | b'\r')
+        {
+            self.i += 1;
+        }
+        &self.s[start..self.i]
+    }
+
+    /// At a quote: skip the string. Its characters as written, and whether
+    /// they hold an escape.
+    fn string(&mut self) -> (&'a str, bool) {
+        let b = self.s.as_bytes();
+        let mut escaped = false;
+        self.i += 1;
+        let start = self.i;
+        loop {
+            self.i = next_special(b, self.i, false);
+            match b.get(self.i) {
+                Some(b'\\') => {
+                    escaped = true;
+                    self.i += 2;
+                }
+                _ => {
+                    self.i += 1;
+                    return (&self.s[start..self.i - 1], escaped);
+                }
+            }
+        }
+    }
+
+    /// Inside a container, after a value: true if another follows.
+    fn more(&mut self) -> bool {
+        let more = self.peek() == b',';
+        self.i += 1;
+        more
+    }
+}
+
+/// Append string characters as `serde_json` escapes them: copied unless
+/// they hold an escape.
+fn write_chars(out: &mut String, chars: &str, escaped: bool) {
+    if escaped {
+        let mut s = String::with_capacity(chars.len());
+        decode_into(&mut s, chars);
+        escape_into(out, &s);
+    } else {
+        out.push_str(chars);
+    }
+}
+
+/// A number as `serde_json` (with `arbitrary_precision`) prints it: the
+/// exponent marker lower case and always signed.
+fn write_number(out: &mut String, n: &str) {
+    match n.find(['e', 'E']) {
+        None => out.push_str(n),
+        Some(at) => {
+            out.push_str(&n[..at]);
+            out.push('e');
+            let exp = &n[at + 1..];
+            if !exp.starts_with(['+', '-']) {
+                out.push('+');
+            }
+            out.push_str(exp);
+        }
+    }
+}
+
+/// Append the (valid) JSON text `raw` as `Value::to_string` prints it.
+pub(crate) fn write_json(out: &mut String, raw: &str) {
+    write_value(out, &mut Cursor::new(raw), &mut Scratch::default(), false);
+}
+
+/// The text form of a value inside a non-JSON template: strings as their
+/// (escaped) characters, `{acc_id:0a787ecb-4015,sf_id:baz}`,
+/// `[ACTIVE,INACTIVE]`, other values as JSON.
+pub(crate) fn write_text(out: &mut String, raw: &str) {
+    write_value(out, &mut Cursor::new(raw), &mut Scratch::default(), true);
+}
+
+/// One value, as JSON or (`text`) in text form, in one pass: an object's
+/// members are written as they come, and only when their keys turn out
+/// not to be strictly increasing are the members' outputs reordered (and
+/// the earlier of equal keys dropped, as a `BTreeMap` filled in order
+/// would).
+fn write_value<'a>(out: &mut String, c: &mut Cursor<'a>, scratch: &mut Scratch<'a>, text: bool) {
+    match c.peek() {
+        b'"' => {
+            let (chars, escaped) = c.string();
+            if !text {
+                out.push('"');
+            }
+            write_chars(out, chars, escaped);
+            if !text {
+                out.push('"');
+            }
+        }
+        b'[' => {
+            c.i += 1;
+            out.push('[');
+            if c.peek() == b']' {
+                c.i += 1;
+            } else {
+                loop {
+                    write_value(out, c, scratch, text);
+                    if !c.more() {
+                        break;
+                    }
+                    out.push(',');
+                }
+            }
+            out.push(']');
+        }
+        b'{' => {
+            c.i += 1;
+            let object = out.len();
+            out.push('{');
+            if c.peek() == b'}' {
+                c.i += 1;
+                out.push('}');
+                return;
+            }
+            let base = scratch.members.len();
+            let mut in_order = true;
+            loop {
+                c.peek();
+                let (key, escaped) = c.string();
+                if let Some(last) = scratch.members[base..].last() {
+                    in_order &= cmp_keys(last.key, last.escaped, key, escaped).is_lt();
+                    out.push(',');
+                }
+                let start = out.len();
+                if !text {
+                    out.push('"');
+                }
+                write_chars(out, key, escaped);
+                out.push_str(if text { ":" } else { "\":" });
+                c.peek();
+                c.i += 1; // ':'
+                write_value(out, c, scratch, text);
+                scratch.members.push(Member {
+                    key,
+                    escaped,
+                    start,
+                    end: out.len(),
+                });
+                if !c.more() {
+                    break;
+                }
+            }
+            out.push('}');
+            if !in_order {
+                let Scratch { members, reorder } = scratch;
+                let members = &mut members[base..];
+                // Stable: of equal keys, the last stays last.
+                members.sort_by(Member::cmp_key);
+                reorder.clear();
+                reorder.push_str(&out[object..]);
+                out.truncate(object);
+                out.push('{');
+                let mut first = true;
+                for (j, m) in members.iter().enumerate() {
+                    if members.get(j + 1).is_some_and(|n| n.cmp_key(m).is_eq()) {
+                        continue;
+                    }
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    out.push_str(&reorder[m.start - object..m.end - object]);
+                }
+                out.push('}');
+            }
+            scratch.members.truncate(base);
+        }
+        b'-' | b'0'..=b'9' => write_number(out, c.scalar()),
+        _ => out.push_str(c.scalar()),
+    }
+}
+
+/// Append the content (without quotes) `Value::to_string` prints for the
+/// string token `raw`.
+pub(crate) fn write_string_content(out: &mut String, raw: &str) {
+    write_text(out, raw);
+}
+
+/// Whether the (valid) JSON text `raw` is a string.
+pub(crate) fn is_string(raw: &str) -> bool {
+    raw.trim_start_matches([' ', '\n', '\t', '\r'])
+        .starts_with('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn set(paths: &[&str]) -> (PathSet, Vec<usize>) {
+        let mut s = PathSet::new();
+        let ids = paths
+            .iter()
+            .map(|p| s.add(&JsonPath::parse(p).unwrap()))
+            .collect();
+        (s, ids)
+    }
+
+    fn json(raw: &str) -> String {
+        let mut out = String::new();
+        write_json(&mut out, raw);
+        out
+    }
+
+    #[test]
+    fn finds_paths_last_duplicate_wins() {
+        let (s, ids) = set(&["$.a.b", "$.a", "$.l[1]", "$.l[5]", "$", "$['x.y']"]);
+        let text = r#" {"a": {"b": 1}, "l": [1, {"z": [ 2 ]}], "a": {"c": 2}, "x.y": "q" } "#;
+        let r = s.resolve(text).unwrap();
+        let got: Vec<Option<&str>> = ids.iter().map(|&i| r.get(i)).collect();
+        assert_eq!(
+            got,
+            [
+                None,
+                Some(r#"{"c": 2}"#),
+                Some(r#"{"z": [ 2 ]}"#),
+                None,
+                Some(text.trim()),
+                Some(r#""q""#)
+            ]
+        );
+    }
+
+    #[test]
+    fn canonical_forms() {
+        assert_eq!(
+            json(r#"{ "b": [1E5, -0.5e-3, 2e+1], "a": "x\/\u00e9\n\u001F", "b": true }"#),
+            "{\"a\":\"x/é\\n\\u001f\",\"b\":true}"
+        );
+        let mut out = String::new();
+        write_text(&mut out, r#"{"sf_id": "baz", "acc_id": "0a"}"#);
+        assert_eq!(out, "{acc_id:0a,sf_id:baz}");
+    }
+
+    #[test]
+    fn deep_unsorted_objects_are_written_in_one_pass() {
+        // Every level out of order, its last key the one out of place.
+        let mut text = String::from("0");
+        for _ in 0..60 {
+            text = if text.len() < 1 << 14 {
+                format!(r#"{{"b": {text}, "c": [{text}], "a": 1}}"#)
+            } else {
+                format!(r#"{{"b": {text}, "a": 1}}"#)
+            };
+        }
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json(&text), v.to_string());
+    }
+
+    #[test]
+    fn number_oddity_goes_through_serde_json() {
+        let (s, ids) = set(&["$.a"]);
+        let r = s
+            .resolve(r#"{"a": {"$serde_json::private::Number": "12"}}"#)
+            .unwrap();
+        assert!(matches!(r, Resolved::Owned(_)));
+        assert_eq!(r.get(ids[0]), Some("12"));
+        assert!(validate(r#"{"$serde_json::private::Number": "x"}"#).is_err());
+    }
+
+    /// JSON-ish text: valid documents, and mangled ones.
+    fn doc() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            Just("fals".to_string()),
+            "-?(0|[1-9][0-9]{0,3})(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,3})?",
+            "-?0[0-9]",
+            "1\\.",
+            "\"([a-c\\t é\u{7f}/]|\\\\[\"\\\\/bfnrtx]|\\\\u[0-9a-fA-F]{4}|\\\\ud83d\\\\ude00|\\\\udc00)*\"",
+        ];
+        leaf.prop_recursive(5, 40, 5, |inner| {
+            let key = "\"([a-c$]|\\\\u006[1-3]|\\\\n){0,2}\"";
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|v| format!("[{}]", v.join(" ,"))),
+                prop::collection::vec((key, inner), 0..5).prop_map(|v| {
+                    let items: Vec<String> =
+                        v.into_iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                    format!("{{ {}\n}}", items.join(","))
+                }),
+            ]
+        })
+    }
+
+    fn mangle(s: &str, at: usize, what: u8) -> String {
+        let mut b = s.as_bytes().to_vec();
+        if b.is_empty() {
+            return s.to_string();
+        }
+        let at = at % b.len();
+        match what % 4 {
+            0 => {
+                b.remove(at);
+            }
+            1 => b.insert(at, b','),
+            2 => b.insert(at, b'}'),
+            _ => b.insert(at, b'"'),
+        }
+        String::from_utf8(b).unwrap_or_default()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn agrees_with_serde_json(d in doc(), at in 0usize..200, what in 0u8..8) {
+            let text = if what < 4 { d.clone() } else { mangle(&d, at, what) };
+            let ours = walk(&text, &PathSet::new(), &mut [None]);
+            let theirs = serde_json::from_str::<Value>(&text);
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{}", text);
+            if let Ok(v) = theirs {
+                prop_assert_eq!(json(&text), v.to_string());
+                let mut ours = String::new();
+                write_text(&mut ours, &text);
+                let mut want = String::new();
+                value_text(&mut want, &v);
+                prop_assert_eq!(ours, want);
+            }
+        }
+
+        #[test]
+        fn finds_what_a_value_holds(d in doc(), steps in prop::collection::vec(
+            prop_oneof!["\\.[a-c]{1,2}", "\\[[0-2]\\]"], 0..4)) {
+            let Ok(v) = serde_json::from_str::<Value>(&d) else { return Ok(()) };
+            let path = JsonPath::parse(&format!("${}", steps.concat())).unwrap();
+            let mut set = PathSet::new();
+            let a = set.add(&JsonPath::parse("$.a").unwrap());
+            let n = set.add(&path);
+            let r = set.resolve(&d).unwrap();
+            let got = r.get(n).map(json);
+            prop_assert_eq!(got, path.lookup(&v).map(Value::to_string), "{}", d);
+            let a_path = JsonPath::parse("$.a").unwrap();
+            prop_assert_eq!(r.get(a).map(json), a_path.lookup(&v).map(Value::to_string));
+        }
+
+        #[test]
+        fn escapes_like_serde_json(s in "[\u{0}-\u{7f}é\u{2028}]{0,20}") {
+            let mut out = String::new();
+            escape_into(&mut out, &s);
+            let want = Value::String(s.clone()).to_string();
+            prop_assert_eq!(out, &want[1..want.len() - 1]);
+        }
+    }
+
+    #[test]
+    fn depth_limit_is_serde_jsons() {
+        for n in [126, 127, 128, 200] {
+            let text = "[".repeat(n) + &"]".repeat(n);
+            assert_eq!(validate(&text).is_ok(), n <= 127, "{n}");
+            let text = "{\"a\":".repeat(n) + "1" + &"}".repeat(n);
+            assert_eq!(validate(&text).is_ok(), n <= 127, "{n}");
+        }
+    }
+
+    /// The former `Value`-based text rendering, as the reference.
+    fn value_text(out: &mut String, v: &Value) {
+        match v {
+            Value::String(s) => escape_into(out, s),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    value_text(out, item);
+                }
+                out.push(']');
+            }
+            Value::Object(map) => {
+                out.push('{');
+                for (i, (k, item)) in map.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    escape_into(out, k);
+                    out.push(':');
+                    value_text(out, item);
+                }
+                out.push('}');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+}

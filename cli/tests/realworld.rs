@@ -182,3 +182,23 @@ fn cloudformation_conditions_pick_branches_and_novalue_removes() {
         ["50:9: note[undecided] pattern of rule `undecided` is unknown until deployment (!If); not checked"]
     );
 }
+
+// Terraform that hands rules to the community EventBridge module: each
+// `rules` entry becomes a rule named `<key, "_" as "->-rule`; scheduled
+// entries (no event_pattern) are not pattern rules.
+#[test]
+fn terraform_eventbridge_module_rules() {
+    assert_eq!(
+        list("testdata/rules/realworld/module.tf"),
+        [
+            "12 order-created-rule (terraform, ENABLED)",
+            "16 refunds-rule (terraform, DISABLED)",
+        ]
+    );
+    let (code, problems) = check("testdata/rules/realworld/module.tf");
+    assert_eq!(code, 1);
+    assert_eq!(
+        problems,
+        ["18:48: error[refunds-rule] Value of > must be numeric"]
+    );
+}

@@ -49,6 +49,9 @@ pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), Read
         blocks: Vec::new(),
     };
     p.body(0, true)?;
+    for block in &p.blocks {
+        module_rules(ctx, block, out);
+    }
     for block in p.blocks {
         if block.kind != "resource"
             || block.labels.first().map(String::as_str) != Some("aws_cloudwatch_event_rule")
@@ -89,6 +92,47 @@ pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), Read
         out.push(rule);
     }
     Ok(())
+}
+
+/// Rules given to the terraform-aws-modules EventBridge module:
+/// `module "x" { source = ".../eventbridge/aws", rules = { key = {
+/// event_pattern = ..., enabled = ... } } }`. The module names each rule
+/// `<key with _ as ->-rule` unless `append_rule_postfix = false` (then the
+/// key itself), and takes `enabled` (or `state`) for the state.
+fn module_rules(ctx: &Ctx<'_>, block: &Block, out: &mut Vec<RuleSource>) {
+    if block.kind != "module" {
+        return;
+    }
+    let attr = |name: &str| block.attributes.iter().rev().find(|a| a.name == name);
+    let from_module = attr("source")
+        .and_then(|a| a.value.as_str())
+        .is_some_and(|s| s.contains("eventbridge"));
+    let Some(rules) = attr("rules").filter(|_| from_module) else {
+        return;
+    };
+    let postfix = attr("append_rule_postfix").map_or(true, |a| a.value.value != Value::Bool(false));
+    let Value::Map(entries) = &rules.value.value else {
+        return;
+    };
+    for (key, rule) in entries {
+        let (Some(key), Some(pattern)) = (key.as_str(), rule.get("event_pattern")) else {
+            continue; // scheduled rules have no pattern
+        };
+        let name = if postfix {
+            format!("{}-rule", key.replace('_', "-"))
+        } else {
+            key.to_string()
+        };
+        let state = match (rule.get("enabled"), rule.get("state")) {
+            (Some(e), _) if e.value == Value::Bool(false) => Some("DISABLED".to_string()),
+            (Some(e), _) if e.value == Value::Bool(true) => Some("ENABLED".to_string()),
+            (_, Some(s)) => s.scalar_text().map(|t| t.to_ascii_uppercase()),
+            _ => None,
+        };
+        let mut found = ctx.rule(name, state, Format::Terraform, pattern);
+        found.auto_named = false;
+        out.push(found);
+    }
 }
 
 /// An expression as notes name it: on one line, at most 60 characters.

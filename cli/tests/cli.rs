@@ -78,6 +78,8 @@ fn list_json_covers_every_format() {
         r#"{"file": "testdata/rules/realworld/duplicates/refunds.tf", "line": 3, "rule": "this", "format": "terraform", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/duplicates/returns.tf", "line": 3, "rule": "this", "format": "terraform", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/duplicates/returns.tf", "line": 7, "rule": "Handler", "format": "terraform", "state": "ENABLED", "static": true}"#,
+        r#"{"file": "testdata/rules/realworld/module.tf", "line": 12, "rule": "order-created-rule", "format": "terraform", "state": "ENABLED", "static": true}"#,
+        r#"{"file": "testdata/rules/realworld/module.tf", "line": 16, "rule": "refunds-rule", "format": "terraform", "state": "DISABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/serverless/serverless.yml", "line": 25, "rule": "dispatch-eventbridge-2", "format": "serverless", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/serverless/serverless.yml", "line": 32, "rule": "shipping-dev-delayed", "format": "serverless", "state": "DISABLED", "static": false}"#,
         r#"{"file": "testdata/rules/realworld/serverless/serverless.yml", "line": 44, "rule": "track-cloudwatchevent-1", "format": "serverless", "state": "ENABLED", "static": true}"#,

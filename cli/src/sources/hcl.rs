@@ -110,7 +110,7 @@ fn module_rules(ctx: &Ctx<'_>, block: &Block, out: &mut Vec<RuleSource>) {
     let Some(rules) = attr("rules").filter(|_| from_module) else {
         return;
     };
-    let postfix = attr("append_rule_postfix").map_or(true, |a| a.value.value != Value::Bool(false));
+    let postfix = attr("append_rule_postfix").is_none_or(|a| a.value.value != Value::Bool(false));
     let Value::Map(entries) = &rules.value.value else {
         return;
     };

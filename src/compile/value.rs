@@ -575,24 +575,31 @@ impl Folded {
                 text.len() >= ascii.len() && text[..ascii.len()].eq_ignore_ascii_case(ascii)
             };
         }
-        // Positions still alive: text offsets reached after i pattern chars.
-        let mut live: Vec<usize> = vec![0];
-        let mut next: Vec<usize> = Vec::new();
+        self.walk(text.len(), whole, |p, a| text[p..].starts_with(a))
+    }
+
+    /// Run the pattern over `len` bytes of text: `fits(p, alt)` says whether
+    /// the alternative `alt` is found `p` bytes into the text (read from the
+    /// start, or from the end for a reversed pattern). Live positions are
+    /// few (one or two alternatives per character), so they live on the
+    /// stack: matching allocates nothing.
+    fn walk(&self, len: usize, whole: bool, fits: impl Fn(usize, &[u8]) -> bool) -> bool {
+        let mut live = Positions::one(0);
         for alts in &self.alts {
-            next.clear();
-            for &p in &live {
+            let mut next = Positions::default();
+            for &p in live.as_slice() {
                 for a in alts {
-                    if text[p..].starts_with(a) && !next.contains(&(p + a.len())) {
-                        next.push(p + a.len());
+                    if p + a.len() <= len && fits(p, a) {
+                        next.insert(p + a.len());
                     }
                 }
             }
-            if next.is_empty() {
+            if next.as_slice().is_empty() {
                 return false;
             }
-            std::mem::swap(&mut live, &mut next);
+            live = next;
         }
-        !whole || live.contains(&text.len())
+        !whole || live.as_slice().contains(&len)
     }
 
     /// Suffix test: the pattern (already reversed) at the start of `rev_text`.
@@ -607,9 +614,55 @@ impl Folded {
                     .zip(rev.iter())
                     .all(|(a, b)| a.eq_ignore_ascii_case(b));
         }
-        let mut rev = text.to_vec();
-        rev.reverse();
-        self.matches(&rev, false)
+        if self.never {
+            return false;
+        }
+        // Read the text backwards, without copying it: `a` is reversed.
+        let n = text.len();
+        self.walk(n, false, |p, a| {
+            text[..n - p]
+                .iter()
+                .rev()
+                .zip(a.iter())
+                .all(|(x, y)| x == y)
+        })
+    }
+}
+
+/// A small set of text offsets, inline up to eight (spilling beyond).
+#[derive(Default)]
+struct Positions {
+    len: usize,
+    inline: [usize; 8],
+    spill: Vec<usize>,
+}
+
+impl Positions {
+    fn one(p: usize) -> Positions {
+        let mut s = Positions::default();
+        s.insert(p);
+        s
+    }
+    fn insert(&mut self, p: usize) {
+        if self.as_slice().contains(&p) {
+            return;
+        }
+        if self.len < 8 {
+            self.inline[self.len] = p;
+        } else {
+            if self.len == 8 {
+                self.spill = self.inline.to_vec();
+            }
+            self.spill.push(p);
+        }
+        self.len += 1;
+    }
+    fn as_slice(&self) -> &[usize] {
+        if self.len <= 8 {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
     }
 }
 

@@ -404,8 +404,28 @@ impl Automaton {
             }
             for t in &state.transitions {
                 let mut usable = false;
-                candidates(leaves, cons, c, t.field, gen, sorted_at, sorted, cand);
-                for &li in cand.iter() {
+                let constrained =
+                    candidates(leaves, cons, c, t.field, gen, sorted_at, sorted, cand);
+                // Unconstrained (the common case): walk the field's list as is.
+                let mut list = if constrained {
+                    NONE
+                } else {
+                    leaves.first.get(t.field as usize).copied().unwrap_or(NONE)
+                };
+                let mut picked = cand.iter();
+                loop {
+                    let li = if constrained {
+                        match picked.next() {
+                            Some(&li) => li,
+                            None => break,
+                        }
+                    } else if list != NONE {
+                        let li = list;
+                        list = leaves.leaves[li as usize].next;
+                        li
+                    } else {
+                        break;
+                    };
                     let leaf = leaves.leaves[li as usize];
                     if leaf.ctx != 0 && !consistent(leaves, cons, c, leaf.ctx) {
                         continue;
@@ -493,7 +513,9 @@ fn push(work: &mut Vec<(u32, u32)>, seen: &mut [u32], gen: u32, n: u32, c: u32) 
 }
 
 /// The leaves of `field` worth trying under constraint list `c`, into
-/// `cand`. Without constraints, all of them. With one, only those that can
+/// `cand`; false (and `cand` left empty) when there is no constraint and
+/// every leaf is worth trying: the caller walks the field's list. With a
+/// constraint, only those that can
 /// be consistent with its newest context: leaves outside that context's
 /// array, plus those inside its own element, found by binary search in
 /// the field's leaves in document order. This keeps two fields reached
@@ -509,16 +531,11 @@ fn candidates(
     sorted_at: &mut [(u32, u32, u32)],
     sorted: &mut Vec<u32>,
     cand: &mut Vec<u32>,
-) {
+) -> bool {
     cand.clear();
     let head = leaves.first.get(field as usize).copied().unwrap_or(NONE);
     if c == 0 || c == NONE || head == NONE {
-        let mut li = head;
-        while li != NONE {
-            cand.push(li);
-            li = leaves.leaves[li as usize].next;
-        }
-        return;
+        return false;
     }
     let (g, start, len) = sorted_at[field as usize];
     let (start, len) = if g == gen {
@@ -542,6 +559,7 @@ fn candidates(
     cand.extend_from_slice(&s[..at(alo)]);
     cand.extend_from_slice(&s[at(x.lo)..at(x.hi)]);
     cand.extend_from_slice(&s[at(ahi)..]);
+    true
 }
 
 /// Whether context `ctx` agrees with every context on constraint list `c`.

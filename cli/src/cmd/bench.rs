@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::match_::input::{self, Input, Next};
-use super::match_::rules::{self, ProblemFormat, RuleSet};
+use super::match_::rules::{self, RuleSet};
 use crate::flags::{BenchFlags, MatchFormat};
 use crate::output::{self, json_str, Exit};
 use crate::sources::LoadOptions;
@@ -92,15 +92,11 @@ pub fn run(flags: BenchFlags, color: bool) -> Exit {
             return Exit::Error;
         }
     };
-    let problems = match settings.format {
-        MatchFormat::Human => ProblemFormat::Human,
-        MatchFormat::Json => ProblemFormat::Json,
-    };
     let rules = match rules::load(
         &settings.rules,
         &settings.load,
         settings.trusted,
-        problems,
+        settings.format.into(),
         color,
     ) {
         Ok(r) => r,

@@ -20,7 +20,7 @@ use crate::flags::{MatchFlags, MatchFormat};
 use crate::output::{self, json_str, Exit, Style};
 use crate::sources::LoadOptions;
 use input::{Input, Next};
-use rules::{ProblemFormat, RuleSet};
+use rules::RuleSet;
 
 /// Below this many bytes of input no progress bar is shown.
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
@@ -61,15 +61,11 @@ pub fn run(flags: MatchFlags, color: bool) -> Exit {
             return Exit::Error;
         }
     };
-    let problems = match settings.format {
-        MatchFormat::Human => ProblemFormat::Human,
-        MatchFormat::Json => ProblemFormat::Json,
-    };
     let rules = match rules::load(
         &settings.rules,
         &settings.load,
         settings.trusted,
-        problems,
+        settings.format.into(),
         color,
     ) {
         Ok(r) => r,

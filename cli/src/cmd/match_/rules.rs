@@ -26,6 +26,16 @@ pub enum ProblemFormat {
     Json,
 }
 
+impl From<crate::flags::MatchFormat> for ProblemFormat {
+    /// Rejected rules are shown in the command's own output format.
+    fn from(f: crate::flags::MatchFormat) -> ProblemFormat {
+        match f {
+            crate::flags::MatchFormat::Human => ProblemFormat::Human,
+            crate::flags::MatchFormat::Json => ProblemFormat::Json,
+        }
+    }
+}
+
 /// Rules compiled into a matcher, with their names in sorted order.
 #[derive(Debug)]
 pub struct RuleSet {

@@ -26,7 +26,7 @@ struct Kind {
 
 macro_rules! event {
     ($file:literal) => {
-        include_str!(concat!("../../../testdata/events/", $file))
+        include_str!(concat!("../../samples/", $file))
     };
 }
 

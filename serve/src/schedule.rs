@@ -105,7 +105,7 @@ struct Cron {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Days {
     /// Day-of-month values (1-31).
-    MonthDays(Bits),
+    MonthDates(Bits),
     /// `L`.
     LastDay,
     /// `LW`.
@@ -113,7 +113,7 @@ enum Days {
     /// `nW`.
     NearestWeekday(u32),
     /// Day-of-week values (1 = Sunday .. 7 = Saturday).
-    WeekDays(Bits),
+    Weekdays(Bits),
     /// `dL`: the last weekday d of the month.
     LastOfWeekday(u32),
     /// `d#n`: the n-th weekday d of the month.
@@ -298,14 +298,14 @@ fn parse_month_days(text: &str) -> Result<Days, Invalid> {
     if let Some(day) = text.strip_suffix('W') {
         return Ok(Days::NearestWeekday(parse_value(day, &MONTH_DAYS)?));
     }
-    Ok(Days::MonthDays(parse_list(text, &MONTH_DAYS)?))
+    Ok(Days::MonthDates(parse_list(text, &MONTH_DAYS)?))
 }
 
 fn parse_week_days(text: &str) -> Result<Days, Invalid> {
     if text == "L" {
         let mut saturday = Bits::default();
         saturday.insert(7);
-        return Ok(Days::WeekDays(saturday));
+        return Ok(Days::Weekdays(saturday));
     }
     if let Some(day) = text.strip_suffix('L') {
         return Ok(Days::LastOfWeekday(parse_value(day, &WEEK_DAYS)?));
@@ -323,7 +323,7 @@ fn parse_week_days(text: &str) -> Result<Days, Invalid> {
         )?;
         return Ok(Days::NthWeekday(day, nth));
     }
-    Ok(Days::WeekDays(parse_list(text, &WEEK_DAYS)?))
+    Ok(Days::Weekdays(parse_list(text, &WEEK_DAYS)?))
 }
 
 /// A comma-separated list of `*`, `v`, `a-b`, each optionally followed by `/step`.
@@ -448,7 +448,7 @@ impl Days {
         let weekday_of = |d: u32| (weekday_of_first - 1 + d - 1) % 7 + 1;
         let is_weekday = |d: u32| (2..=6).contains(&weekday_of(d));
         match *self {
-            Days::MonthDays(bits) => bits.contains(day),
+            Days::MonthDates(bits) => bits.contains(day),
             Days::LastDay => day == dim,
             Days::LastWeekday => {
                 let last = (dim - 2..=dim).rev().find(|d| is_weekday(*d));
@@ -479,7 +479,7 @@ impl Days {
                 };
                 day == target
             }
-            Days::WeekDays(bits) => bits.contains(weekday_of(day)),
+            Days::Weekdays(bits) => bits.contains(weekday_of(day)),
             Days::LastOfWeekday(d) => weekday_of(day) == d && day + 7 > dim,
             Days::NthWeekday(d, nth) => weekday_of(day) == d && (day - 1) / 7 + 1 == nth,
         }
@@ -1110,6 +1110,89 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// The slow, obviously correct answer: does minute `secs` match, checked field by field,
+    /// with the day rules restated as searches over the month.
+    fn reference_matches(c: &Cron, secs: i64) -> bool {
+        let second_of_day = secs.rem_euclid(86_400);
+        let (h, mi) = (
+            (second_of_day / 3_600) as u32,
+            ((second_of_day % 3_600) / 60) as u32,
+        );
+        if !c.hours.contains(h) || !c.minutes.contains(mi) {
+            return false;
+        }
+        let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+        let dim = days_in_month(y, mo);
+        let wd = |day: u32| weekday(days_from_civil(y, mo, day));
+        let is_weekday = |day: &u32| (2..=6).contains(&wd(*day));
+        let day_ok = match c.days {
+            Days::MonthDates(b) => b.contains(d),
+            Days::LastDay => d == dim,
+            Days::LastWeekday => Some(d) == (1..=dim).filter(is_weekday).max(),
+            Days::NearestWeekday(n) => {
+                n <= dim && Some(d) == (1..=dim).filter(is_weekday).min_by_key(|x| x.abs_diff(n))
+            }
+            Days::Weekdays(b) => b.contains(wd(d)),
+            Days::LastOfWeekday(w) => Some(d) == (1..=dim).filter(|x| wd(*x) == w).max(),
+            Days::NthWeekday(w, n) => {
+                wd(d) == w && (1..=d).filter(|x| wd(*x) == w).count() == n as usize
+            }
+        };
+        (FIRST_YEAR..=LAST_YEAR).contains(&y)
+            && c.years.contains((y - FIRST_YEAR) as u32)
+            && c.months.contains(mo)
+            && day_ok
+    }
+
+    #[test]
+    fn next_after_agrees_with_a_minute_by_minute_scan() {
+        let exprs = [
+            "cron(0/15 8-17 ? * MON-FRI *)",
+            "cron(7 3 LW * ? *)",
+            "cron(0 0 1W * ? *)",
+            "cron(0 0 15W * ? *)",
+            "cron(30 12 ? * 6#5 *)",
+            "cron(0 0 ? * 2L *)",
+            "cron(0 22-2/2 L * ? *)",
+            "cron(59 23 29 2 ? *)",
+            "cron(*/20 * 31W * ? *)",
+            "cron(0 6 ? * SAT-MON 2027)",
+            "cron(5 5 ? DEC-FEB 1#1 *)",
+        ];
+        let start = days_from_civil(2026, 11, 20) * 86_400 + 17 * 60 + 33;
+        let end = start + 430 * 86_400;
+        for expr in exprs {
+            let Schedule {
+                kind: Kind::Cron(cron),
+            } = Schedule::parse(expr).expect(expr)
+            else {
+                unreachable!()
+            };
+            let mut expected = Vec::new();
+            let mut minute = (start.div_euclid(60) + 1) * 60;
+            while minute < end {
+                if reference_matches(&cron, minute) {
+                    expected.push(minute);
+                }
+                minute += 60;
+            }
+            let mut got = Vec::new();
+            let mut t = start;
+            while let Some(n) = cron.next_after(t) {
+                if n >= end {
+                    break;
+                }
+                got.push(n);
+                t = n;
+            }
+            assert!(
+                !expected.is_empty() || expr.contains("29 2"),
+                "{expr} never fires in the window"
+            );
+            assert_eq!(got, expected, "{expr}");
+        }
     }
 
     #[test]

@@ -1143,6 +1143,47 @@ mod tests {
         );
     }
 
+    /// A PutRule request signed by the AWS SDK for Rust's signer (`aws-sigv4` 1.6.6,
+    /// default settings), with a query string and the SDK's extra headers signed.
+    #[test]
+    fn rust_sdk_signed_put_rule_verifies() {
+        let creds =
+            Credentials::from_pairs([("AKIDRUSTSDK".to_string(), "rust/sdk+secret".to_string())]);
+        let mut headers = h(&[
+            ("host", "localhost:4010"),
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amz-target", "AWSEvents.PutRule"),
+            ("content-length", "50"),
+            ("x-amz-user-agent", "aws-sdk-rust/1.3.x"),
+            ("amz-sdk-invocation-id", "6f9a2a0e-1"),
+            ("x-amz-date", "20261203T183407Z"),
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDRUSTSDK/20261203/ap-south-1/events/aws4_request, \
+                 SignedHeaders=amz-sdk-invocation-id;content-length;content-type;host;x-amz-date;x-amz-target;x-amz-user-agent, \
+                 Signature=080b1c7efa27a3d9f27886a506a554d359de595f5e74776b6cdcd8fe47a44aaf",
+            ),
+        ]);
+        let body = br#"{"Name":"r1","EventPattern":"{\"source\":[\"a b\"]}"}"#;
+        let now = UNIX_EPOCH + Duration::from_secs(1_796_322_847);
+        let who = verify(&creds, "POST", "/", "x=a%20b&y", &headers, body, now).unwrap();
+        assert_eq!(
+            (who.region.as_str(), who.service.as_str()),
+            ("ap-south-1", "events")
+        );
+        // The same request with the query reordered still verifies (parameters are sorted);
+        // a changed query value does not.
+        assert!(verify(&creds, "POST", "/", "y&x=a%20b", &headers, body, now).is_ok());
+        assert!(verify(&creds, "POST", "/", "x=a%20c&y", &headers, body, now).is_err());
+        headers[5].1 = "6f9a2a0e-2".to_string();
+        assert_eq!(
+            verify(&creds, "POST", "/", "x=a%20b&y", &headers, body, now)
+                .unwrap_err()
+                .code,
+            "InvalidSignatureException"
+        );
+    }
+
     #[test]
     fn tampered_botocore_requests_are_refused() {
         let (creds, headers, body, now) = botocore_request();

@@ -1254,6 +1254,15 @@ impl Ctx<'_, '_> {
                      without it"
                     .to_string(),
             ),
+            // Values only in arrays, yet not pinned: no field is taken
+            // before this one (spec section 5), so no element is chosen.
+            FieldStatus::Present if at.iter().all(|&i| !self.flat.leaves[i].arrays.is_empty()) => {
+                Some(format!(
+                    "exists: false is judged on the whole event: fields are taken in path \
+                     order, and none sorts before {} to choose an array element",
+                    shown(&spec.path)
+                ))
+            }
             _ => None,
         };
         FieldExplanation {

@@ -31,7 +31,9 @@ use crate::pattern::value::{
     condition_matches_leaf, ignore_case_equals, number_equals, parse_ip, string_equals,
     wildcard_matches, LeafValue,
 };
-use crate::pattern::{AnythingBut, Bound, Condition, ConditionKind, FieldValue, Object, Pattern};
+use crate::pattern::{
+    path_order, AnythingBut, Bound, Condition, ConditionKind, FieldValue, Object, Pattern,
+};
 use crate::reference::{self, join, Flat, SubRuleField};
 
 /// Most conflicts searched for in one part of a pattern: enough to explain,
@@ -82,6 +84,12 @@ pub fn explain(pattern: &Pattern, event: &str) -> Result<Explanation, Error> {
                     .iter()
                     .any(|c| c.kind == ConditionKind::Exists(false))
                 && at.all(|l| !l.arrays.is_empty())
+                // Only fields taken before it (spec section 5) can pin an
+                // element for it.
+                && spec
+                    .fields
+                    .iter()
+                    .any(|g| path_order(&g.path, &field.path).is_lt())
         })
         .collect();
     let mut reported = BTreeSet::new();
@@ -1229,7 +1237,9 @@ impl Ctx<'_, '_> {
                         w.fields
                             .values()
                             .flatten()
-                            .map(|&l| self.flat.leaves[l].pointer.as_str())
+                            .map(|&l| &self.flat.leaves[l])
+                            .filter(|l| path_order(&l.path, &spec.path).is_lt())
+                            .map(|l| l.pointer.as_str())
                             .collect()
                     })
                     .unwrap_or_default();
@@ -1239,12 +1249,19 @@ impl Ctx<'_, '_> {
                     list(used.into_iter())
                 ))
             }
-            FieldStatus::Present if at.iter().all(|&i| !self.flat.leaves[i].arrays.is_empty()) => {
-                Some(
-                    "exists: false can still hold beside fields satisfied by an array element \
+            FieldStatus::Present if self.pinned[f] => Some(
+                "exists: false can still hold beside fields satisfied by an array element \
                      without it"
-                        .to_string(),
-                )
+                    .to_string(),
+            ),
+            // Values only in arrays, yet not pinned: no field is taken
+            // before this one (spec section 5), so no element is chosen.
+            FieldStatus::Present if at.iter().all(|&i| !self.flat.leaves[i].arrays.is_empty()) => {
+                Some(format!(
+                    "exists: false is judged on the whole event: fields are taken in path \
+                     order, and none sorts before {} to choose an array element",
+                    shown(&spec.path)
+                ))
             }
             _ => None,
         };
@@ -1392,7 +1409,8 @@ impl Ctx<'_, '_> {
                     let mut with = alone.clone();
                     with.push(b);
                     if self.solve(&with).is_none() {
-                        let mut set = self.sharing(&alone, &[b]);
+                        let before = self.sorted_before(&alone, b);
+                        let mut set = self.sharing(&before, &[b]);
                         set.push(b);
                         sets.push(set);
                     }
@@ -1411,6 +1429,17 @@ impl Ctx<'_, '_> {
             }
         }
         out
+    }
+
+    /// The fields of `candidates` taken before field `f` (their paths sort
+    /// before its path): the only ones its `exists: false` is judged beside.
+    fn sorted_before(&self, candidates: &[usize], f: usize) -> Vec<usize> {
+        let path = &self.spec.fields[f].path;
+        candidates
+            .iter()
+            .copied()
+            .filter(|&a| path_order(&self.spec.fields[a].path, path).is_lt())
+            .collect()
     }
 
     /// The fields of `candidates` whose satisfying values share an array

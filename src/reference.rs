@@ -12,10 +12,12 @@
 //!    that satisfies one of its conditions, or, when the field allows
 //!    `exists: false`, be declared absent; all chosen leaves must be
 //!    *consistent* (wherever two of them sit in the same array, they sit in
-//!    the same element: spec section 5), and a field declared absent must
-//!    have no leaf consistent with the chosen ones. With nothing chosen this
-//!    means "absent from the whole event"; beside a sibling it means "absent
-//!    from the sibling's element".
+//!    the same element: spec section 5), and a field declared absent at
+//!    path P must have no leaf consistent with the leaves chosen for the
+//!    paths that sort before P (fields are taken in order of their full
+//!    dotted path, by UTF-16 code unit). With no such path this means
+//!    "absent from the whole event"; after a sibling it means "absent from
+//!    the sibling's element", before one it does not look at the sibling.
 //!
 //! The search tries every combination (backtracking), which is exponential
 //! in the worst case and fine for tests.
@@ -27,7 +29,7 @@
 use crate::error::{Error, Kind};
 use crate::json::{self, Node, Value};
 use crate::pattern::value::{condition_matches_leaf, LeafValue};
-use crate::pattern::{Condition, ConditionKind, FieldValue, Object, Pattern};
+use crate::pattern::{path_order, Condition, ConditionKind, FieldValue, Object, Pattern};
 
 /// Deepest event nesting the reference evaluator reads.
 const MAX_EVENT_DEPTH: usize = 512;
@@ -214,12 +216,18 @@ pub(crate) fn assign(
     absent: &mut Vec<usize>,
 ) -> bool {
     let Some((path, conds)) = fields.get(i) else {
-        // Every field has a leaf or is declared absent: check the absences
-        // against the chosen leaves.
+        // Every field has a leaf or is declared absent: check each absence
+        // against the leaves chosen for the paths that sort before it.
         return absent.iter().all(|&f| {
+            let path = &fields[f].0;
+            let before: Vec<&Leaf<'_>> = chosen
+                .iter()
+                .map(|&c| &leaves[c])
+                .filter(|c| path_order(&c.path, path).is_lt())
+                .collect();
             !leaves
                 .iter()
-                .any(|l| l.path == fields[f].0 && chosen.iter().all(|&c| consistent(&leaves[c], l)))
+                .any(|l| &l.path == path && before.iter().all(|c| consistent(c, l)))
         });
     };
     for (n, leaf) in leaves.iter().enumerate().filter(|(_, l)| &l.path == path) {

@@ -115,6 +115,7 @@ fn conformance() {
         "aws-recorded.jsonl",
         "generated-public.jsonl",
         "ruler-correctness.jsonl",
+        "spec-examples.jsonl",
     ] {
         let data = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
         let mut counts = Counts::default();
@@ -176,6 +177,7 @@ fn conformance_wildcards_score_at_most_6() {
         "aws-recorded.jsonl",
         "generated-public.jsonl",
         "ruler-correctness.jsonl",
+        "spec-examples.jsonl",
     ] {
         let data = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
         for line in data.lines().filter(|l| l.contains("wildcard")) {

@@ -14,6 +14,7 @@ fn pairs() -> Vec<(String, String, String, String)> {
         "aws-recorded.jsonl",
         "ruler-correctness.jsonl",
         "generated-public.jsonl",
+        "spec-examples.jsonl",
     ] {
         let path = format!("{}/testdata/conformance/{file}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap();

@@ -19,6 +19,7 @@ fn load() -> Vec<Case> {
         "aws-recorded.jsonl",
         "ruler-correctness.jsonl",
         "generated-public.jsonl",
+        "spec-examples.jsonl",
     ] {
         let path = format!("{}/testdata/conformance/{file}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap();

@@ -2,8 +2,8 @@
 //!
 //! A pattern is first flattened into *sub-rules* (one per choice of `$or`
 //! branches), each a list of *slots*: a dotted field path and the OR-ed
-//! conditions on it. Slots are put in one canonical order (positive slots by
-//! path, then slots holding `exists: false`), and every sub-rule becomes a
+//! conditions on it. Slots are put in one canonical order (by path, as
+//! spec section 5 takes a sub-rule's fields), and every sub-rule becomes a
 //! path through a trie of states: from a state, a *transition* on a field
 //! leads, through that field's value index ([`field::FieldIndex`]), to the
 //! next state. Sub-rules that begin with the same slots share states, so the
@@ -15,8 +15,8 @@
 //! added to the constraints of the walk, and a later leaf is only usable if
 //! it does not sit in a different element of an array some chosen leaf sits
 //! in (array consistency). `exists: false` is taken when no usable leaf of
-//! the field exists, which is why those slots come last: by then the
-//! elements chosen by their siblings are known.
+//! the field exists: usable under the elements chosen for the slots before
+//! it, which are exactly the paths that sort before it, as the spec asks.
 
 pub(crate) mod field;
 mod ranges;
@@ -25,7 +25,7 @@ pub(crate) mod value;
 use std::collections::HashMap;
 
 use crate::event::{FieldTrie, LeafKind, Leaves, NONE};
-use crate::pattern::{Condition, ConditionKind, FieldValue, Object, Pattern};
+use crate::pattern::{path_order, Condition, ConditionKind, FieldValue, Object, Pattern};
 use field::{FieldIndex, Ids, Value};
 
 /// One slot of a sub-rule.
@@ -35,14 +35,16 @@ pub(crate) struct Slot<'p> {
     pub conds: &'p [Condition],
     /// Canonical text of the condition set, for sharing states.
     pub key: String,
-    pub has_absent: bool,
 }
 
 /// Flatten a pattern into its sub-rules, each in canonical slot order.
 pub(crate) fn sub_rules(p: &Pattern) -> Vec<Vec<Slot<'_>>> {
     let mut out = flatten(p.root(), "");
     for sr in &mut out {
-        sr.sort_by(|a, b| (a.has_absent, &a.path, &a.key).cmp(&(b.has_absent, &b.path, &b.key)));
+        // Path order decides what an `exists: false` is judged against;
+        // the key only makes the order canonical among slots of one path
+        // (which agree either way: see `reference::assign`).
+        sr.sort_by(|a, b| path_order(&a.path, &b.path).then_with(|| a.key.cmp(&b.key)));
     }
     out
 }
@@ -115,7 +117,6 @@ fn flatten<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<Slot<'p>>> {
             FieldValue::Conditions(conds) => {
                 let slot = Slot {
                     key: cond_key(conds),
-                    has_absent: conds.iter().any(|c| c.kind == ConditionKind::Exists(false)),
                     path,
                     conds,
                 };

@@ -319,61 +319,93 @@ pub(crate) fn value_bits(v: f64) -> u64 {
     }
 }
 
-/// Decimal digits and exponent of number text, with leading and trailing
-/// zeros removed: `value = 0.d1d2d3... * 10^exp`. Returns `(negative,
-/// digit count, exponent)` and fills `digits`.
-fn decimal_parts(text: &[u8], digits: &mut [u8; 40]) -> Option<(bool, usize, i64)> {
-    let mut i = 0;
-    let neg = text.first() == Some(&b'-');
-    if neg {
-        i += 1;
-    }
-    let mut n = 0usize;
-    let mut point_exp: i64 = 0; // digits seen before the decimal point
-    let mut seen_point = false;
-    let mut leading = true;
-    while i < text.len() {
-        let c = text[i];
-        match c {
-            b'0'..=b'9' => {
-                if leading && c == b'0' {
-                    if seen_point {
-                        point_exp -= 1;
-                    }
-                } else {
-                    leading = false;
-                    if n >= digits.len() {
-                        return None;
-                    }
-                    digits[n] = c;
-                    n += 1;
-                    if !seen_point {
-                        point_exp += 1;
-                    }
-                }
-            }
-            b'.' => seen_point = true,
-            b'e' | b'E' => break,
-            _ => return None,
+/// Number text read as a decimal: `(-1)^neg * 0.d1d2d3... * 10^point`,
+/// where the significant digits `d1...` are the digits of the text with
+/// leading and trailing zeros dropped. Nothing is copied, so a spelling of
+/// any length (`2.5` and sixty zeros, a 309-digit integer) is read in one
+/// pass over its bytes without allocating.
+struct Spelling<'a> {
+    neg: bool,
+    int: &'a [u8],
+    frac: &'a [u8],
+    /// Leading zeros of `int` then `frac` (not significant).
+    lead: usize,
+    /// Significant digits (0 for zero).
+    sig: usize,
+    /// Position of the decimal point relative to the first significant
+    /// digit, exponent included (saturated: see [`Spelling::read`]).
+    point: i64,
+}
+
+/// Beyond this the exponent saturates: a double is 0 or infinite long
+/// before, whatever the length of the digits (events are far shorter than
+/// 10^15 bytes), so saturating cannot make two finite values compare equal.
+const EXP_CAP: i64 = 1_000_000_000_000_000;
+
+impl<'a> Spelling<'a> {
+    /// Read grammar-checked JSON number text (std's float formatting, with
+    /// its `e` exponents, is read too).
+    fn read(text: &'a [u8]) -> Spelling<'a> {
+        let neg = text.first() == Some(&b'-');
+        let body = &text[usize::from(neg)..];
+        let (mantissa, exp) = match body.iter().position(|&c| c == b'e' || c == b'E') {
+            Some(i) => (&body[..i], &body[i + 1..]),
+            None => (body, &body[body.len()..]),
+        };
+        let (int, frac) = match mantissa.iter().position(|&c| c == b'.') {
+            Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+            None => (mantissa, &mantissa[mantissa.len()..]),
+        };
+        let (eneg, edigits) = match exp.split_first() {
+            Some((b'-', d)) => (true, d),
+            Some((b'+', d)) => (false, d),
+            _ => (false, exp),
+        };
+        // Leading zeros of the exponent (`1e0005`) fall out naturally.
+        let e = edigits
+            .iter()
+            .fold(0i64, |e, &c| (e * 10 + i64::from(c - b'0')).min(EXP_CAP));
+        let digits = || int.iter().chain(frac.iter());
+        let lead = digits().take_while(|&&c| c == b'0').count();
+        let total = int.len() + frac.len();
+        let trail = if lead == total {
+            0
+        } else {
+            digits().rev().take_while(|&&c| c == b'0').count()
+        };
+        let sig = total - lead - trail;
+        let point = int.len() as i64 - lead as i64 + if eneg { -e } else { e };
+        Spelling {
+            neg,
+            int,
+            frac,
+            lead,
+            sig,
+            point,
         }
-        i += 1;
     }
-    let mut exp: i64 = 0;
-    if i < text.len() {
-        let s = std::str::from_utf8(&text[i + 1..]).ok()?;
-        exp = s
-            .trim_start_matches('+')
-            .parse::<i64>()
-            .unwrap_or(if s.starts_with('-') {
-                i64::MIN / 4
-            } else {
-                i64::MAX / 4
-            });
+
+    /// The significant digits.
+    fn significant(&self) -> impl Iterator<Item = u8> + '_ {
+        self.int
+            .iter()
+            .chain(self.frac.iter())
+            .copied()
+            .skip(self.lead)
+            .take(self.sig)
     }
-    while n > 0 && digits[n - 1] == b'0' {
-        n -= 1;
+
+    /// Whether both spellings denote the same decimal value (every zero,
+    /// `-0` included, is one value).
+    fn same_value(&self, other: &Spelling<'_>) -> bool {
+        if self.sig == 0 || other.sig == 0 {
+            return self.sig == other.sig;
+        }
+        self.neg == other.neg
+            && self.sig == other.sig
+            && self.point == other.point
+            && self.significant().eq(other.significant())
     }
-    Some((neg && n > 0, n, point_exp.saturating_add(exp)))
 }
 
 /// True when the double `value` (parsed from `text`) stands for exactly the
@@ -385,47 +417,30 @@ pub(crate) fn is_exact(text: &[u8], value: f64) -> bool {
     is_exact_slow(text, value)
 }
 
+/// The general test, for spellings of any length: compare the decimal the
+/// text denotes with the shortest decimal that reads back as `value`.
 fn is_exact_slow(text: &[u8], value: f64) -> bool {
     if !value.is_finite() {
         return false;
     }
-    // Count significant digits; up to 15 always survive a round trip when
-    // the result is a normal double.
-    let mut sig = 0;
-    let mut leading = true;
-    let mut all_zero = true;
-    for &c in text {
-        match c {
-            b'0' if leading => {}
-            b'0'..=b'9' => {
-                leading = false;
-                all_zero = false;
-                sig += 1;
-            }
-            b'e' | b'E' => break,
-            _ => {}
-        }
-    }
-    if all_zero {
+    let spelled = Spelling::read(text);
+    if spelled.sig == 0 {
         return true; // zero of any spelling
     }
     if value == 0.0 {
         return false; // underflow
     }
-    if sig <= 15 && value.is_normal() {
+    // Up to 15 significant digits always survive the round trip to a
+    // normal double, and no other decimal that short is as close.
+    if spelled.sig <= 15 && value.is_normal() {
         return true;
+    }
+    if spelled.sig > 17 {
+        return false; // a shortest round-trip spelling has at most 17
     }
     let mut buf = ryu::Buffer::new();
     let short = buf.format_finite(value);
-    let mut a = [0u8; 40];
-    let mut b = [0u8; 40];
-    match (
-        decimal_parts(text, &mut a),
-        decimal_parts(short.as_bytes(), &mut b),
-    ) {
-        (Some((na, la, ea)), Some((nb, lb, eb))) => na == nb && ea == eb && a[..la] == b[..lb],
-        _ => false,
-    }
+    spelled.same_value(&Spelling::read(short.as_bytes()))
 }
 
 /// Equality key for number text.
@@ -738,6 +753,49 @@ mod tests {
         assert!(is_exact(b"-0", 0.0));
         assert_eq!(num_key(b"0"), num_key(b"-0.0e5"));
         assert_eq!(num_key(b"10010e-1"), num_key(b"1001.0"));
+    }
+
+    /// Issue 11: exactness does not depend on the length of the spelling.
+    #[test]
+    fn exactness_of_long_spellings() {
+        let max = format!("17976931348623157{}", "0".repeat(292));
+        for t in [max.clone(), format!("{max}.0"), format!("-{max}.000")] {
+            let v = parse_number(t.as_bytes());
+            assert_eq!(v.abs(), f64::MAX, "{t}");
+            assert!(is_exact(t.as_bytes(), v), "{t}");
+            let short = if t.starts_with('-') {
+                "-1.7976931348623157e308"
+            } else {
+                "1.7976931348623157e308"
+            };
+            assert_eq!(num_key(t.as_bytes()), num_key(short.as_bytes()), "{t}");
+        }
+        let long = format!("2.5{}", "0".repeat(60));
+        assert!(is_exact(long.as_bytes(), 2.5));
+        assert_eq!(num_key(long.as_bytes()), num_key(b"2.5"));
+        for t in [
+            "25e-1",
+            "0.25E1",
+            "0.25e+0001",
+            "250000e-0005",
+            "0.0000025e6",
+        ] {
+            assert_eq!(num_key(t.as_bytes()), num_key(b"2.5"), "{t}");
+        }
+        assert_eq!(num_key(b"100000000000000000000000000"), num_key(b"1e26"));
+        assert_eq!(num_key(b"0.000000000000000000001"), num_key(b"1e-21"));
+        // One digit too many, however far out, is inexact.
+        let off = format!("2.5{}1", "0".repeat(300));
+        assert!(!is_exact(off.as_bytes(), 2.5));
+        let off = format!("17976931348623157{}1", "0".repeat(291));
+        assert!(!is_exact(off.as_bytes(), f64::MAX));
+        // A long spelling of a subnormal: 5e-324 written out.
+        let tiny = format!("0.{}5", "0".repeat(323));
+        assert!(is_exact(tiny.as_bytes(), parse_number(tiny.as_bytes())));
+        assert!(!is_exact(
+            b"4.9406564584124654e-324",
+            parse_number(b"4.9406564584124654e-324")
+        ));
     }
 
     /// The fast number paths agree with std's parser and the ryu-based

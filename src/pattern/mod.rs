@@ -153,3 +153,35 @@ impl Pattern {
 }
 
 // Parsing (`Pattern::parse`, `Pattern::parse_with`) lives in `parse.rs`.
+
+/// The order in which the fields of a sub-rule are taken (spec section 5):
+/// by full dotted path, compared as Java compares strings, by UTF-16 code
+/// unit. That is byte order, except that characters beyond the Basic
+/// Multilingual Plane (surrogate pairs, `0xD800..`) sort before
+/// `U+E000..U+FFFF`. `exists: false` on a path is judged against the array
+/// elements chosen for the paths that sort before it.
+pub(crate) fn path_order(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() || b.is_ascii() {
+        // Below U+0080 on one side, UTF-8 and UTF-16 order agree.
+        return a.cmp(b);
+    }
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_order;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn paths_sort_by_utf16_code_unit() {
+        assert_eq!(path_order("lines.backordered", "lines.quantity"), Less);
+        assert_eq!(path_order("a.b", "a"), Greater);
+        assert_eq!(path_order("a", "a"), Equal);
+        // U+FF21 (one unit, 0xFF21) sorts after U+1F381 (0xD83C 0xDF81),
+        // though its UTF-8 bytes come first.
+        assert_eq!(path_order("\u{FF21}", "\u{1F381}"), Greater);
+        assert!("\u{FF21}" < "\u{1F381}");
+        assert_eq!(path_order("é", "\u{1F381}"), Less);
+    }
+}

@@ -105,3 +105,4 @@ pub use pattern::{Limits, Pattern};
 pub use shared::SharedMatcher;
 pub mod explain;
 pub mod route;
+pub mod time;

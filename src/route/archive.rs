@@ -44,7 +44,7 @@ use std::time::SystemTime;
 
 use crate::error::{Error, Kind};
 use crate::route::delivery::RuleSelector;
-use crate::route::time::{day_of, from_millis, to_millis};
+use crate::time::{day_of, from_millis, to_millis};
 use crate::Matcher;
 
 const MAGIC: &[u8; 8] = b"EVARC\0\0\x01";

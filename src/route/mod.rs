@@ -88,7 +88,6 @@ mod pool;
 mod raw;
 mod replay;
 mod router;
-mod time;
 mod transform;
 
 pub use archive::{Archive, ArchiveConfig, ArchiveReader, ArchivedEvent, FsyncPolicy};

@@ -41,7 +41,7 @@ use crate::route::raw::{
     escape_into, is_plain_json, is_string, validate, write_json, write_string_content, write_text,
     PathSet, Resolved,
 };
-use crate::route::time::format_rfc3339;
+use crate::time::format_rfc3339;
 
 const RULE_NAME: &str = "aws.events.rule-name";
 const RULE_ARN: &str = "aws.events.rule-arn";

@@ -79,14 +79,12 @@ impl Error {
     /// 1-based; the column counts characters, not bytes).
     pub(crate) fn at(mut self, source: &str, offset: usize) -> Error {
         let offset = offset.min(source.len());
+        // An offset inside a character counts as that character's start.
         let mut off = offset;
         while !source.is_char_boundary(off) {
             off -= 1;
         }
-        let before = &source[..off];
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
+        let (line, column) = crate::json::line_col(source.as_bytes(), off);
         self.inner.offset = Some(offset);
         self.inner.line = Some(line);
         self.inner.column = Some(column);

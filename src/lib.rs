@@ -93,7 +93,7 @@
 mod compile;
 mod error;
 mod event;
-pub(crate) mod json;
+pub mod json;
 mod matcher;
 pub mod pattern;
 pub mod reference;

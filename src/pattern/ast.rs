@@ -7,14 +7,9 @@
 
 use std::net::IpAddr;
 
-/// A byte range `start..end` in the pattern's source text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    /// Offset of the first byte.
-    pub start: usize,
-    /// Offset one past the last byte.
-    pub end: usize,
-}
+/// A byte range `start..end` in the pattern's source text (the JSON
+/// reader's span type, [`crate::json::Span`]).
+pub use crate::json::Span;
 
 /// One level of a pattern: the fields named at this level (AND-ed) and the
 /// `$or` groups found here (each AND-ed with the fields, one branch chosen).

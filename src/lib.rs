@@ -99,7 +99,7 @@ pub mod pattern;
 pub mod reference;
 mod shared;
 
-pub use error::Error;
+pub use error::{Error, Errors};
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};
 pub use pattern::{Limits, Pattern};
 pub use shared::SharedMatcher;

@@ -123,6 +123,7 @@ pub struct Cidr {
 
 /// What an `anything-but` excludes.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnythingBut {
     /// `{"anything-but": "x"}` or a list of strings.
     Strings(Vec<String>),
@@ -140,6 +141,7 @@ pub enum AnythingBut {
 
 /// The kinds of match condition (spec section 3).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ConditionKind {
     /// A string literal (`"Alice"`). If the text is an IP address it also
     /// matches other spellings of the same address.

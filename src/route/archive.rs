@@ -64,7 +64,7 @@ fn record_crc(length: &[u8], rest: &[u8]) -> u32 {
 }
 
 fn io(context: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::new(Kind::Io, format!("{context} {}: {e}", path.display()))
+    Error::io(format!("{context} {}: {e}", path.display()), e)
 }
 
 /// When the archive asks the operating system to put bytes on disk.
@@ -74,6 +74,7 @@ fn io(context: &str, path: &Path, e: std::io::Error) -> Error {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FsyncPolicy {
     /// After every record: an acknowledged append survives power loss.
     Always,

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::error::{Error, Kind};
+use crate::error::Error;
 use crate::route::archive::Archive;
 use crate::route::delivery::{Clock, Destination, RouterConfig, RuleSelector, SystemClock};
 use crate::route::model::{Rule, Target};
@@ -329,7 +329,7 @@ impl RouterBuilder {
                 std::thread::Builder::new()
                     .name(format!("evrule-route-{i}"))
                     .spawn(move || worker(&shared))
-                    .map_err(|e| Error::new(Kind::Io, format!("cannot start a worker thread: {e}")))
+                    .map_err(|e| Error::io(format!("cannot start a worker thread: {e}"), e))
             })
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(Router {

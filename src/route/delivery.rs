@@ -114,6 +114,7 @@ pub struct Delivery {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DeliveryResult {
     /// Delivered.
     Ok,
@@ -179,6 +180,7 @@ pub trait Destination: Send + Sync {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExhaustedLimit {
     /// `MaximumRetryAttempts` retries were made.
     MaximumRetryAttempts,

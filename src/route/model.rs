@@ -74,6 +74,7 @@ pub(crate) fn check_replay_name(name: &str) -> Result<(), Error> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RuleState {
     /// The rule matches events (`ENABLED`, and also
     /// `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`).

@@ -307,6 +307,7 @@ impl Group {
 
 /// How one leaf of the pattern fared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FieldStatus {
     /// The value at this index of [`FieldExplanation::values`] satisfies a
     /// condition (in a group that holds: the value the match used).

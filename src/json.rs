@@ -9,14 +9,58 @@
 //! The reader is iterative: nesting lives on an explicit stack, so hostile
 //! input (100,000 opening brackets) ends with a depth error, never a stack
 //! overflow. Positions are byte offsets; line and column are computed only
-//! when an error is reported. Error messages follow serde_json's wording
-//! (`trailing comma`, `EOF while parsing an object`, `expected `:``, ...).
+//! when an error is reported ([`line_col`]). Error messages follow
+//! serde_json's wording (`trailing comma`, `EOF while parsing an object`,
+//! `expected `:``, ...).
+//!
+//! The module is public so that tools built on evrule (its CLI, servers)
+//! read rule files with the same reader, spans and positions as the
+//! library: [`parse`], [`Span`], [`line_col`], the one string-escape
+//! decoder [`decode_escape`] and [`string_segments`], which maps offsets
+//! inside a decoded string literal back onto its source.
+//!
+//! ```
+//! use evrule::json::{self, Value};
+//! let doc = json::parse(br#"{"a": [1.50, "x\u00e9"], "a": null}"#, 64)?;
+//! let Value::Object(members) = &doc.value else { unreachable!() };
+//! assert_eq!(members.len(), 2); // duplicate keys are kept, in order
+//! let Value::Array(items) = &members[0].2.value else { unreachable!() };
+//! assert_eq!(items[0].value, Value::Number("1.50".into())); // exact text
+//! assert_eq!((items[1].span.start, items[1].span.end), (13, 22));
+//!
+//! let err = json::parse(b"{\n  \"a\": 1,\n}", 64).unwrap_err();
+//! assert_eq!(err.message, "trailing comma");
+//! assert_eq!(json::line_col(b"{\n  \"a\": 1,\n}", err.offset), (3, 1));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use crate::pattern::Span;
+use std::fmt;
+
+/// A byte range `start..end` in a source text.
+///
+/// ```
+/// let span = evrule::json::Span { start: 2, end: 5 };
+/// assert_eq!(&"{ \"a\": 1}"[span.start..span.end], "\"a\"");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
 
 /// A JSON value with the span of its source text.
+///
+/// ```
+/// let node = evrule::json::parse(b" true ", 8)?;
+/// assert_eq!(node.value, evrule::json::Value::Bool(true));
+/// assert_eq!((node.span.start, node.span.end), (1, 5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Node {
+pub struct Node {
     /// The value.
     pub value: Value,
     /// Bytes `start..end` of the value in the source, quotes and brackets
@@ -26,18 +70,30 @@ pub(crate) struct Node {
 
 /// One member of an object: the unescaped key, the span of the key string
 /// (quotes included) and the value.
-pub(crate) type Member = (String, Span, Node);
+pub type Member = (String, Span, Node);
 
 /// The kinds of JSON value.
+///
+/// ```
+/// use evrule::json::Value;
+/// let node = evrule::json::parse(br#"[1e3, "a\nb"]"#, 8)?;
+/// let Value::Array(items) = node.value else { unreachable!() };
+/// assert_eq!(items[0].value, Value::Number("1e3".into()));
+/// assert_eq!(items[1].value, Value::String("a\nb".into()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// The number exactly as written (already checked against the JSON
     /// number grammar).
     Number(String),
     /// The unescaped string.
     String(String),
+    /// The items, in order.
     Array(Vec<Node>),
     /// Members in source order; a repeated key appears every time it was
     /// written.
@@ -71,8 +127,16 @@ impl Node {
 }
 
 /// Why reading failed.
+///
+/// ```
+/// let deep = "[".repeat(10);
+/// let err = evrule::json::parse(deep.as_bytes(), 4).unwrap_err();
+/// assert_eq!(err.kind, evrule::json::ErrorKind::Depth);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ErrorKind {
+#[non_exhaustive]
+pub enum ErrorKind {
     /// Not JSON, or not UTF-8.
     Syntax,
     /// Nested deeper than the limit.
@@ -80,23 +144,44 @@ pub(crate) enum ErrorKind {
 }
 
 /// A reading error: what, and the byte offset where it was noticed.
+///
+/// ```
+/// let err = evrule::json::parse(b"[1,]", 8).unwrap_err();
+/// assert_eq!((err.message.as_str(), err.offset), ("trailing comma", 3));
+/// assert_eq!(err.to_string(), "trailing comma at byte 3");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Error {
+pub struct Error {
+    /// Syntax or depth.
     pub kind: ErrorKind,
+    /// What went wrong, in serde_json's words.
     pub message: String,
+    /// Byte offset where it was noticed.
     pub offset: usize,
 }
 
-/// 1-based line and column (in characters) of `offset` in `bytes`.
-/// Invalid UTF-8 is tolerated: every byte that does not continue a UTF-8
-/// sequence counts as one character.
-pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.message, self.offset)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// 1-based line and column (in characters) of `offset` in `bytes`: the one
+/// place positions are turned into lines and columns. Invalid UTF-8 is
+/// tolerated: every byte that does not continue a UTF-8 sequence counts as
+/// one character. An offset past the end counts as the end.
+///
+/// ```
+/// assert_eq!(evrule::json::line_col("ab\ncé€x".as_bytes(), 9), (2, 4));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
     let column = before[start..]
         .iter()
         .filter(|&&b| (b & 0xC0) != 0x80)
@@ -105,9 +190,159 @@ pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Why an escape inside a JSON string could not be decoded. Offsets are
+/// byte offsets into the text given to [`decode_escape`]; each reader
+/// words the message its own way.
+///
+/// ```
+/// use evrule::json::{decode_escape, EscapeError};
+/// assert_eq!(decode_escape(br"\q", 0), Err(EscapeError::Unknown { at: 1 }));
+/// assert_eq!(decode_escape(br"\udc00", 0), Err(EscapeError::LoneTrailingSurrogate));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EscapeError {
+    /// The text ends inside the escape.
+    Eof,
+    /// The letter after the backslash (at `at`) is not an escape.
+    Unknown {
+        /// Offset of the letter.
+        at: usize,
+    },
+    /// A `\u` escape holds a byte that is not a hex digit (at `at`);
+    /// `truncated` says the text also ends before four digits would.
+    NotHex {
+        /// Offset of the first byte that is not a hex digit.
+        at: usize,
+        /// The text ends before the four digits of this group would.
+        truncated: bool,
+    },
+    /// A high surrogate (`\ud800`-`\udbff`) not followed by a `\u` low
+    /// surrogate.
+    LoneLeadingSurrogate,
+    /// A low surrogate (`\udc00`-`\udfff`) with no high surrogate before it.
+    LoneTrailingSurrogate,
+}
+
+/// Decode the escape whose backslash is at `bytes[at]`: the character and
+/// how many bytes the escape takes (2 for `\n`, 6 for `\u00e9`, 12 for a
+/// surrogate pair). The one decoder of JSON string escapes in evrule.
+///
+/// ```
+/// use evrule::json::decode_escape;
+/// assert_eq!(decode_escape(br"\n", 0), Ok(('\n', 2)));
+/// assert_eq!(decode_escape(br"x\u00e9", 1), Ok(('é', 6)));
+/// assert_eq!(decode_escape(br"\ud83d\ude00", 0), Ok(('😀', 12)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[inline]
+pub fn decode_escape(bytes: &[u8], at: usize) -> Result<(char, usize), EscapeError> {
+    let Some(&c) = bytes.get(at + 1) else {
+        return Err(EscapeError::Eof);
+    };
+    let ch = match c {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => return decode_unicode(bytes, at),
+        _ => return Err(EscapeError::Unknown { at: at + 1 }),
+    };
+    Ok((ch, 2))
+}
+
+fn decode_unicode(bytes: &[u8], at: usize) -> Result<(char, usize), EscapeError> {
+    let first = hex4(bytes, at + 2)?;
+    match first {
+        0xD800..=0xDBFF => {
+            if bytes.get(at + 6) != Some(&b'\\') || bytes.get(at + 7) != Some(&b'u') {
+                return Err(EscapeError::LoneLeadingSurrogate);
+            }
+            let second = hex4(bytes, at + 8)?;
+            if !(0xDC00..=0xDFFF).contains(&second) {
+                return Err(EscapeError::LoneLeadingSurrogate);
+            }
+            let cp = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            Ok((char::from_u32(cp).expect("surrogate pair decodes"), 12))
+        }
+        0xDC00..=0xDFFF => Err(EscapeError::LoneTrailingSurrogate),
+        _ => Ok((char::from_u32(first).expect("non-surrogate BMP code point"), 6)),
+    }
+}
+
+/// Four hex digits at `at`, checked one by one.
+fn hex4(bytes: &[u8], at: usize) -> Result<u32, EscapeError> {
+    let mut v = 0u32;
+    for k in 0..4 {
+        let Some(&b) = bytes.get(at + k) else {
+            return Err(EscapeError::Eof);
+        };
+        let Some(d) = (b as char).to_digit(16) else {
+            return Err(EscapeError::NotHex {
+                at: at + k,
+                truncated: bytes.len() < at + 4,
+            });
+        };
+        v = v * 16 + d;
+    }
+    Ok(v)
+}
+
+/// For the JSON string literal whose opening quote is at `offset` in
+/// `text`, the pairs (offset in the decoded string, offset in `text`) at
+/// the start and after every escape, so that a position inside the
+/// decoded string (a pattern held in a JSON string, say) can be mapped
+/// back onto the source: find the last pair at or before it and add the
+/// difference. Stops at the closing quote or the end of the text; a
+/// malformed escape counts as its backslash and next byte.
+///
+/// ```
+/// let text = r#"x "{\"a\": 1}""#;
+/// // decoded `{"a": 1}`: `"` (decoded 1) is raw 4, `a` (decoded 2) raw 6
+/// let seg = evrule::json::string_segments(text, 2);
+/// assert_eq!(&seg[..2], &[(0, 3), (2, 6)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn string_segments(text: &str, offset: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut segments = vec![(0, offset + 1)];
+    let mut raw = offset + 1;
+    let mut decoded = 0;
+    while raw < bytes.len() {
+        match bytes[raw] {
+            b'"' => break,
+            b'\\' => {
+                let (len, width) = match decode_escape(bytes, raw) {
+                    Ok((c, len)) => (len, c.len_utf8()),
+                    Err(_) => (2, 1),
+                };
+                raw += len;
+                decoded += width;
+                segments.push((decoded, raw));
+            }
+            _ => {
+                raw += 1;
+                decoded += 1;
+            }
+        }
+    }
+    segments
+}
+
 /// Read one JSON document from `bytes`. At most `max_depth` arrays and
 /// objects may be open at once.
-pub(crate) fn parse(bytes: &[u8], max_depth: usize) -> Result<Node, Error> {
+///
+/// ```
+/// let err = evrule::json::parse(br#"{"a" 1}"#, 8).unwrap_err();
+/// assert_eq!((err.message.as_str(), err.offset), ("expected `:`", 5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse(bytes: &[u8], max_depth: usize) -> Result<Node, Error> {
     Reader { bytes, pos: 0 }.document(max_depth)
 }
 
@@ -449,63 +684,26 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Decode the escape after a backslash.
+    /// Decode the escape whose backslash is just before `self.pos`.
     fn escape(&mut self, out: &mut String) -> Result<(), Error> {
-        let Some(c) = self.peek() else {
-            return Err(syntax("EOF while parsing a string", self.pos));
-        };
-        self.pos += 1;
-        let ch = match c {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let at = self.pos - 2;
-                let first = self.hex4()?;
-                match first {
-                    0xD800..=0xDBFF => {
-                        if self.bytes.get(self.pos) != Some(&b'\\')
-                            || self.bytes.get(self.pos + 1) != Some(&b'u')
-                        {
-                            return Err(syntax("lone leading surrogate in hex escape", at));
-                        }
-                        self.pos += 2;
-                        let second = self.hex4()?;
-                        if !(0xDC00..=0xDFFF).contains(&second) {
-                            return Err(syntax("lone leading surrogate in hex escape", at));
-                        }
-                        let cp = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-                        char::from_u32(cp).expect("surrogate pair decodes")
-                    }
-                    0xDC00..=0xDFFF => return Err(syntax("invalid unicode code point", at)),
-                    _ => char::from_u32(first).expect("non-surrogate BMP code point"),
-                }
+        let at = self.pos - 1;
+        match decode_escape(self.bytes, at) {
+            Ok((ch, len)) => {
+                self.pos = at + len;
+                out.push(ch);
+                Ok(())
             }
-            _ => return Err(syntax("invalid escape", self.pos - 1)),
-        };
-        out.push(ch);
-        Ok(())
-    }
-
-    fn hex4(&mut self) -> Result<u32, Error> {
-        let mut v = 0u32;
-        for _ in 0..4 {
-            let d = match self.peek() {
-                None => return Err(syntax("EOF while parsing a string", self.pos)),
-                Some(b) => match (b as char).to_digit(16) {
-                    Some(d) => d,
-                    None => return Err(syntax("invalid escape", self.pos)),
-                },
-            };
-            v = v * 16 + d;
-            self.pos += 1;
+            Err(EscapeError::Eof) => Err(syntax("EOF while parsing a string", self.bytes.len())),
+            Err(EscapeError::Unknown { at } | EscapeError::NotHex { at, .. }) => {
+                Err(syntax("invalid escape", at))
+            }
+            Err(EscapeError::LoneLeadingSurrogate) => {
+                Err(syntax("lone leading surrogate in hex escape", at))
+            }
+            Err(EscapeError::LoneTrailingSurrogate) => {
+                Err(syntax("invalid unicode code point", at))
+            }
         }
-        Ok(v)
     }
 }
 
@@ -592,6 +790,48 @@ mod tests {
         assert_eq!(e.offset, 64);
         let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
         assert!(parse(ok.as_bytes(), 64).is_ok());
+    }
+
+    #[test]
+    fn escape_decoder_errors() {
+        assert_eq!(decode_escape(b"\\", 0), Err(EscapeError::Eof));
+        assert_eq!(decode_escape(b"\\u12", 0), Err(EscapeError::Eof));
+        assert_eq!(
+            decode_escape(b"\\u1x", 0),
+            Err(EscapeError::NotHex {
+                at: 3,
+                truncated: true
+            })
+        );
+        assert_eq!(
+            decode_escape(b"\\u1x345", 0),
+            Err(EscapeError::NotHex {
+                at: 3,
+                truncated: false
+            })
+        );
+        assert_eq!(
+            decode_escape(b"\\ud800x", 0),
+            Err(EscapeError::LoneLeadingSurrogate)
+        );
+        assert_eq!(
+            decode_escape(b"\\ud800\\u0041", 0),
+            Err(EscapeError::LoneLeadingSurrogate)
+        );
+        assert_eq!(decode_escape(b"\\ud800\\u00", 0), Err(EscapeError::Eof));
+        assert_eq!(decode_escape(b"\\/", 0), Ok(('/', 2)));
+        // The reader words them serde_json's way.
+        assert_eq!(err(r#"["\u1x"]"#), ("invalid escape".into(), 5));
+        assert_eq!(err(r#""\u1"#), ("EOF while parsing a string".into(), 4));
+    }
+
+    #[test]
+    fn segments_follow_escapes() {
+        let text = r#"x "{\"a\": 1}""#;
+        let seg = string_segments(text, 2);
+        assert_eq!(seg, [(0, 3), (2, 6), (4, 9)]);
+        let text = r#""\u00e9\ud83d\ude00x""#;
+        assert_eq!(string_segments(text, 0), [(0, 1), (2, 7), (6, 19)]);
     }
 
     #[test]

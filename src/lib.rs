@@ -93,15 +93,16 @@
 mod compile;
 mod error;
 mod event;
-pub(crate) mod json;
+pub mod json;
 mod matcher;
 pub mod pattern;
 pub mod reference;
 mod shared;
 
-pub use error::Error;
+pub use error::{Error, Errors};
 pub use matcher::{Builder, Cache, Config, Matcher, RuleId};
 pub use pattern::{Limits, Pattern};
 pub use shared::SharedMatcher;
 pub mod explain;
 pub mod route;
+pub mod time;

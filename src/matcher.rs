@@ -200,7 +200,7 @@ impl Builder {
     /// ```
     pub fn add(&mut self, name: &str, pattern: &str) -> Result<&mut Builder, Error> {
         let p = Pattern::parse_with(pattern, &self.config.limits)
-            .map_err(|mut errs| errs.swap_remove(0).with_rule(name))?;
+            .map_err(|errs| errs.with_rule(name).into_error())?;
         self.add_pattern(name, &p)
     }
 
@@ -337,7 +337,7 @@ impl Matcher {
     /// ```
     pub fn add(&mut self, name: &str, pattern: &str) -> Result<RuleId, Error> {
         let p = Pattern::parse_with(pattern, &self.config.limits)
-            .map_err(|mut errs| errs.swap_remove(0).with_rule(name))?;
+            .map_err(|errs| errs.with_rule(name).into_error())?;
         self.add_pattern(name, &p)
     }
 

@@ -22,10 +22,6 @@
 //! The search tries every combination (backtracking), which is exponential
 //! in the worst case and fine for tests.
 
-// The `Error` type and these signatures are the crate's API contract;
-// its size is a deliberate trade for carrying position and path inline.
-#![allow(clippy::result_large_err)]
-
 use crate::error::{Error, Kind};
 use crate::json::{self, Node, Value};
 use crate::pattern::value::{condition_matches_leaf, LeafValue};

@@ -351,8 +351,60 @@ fn hostile_inputs_never_panic() {
 
 #[test]
 fn public_types_are_thread_safe() {
-    fn check<T: Send + Sync + std::panic::UnwindSafe>() {}
+    fn check<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
     check::<Pattern>();
     check::<Limits>();
     check::<evrule::Error>();
+    check::<evrule::Errors>();
+}
+
+#[test]
+fn matcher_add_reports_every_problem_of_a_pattern() {
+    let text = r#"{"a": [], "b": {"c": [{"prefix": 1}]}, "d": 5}"#;
+    let all = Pattern::parse_with(text, &Limits::new()).unwrap_err();
+    let mut m = evrule::Matcher::new();
+    let err = m.add("r", text).unwrap_err();
+    let mut got = vec![(err.message(), err.path(), err.rule())];
+    got.extend(
+        err.other_problems()
+            .iter()
+            .map(|e| (e.message(), e.path(), e.rule())),
+    );
+    let want: Vec<_> = all
+        .iter()
+        .map(|e| (e.message(), e.path(), Some("r")))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(got.len(), 3);
+    // Display stays the first problem's line.
+    assert_eq!(
+        err.to_string(),
+        "rule r: Empty arrays are not allowed at /a (line 1 column 7)"
+    );
+}
+
+#[test]
+fn io_errors_keep_their_source() {
+    // An archive directory below a regular file cannot be created.
+    let file = std::env::temp_dir().join(format!("evrule-not-a-dir-{}", std::process::id()));
+    std::fs::write(&file, "x").unwrap();
+    let config = evrule::route::ArchiveConfig::new();
+    let err = evrule::route::Archive::open(file.join("archive"), config).unwrap_err();
+    std::fs::remove_file(&file).unwrap();
+    assert!(err.is_io(), "{err}");
+    assert!(!err.is_syntax() && !err.is_pattern() && !err.is_routing() && !err.is_rule());
+    let kind = err.io_error_kind().expect("an io::Error underneath");
+    let source = std::error::Error::source(&err).expect("the io::Error is the source");
+    assert_eq!(
+        source.downcast_ref::<std::io::Error>().map(|e| e.kind()),
+        Some(kind)
+    );
+    // Without an io::Error underneath there is no source and no io kind.
+    let missing = std::env::temp_dir().join(format!("evrule-no-archive-{}", std::process::id()));
+    let err = evrule::route::Archive::open_read_only(&missing).unwrap_err();
+    assert!(err.is_io());
+    assert_eq!(err.io_error_kind(), None);
+    let err = Pattern::parse("{").unwrap_err();
+    assert!(std::error::Error::source(&err).is_none());
+    assert_eq!(err.io_error_kind(), None);
 }

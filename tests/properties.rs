@@ -466,6 +466,9 @@ fn witness_value(kind: &ConditionKind, c: &mut Choices<'_>) -> Option<String> {
             }
         }
         ConditionKind::AnythingBut(_) => scalar_from(c),
+        // `ConditionKind` is non-exhaustive: an operator added later gets
+        // random scalars until it has a witness of its own.
+        _ => scalar_from(c),
     })
 }
 

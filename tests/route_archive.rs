@@ -57,10 +57,13 @@ fn read_all(archive: &Archive) -> Vec<Vec<u8>> {
 }
 
 /// A router with one rule and one target that records bodies in order.
-fn recording_router() -> (Router, Arc<Mutex<Vec<String>>>) {
+/// A router delivering every event to one recorded target, replaying
+/// from `archive`.
+fn recording_router(archive: Archive) -> (Router, Arc<Mutex<Vec<String>>>) {
     let got: Arc<Mutex<Vec<String>>> = Arc::default();
     let sink = Arc::clone(&got);
     let router = Router::builder()
+        .archive(archive)
         .config(RouterConfig::new().workers(1))
         .rule(Rule::new("r", "{}").with_target(Target::new("t", "arn:t")))
         .destination(
@@ -121,10 +124,8 @@ fn torn_last_record_at_every_byte_offset_replays_exactly_the_whole_events() {
         let a = Archive::open(&dir.0, ArchiveConfig::new()).unwrap();
 
         // Replay through a router.
-        let (router, got) = recording_router();
-        let report = a
-            .replay("replay-1", UNIX_EPOCH, at(1_000), &router)
-            .unwrap();
+        let (router, got) = recording_router(Archive::open_read_only(&dir.0).unwrap());
+        let report = router.replay("replay-1", UNIX_EPOCH, at(1_000)).unwrap();
         router.drain();
         assert_eq!(report.events, whole, "cut at {cut}");
         let expected: Vec<String> = events[..whole]

@@ -14,6 +14,7 @@
 mod bytes;
 
 use crate::error::{Error, Kind};
+use crate::json::{self, line_col, EscapeError};
 
 /// Sentinel for "none" in `u32` links.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -407,20 +408,6 @@ pub(crate) fn scan(
         // message too (found by tests/regressions.rs, shown twice).
         Error::new(kind, msg).at_position(off, line, col)
     })
-}
-
-/// 1-based line and column (in characters) of byte `off`.
-pub(crate) fn line_col(b: &[u8], off: usize) -> (usize, usize) {
-    let off = off.min(b.len());
-    let before = &b[..off];
-    let line = memchr::memchr_iter(b'\n', before).count() + 1;
-    let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let col = before[start..]
-        .iter()
-        .filter(|&&c| (c & 0xC0) != 0x80)
-        .count()
-        + 1;
-    (line, col)
 }
 
 impl<'a> Scan<'a> {
@@ -1254,35 +1241,17 @@ impl<'a> Scan<'a> {
         }
     }
 
-    fn hex4(&self, at: usize) -> Res<u32> {
-        let h = self
-            .b
-            .get(at..at + 4)
-            .ok_or((self.b.len(), "EOF while parsing a string"))?;
-        let mut v = 0u32;
-        for (k, &c) in h.iter().enumerate() {
-            let d = (c as char).to_digit(16).ok_or((at + k, "invalid escape"))?;
-            v = v * 16 + d;
-        }
-        Ok(v)
-    }
-
-    /// `\uXXXX` (with a following low surrogate where needed) at `i`.
+    /// `\uXXXX` (with a following low surrogate where needed) at `i`,
+    /// decoded by the JSON module; a group of hex digits cut short by the
+    /// end of the event is an EOF, as serde_json says.
     fn unicode_escape(&self, i: usize) -> Res<(char, usize)> {
-        let hi = self.hex4(i + 2)?;
-        if (0xD800..0xDC00).contains(&hi) {
-            if self.b.get(i + 6) == Some(&b'\\') && self.b.get(i + 7) == Some(&b'u') {
-                let lo = self.hex4(i + 8)?;
-                if (0xDC00..0xE000).contains(&lo) {
-                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                    return Ok((char::from_u32(c).unwrap(), 12));
-                }
+        json::decode_escape(self.b, i).map_err(|e| match e {
+            EscapeError::Eof | EscapeError::NotHex { truncated: true, .. } => {
+                (self.b.len(), "EOF while parsing a string")
             }
-            return Err((i, "lone leading surrogate in hex escape"));
-        }
-        if (0xDC00..0xE000).contains(&hi) {
-            return Err((i, "lone trailing surrogate in hex escape"));
-        }
-        Ok((char::from_u32(hi).unwrap(), 6))
+            EscapeError::NotHex { at, .. } | EscapeError::Unknown { at } => (at, "invalid escape"),
+            EscapeError::LoneLeadingSurrogate => (i, "lone leading surrogate in hex escape"),
+            EscapeError::LoneTrailingSurrogate => (i, "lone trailing surrogate in hex escape"),
+        })
     }
 }

@@ -7,14 +7,9 @@
 
 use std::net::IpAddr;
 
-/// A byte range `start..end` in the pattern's source text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    /// Offset of the first byte.
-    pub start: usize,
-    /// Offset one past the last byte.
-    pub end: usize,
-}
+/// A byte range `start..end` in the pattern's source text (the JSON
+/// reader's span type, [`crate::json::Span`]).
+pub use crate::json::Span;
 
 /// One level of a pattern: the fields named at this level (AND-ed) and the
 /// `$or` groups found here (each AND-ed with the fields, one branch chosen).
@@ -128,6 +123,7 @@ pub struct Cidr {
 
 /// What an `anything-but` excludes.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnythingBut {
     /// `{"anything-but": "x"}` or a list of strings.
     Strings(Vec<String>),
@@ -145,6 +141,7 @@ pub enum AnythingBut {
 
 /// The kinds of match condition (spec section 3).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ConditionKind {
     /// A string literal (`"Alice"`). If the text is an IP address it also
     /// matches other spellings of the same address.

@@ -23,17 +23,13 @@
 //! before it is read), nesting depth while reading, wildcard complexity and
 //! the sub-rule count after the structure is known to be valid.
 
-// The `Error` type and these signatures are the crate's API contract;
-// its size is a deliberate trade for carrying position and path inline.
-#![allow(clippy::result_large_err)]
-
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::ast::*;
 use super::value::{number_value, parse_ip, wildcard_complexity};
 use super::{Limits, Pattern};
-use crate::error::{Error, Kind};
+use crate::error::{Error, Errors, Kind};
 use crate::json::{self, Member, Node, Value};
 
 /// Nesting is never allowed deeper than this, whatever the configured
@@ -75,7 +71,7 @@ impl Pattern {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn parse(text: &str) -> Result<Pattern, Error> {
-        Pattern::parse_with(text, &Limits::default()).map_err(|mut errors| errors.swap_remove(0))
+        Pattern::parse_with(text, &Limits::default()).map_err(Errors::into_error)
     }
 
     /// Parse a pattern given as bytes (which need not be UTF-8), with the
@@ -118,7 +114,7 @@ impl Pattern {
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn parse_with(text: &str, limits: &Limits) -> Result<Pattern, Vec<Error>> {
+    pub fn parse_with(text: &str, limits: &Limits) -> Result<Pattern, Errors> {
         if let Some((cut, _)) = text.char_indices().nth(limits.max_pattern_len) {
             let len = text.chars().count();
             let err = Error::new(
@@ -129,7 +125,7 @@ impl Pattern {
                 ),
             )
             .at(text, cut);
-            return Err(vec![err]);
+            return Err(Errors::new(vec![err]));
         }
         let depth = limits.max_depth.min(HARD_MAX_DEPTH);
         let doc = match json::parse(text.as_bytes(), depth) {
@@ -139,13 +135,15 @@ impl Pattern {
                     json::ErrorKind::Syntax => Kind::Syntax,
                     json::ErrorKind::Depth => Kind::Limit("nesting depth"),
                 };
-                return Err(vec![Error::new(kind, e.message).at(text, e.offset)]);
+                return Err(Errors::new(vec![
+                    Error::new(kind, e.message).at(text, e.offset)
+                ]));
             }
         };
         let Value::Object(members) = &doc.value else {
-            return Err(vec![
+            return Err(Errors::new(vec![
                 Error::new(Kind::Pattern, "Filter is not an object").at(text, doc.pos())
-            ]);
+            ]));
         };
 
         let mut v = Validator::new(text, true, limits);
@@ -186,7 +184,7 @@ impl Pattern {
                 text: text.to_string(),
             })
         } else {
-            Err(errors)
+            Err(Errors::new(errors))
         }
     }
 

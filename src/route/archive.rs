@@ -1,4 +1,5 @@
-//! Archive and replay: an append-only, checksummed log of incoming events.
+//! The archive: an append-only, checksummed log of incoming events. It
+//! stores and reads events; `replay.rs` sends them through a router again.
 //!
 //! The archive is a directory of segment files named by sequence number
 //! (`00000000000000000001.evarc`). A segment starts with the 8-byte magic
@@ -42,8 +43,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::error::{Error, Kind};
-use crate::route::router::{RouteOutcome, Router, RuleSelector};
-use crate::route::time::{day_of, from_millis, to_millis};
+use crate::route::delivery::RuleSelector;
+use crate::time::{day_of, from_millis, to_millis};
 use crate::Matcher;
 
 const MAGIC: &[u8; 8] = b"EVARC\0\0\x01";
@@ -52,49 +53,18 @@ const HEADER: usize = 16;
 const MAX_RECORD: usize = 16 << 20;
 const EXTENSION: &str = "evarc";
 
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) lookup table,
-/// built at compile time.
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-};
-
-/// Continue a CRC-32 over `bytes` (start with `0`).
-fn crc32_update(crc: u32, bytes: &[u8]) -> u32 {
-    let mut c = !crc;
-    for &b in bytes {
-        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
-    }
-    !c
-}
-
-/// CRC-32 of `bytes`, as zlib, PNG and gzip compute it.
-///
-/// ```
-/// assert_eq!(evrule::route::crc32(b"123456789"), 0xCBF4_3926);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn crc32(bytes: &[u8]) -> u32 {
-    crc32_update(0, bytes)
+/// CRC-32 (IEEE, as zlib and gzip compute it) of a record's length field
+/// followed by its time and payload: the checksum field in between is
+/// not covered.
+fn record_crc(length: &[u8], rest: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(length);
+    h.update(rest);
+    h.finalize()
 }
 
 fn io(context: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::new(Kind::Io, format!("{context} {}: {e}", path.display()))
+    Error::io(format!("{context} {}: {e}", path.display()), e)
 }
 
 /// When the archive asks the operating system to put bytes on disk.
@@ -104,6 +74,7 @@ fn io(context: &str, path: &Path, e: std::io::Error) -> Error {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FsyncPolicy {
     /// After every record: an acknowledged append survives power loss.
     Always,
@@ -232,23 +203,6 @@ pub struct ArchivedEvent {
     pub event: Vec<u8>,
 }
 
-/// What a replay did.
-///
-/// ```
-/// let r = evrule::route::ReplayReport::default();
-/// assert_eq!(r.events, 0);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ReplayReport {
-    /// Events re-sent.
-    pub events: usize,
-    /// Of those, events that matched at least one enabled rule.
-    pub matched: usize,
-    /// Deliveries queued.
-    pub deliveries: usize,
-}
-
 struct Active {
     file: File,
     path: PathBuf,
@@ -346,7 +300,7 @@ fn read_record(data: &[u8], at: usize) -> Read<'_> {
         // any segment too; which of the two it was cannot be told apart.)
         return Read::TornTail;
     }
-    let computed = crc32_update(crc32_update(0, &data[at..at + 4]), &data[at + 8..end]);
+    let computed = record_crc(&data[at..at + 4], &data[at + 8..end]);
     if computed != crc {
         // A bad record reaching the end of the file, or followed only by
         // zeros (the file grew but its blocks never reached the disk), is
@@ -532,7 +486,7 @@ impl Archive {
         record.extend_from_slice(&[0; 4]);
         record.extend_from_slice(&ms.to_le_bytes());
         record.extend_from_slice(event);
-        let crc = crc32_update(crc32_update(0, &record[..4]), &record[8..]);
+        let crc = record_crc(&record[..4], &record[8..]);
         record[4..8].copy_from_slice(&crc.to_le_bytes());
         let fsync = self.config.fsync;
         let active = self.active.as_mut().expect("rolled");
@@ -659,42 +613,6 @@ impl Archive {
             torn_tails: 0,
         })
     }
-
-    /// Re-send the events in `[from, to)` through `router`, each with
-    /// `"replay-name": name` added to its top-level object. Replayed events
-    /// are not archived again, and count as received now (for
-    /// `<aws.events.event.ingestion-time>` and retry age limits).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use evrule::route::{Archive, ArchiveConfig, Delivery, DeliveryResult, Router, Rule, Target};
-    /// let dir = std::env::temp_dir().join(format!("evrule-doc-areplay-{}", std::process::id()));
-    /// let mut archive = Archive::open(&dir, ArchiveConfig::new())?;
-    /// archive.append(br#"{"id": "1"}"#, std::time::SystemTime::now())?;
-    /// let router = Router::builder()
-    ///     .rule(Rule::new("r", "{}").with_target(Target::new("t", "arn:t")))
-    ///     .fallback_destination(Arc::new(|d: &Delivery| {
-    ///         assert_eq!(d.body, r#"{"id": "1","replay-name":"again"}"#);
-    ///         DeliveryResult::Ok
-    ///     }))
-    ///     .selector(|_: &[u8]| Ok(vec!["r".to_string()]))
-    ///     .build()?;
-    /// let report = archive.replay("again", std::time::UNIX_EPOCH,
-    ///     std::time::SystemTime::now() + std::time::Duration::from_secs(1), &router)?;
-    /// assert_eq!(report.deliveries, 1);
-    /// assert_eq!(router.drain().target("r", "t").unwrap().delivered, 1);
-    /// # drop(archive); std::fs::remove_dir_all(&dir)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn replay(
-        &self,
-        name: &str,
-        from: SystemTime,
-        to: SystemTime,
-        router: &Router,
-    ) -> Result<ReplayReport, Error> {
-        replay_events(name, self.read(from, to)?, router)
-    }
 }
 
 #[cfg(unix)]
@@ -707,79 +625,6 @@ fn sync_dir(dir: &Path) -> Result<(), Error> {
 #[cfg(not(unix))]
 fn sync_dir(_dir: &Path) -> Result<(), Error> {
     Ok(())
-}
-
-/// Route each event, tagged with `replay-name`. A replay re-ingests: the
-/// ingestion time (and so the event age that retry limits count) is the
-/// time of the replay, not of the original arrival.
-pub(crate) fn replay_events(
-    name: &str,
-    events: impl IntoIterator<Item = Result<ArchivedEvent, Error>>,
-    router: &Router,
-) -> Result<ReplayReport, Error> {
-    crate::route::model::check_replay_name(name)?;
-    let mut report = ReplayReport::default();
-    for event in events {
-        let event = event?;
-        let tagged = with_replay_name(&event.event, name)?;
-        let RouteOutcome {
-            rules, deliveries, ..
-        } = router.route_replayed(&tagged)?;
-        report.events += 1;
-        report.matched += usize::from(!rules.is_empty());
-        report.deliveries += deliveries;
-    }
-    Ok(report)
-}
-
-/// Add `"replay-name": name` to the top-level object, keeping the rest of
-/// the text as it was.
-///
-/// ```
-/// let tagged = evrule::route::with_replay_name(br#"{"id": "1"}"#, "nightly")?;
-/// assert_eq!(tagged, br#"{"id": "1","replay-name":"nightly"}"#);
-/// assert_eq!(evrule::route::with_replay_name(b" {} ", "n")?, br#" {"replay-name":"n"} "#);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn with_replay_name(event: &[u8], name: &str) -> Result<Vec<u8>, Error> {
-    let value: serde_json::Value = serde_json::from_slice(event).map_err(|e| {
-        Error::new(
-            Kind::Event,
-            format!("The archived event is not valid JSON: {e}"),
-        )
-    })?;
-    let Some(obj) = value.as_object() else {
-        return Err(Error::new(
-            Kind::Event,
-            "The archived event is not a JSON object.",
-        ));
-    };
-    let field = format!(
-        "\"replay-name\":{}",
-        serde_json::Value::String(name.to_string())
-    );
-    if obj.contains_key("replay-name") {
-        // Replaying a replay: overwrite rather than duplicate the key.
-        let mut obj = obj.clone();
-        obj.insert("replay-name".into(), serde_json::Value::String(name.into()));
-        return Ok(serde_json::Value::Object(obj).to_string().into_bytes());
-    }
-    let close = event
-        .iter()
-        .rposition(|&b| b == b'}')
-        .expect("a JSON object ends with }");
-    let before = event[..close]
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .expect("a JSON object starts with {");
-    let mut out = Vec::with_capacity(event.len() + field.len() + 1);
-    out.extend_from_slice(&event[..before + 1]);
-    if event[before] != b'{' {
-        out.push(b',');
-    }
-    out.extend_from_slice(field.as_bytes());
-    out.extend_from_slice(&event[close..]);
-    Ok(out)
 }
 
 /// Iterator over archived events in a time window. Torn tails are
@@ -899,14 +744,14 @@ mod tests {
 
     #[test]
     fn crc32_known_values() {
-        assert_eq!(crc32(b""), 0);
-        assert_eq!(crc32(b"a"), 0xE8B7_BE43);
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(record_crc(b"", b""), 0);
+        assert_eq!(record_crc(b"", b"a"), 0xE8B7_BE43);
+        assert_eq!(record_crc(b"123456789", b""), 0xCBF4_3926);
         assert_eq!(
-            crc32(b"The quick brown fox jumps over the lazy dog"),
+            record_crc(b"The quick brown fox jumps over the lazy dog", b""),
             0x414F_A339
         );
-        // Incremental equals one-shot.
-        assert_eq!(crc32_update(crc32(b"1234"), b"56789"), 0xCBF4_3926);
+        // The two parts are checksummed as one run of bytes.
+        assert_eq!(record_crc(b"1234", b"56789"), 0xCBF4_3926);
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::route::router::{Delivery, DeliveryResult, Destination};
+use crate::route::delivery::{Delivery, DeliveryResult, Destination};
 
 /// Keeps every delivery in memory. It is
 /// [non-blocking](Destination::non_blocking), so a router delivers to it

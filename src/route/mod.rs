@@ -79,26 +79,29 @@
 //! ```
 
 mod archive;
+mod builder;
+mod delivery;
 mod destinations;
 mod model;
 mod path;
+mod pool;
 mod raw;
+mod replay;
 mod router;
-mod time;
 mod transform;
 
-pub use archive::{
-    crc32, with_replay_name, Archive, ArchiveConfig, ArchiveReader, ArchivedEvent, FsyncPolicy,
-    ReplayReport,
-};
+pub use archive::{Archive, ArchiveConfig, ArchiveReader, ArchivedEvent, FsyncPolicy};
+pub use builder::RouterBuilder;
 pub use destinations::{Collect, JsonLines};
 pub use model::{
-    DeadLetterConfig, InputTransformerConfig, RetryPolicy, Rule, RuleSet, RuleState, SqsParameters,
+    DeadLetterConfig, RetryPolicy, Rule, RuleSet, RuleState, SqsParameters,
     Target, DEFAULT_MAX_TARGETS,
 };
-pub use router::{
+pub use delivery::{
     Clock, DeadLetter, Delivery, DeliveryResult, Destination, DropRecord, ExhaustedLimit,
-    RouteOutcome, Router, RouterBuilder, RouterConfig, RouterStats, RuleSelector, ShutdownReport,
-    SystemClock, TargetStats,
+    RouteOutcome, RouterConfig, RouterStats, RuleSelector, ShutdownReport, SystemClock,
+    TargetStats,
 };
-pub use transform::{InputTransformer, RenderContext};
+pub use replay::{with_replay_name, ReplayReport};
+pub use router::Router;
+pub use transform::{InputTransformer, InputTransformerConfig, RenderContext};

@@ -6,12 +6,12 @@
 //! Validation happens at load time and speaks AWS's words where AWS has
 //! them (`1 validation error detected: ...`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Kind};
-use crate::route::transform::TargetInput;
+use crate::route::transform::{InputTransformerConfig, TargetInput};
 
 /// AWS's default limit of targets per rule.
 pub const DEFAULT_MAX_TARGETS: usize = 5;
@@ -74,6 +74,7 @@ pub(crate) fn check_replay_name(name: &str) -> Result<(), Error> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RuleState {
     /// The rule matches events (`ENABLED`, and also
     /// `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`).
@@ -323,6 +324,16 @@ pub struct Target {
 }
 
 impl Target {
+    /// The target's input setting, checked and compiled.
+    pub(crate) fn compile_input(&self) -> Result<TargetInput, Error> {
+        TargetInput::compile(
+            &self.id,
+            self.input.as_deref(),
+            self.input_path.as_deref(),
+            self.input_transformer.as_ref(),
+        )
+    }
+
     /// A target that receives the matched event unchanged, with the
     /// default retry policy and no dead-letter queue.
     ///
@@ -455,52 +466,8 @@ impl Target {
             }
         }
         // One-of check, paths, placeholders, constant-input JSON.
-        TargetInput::compile(self)?;
+        self.compile_input()?;
         Ok(())
-    }
-}
-
-/// `InputTransformer` as configured: variables and a template.
-///
-/// ```
-/// use evrule::route::InputTransformerConfig;
-/// let t = InputTransformerConfig::new(r#"{"key": <k>}"#).path("k", "$.detail.key");
-/// assert_eq!(t.input_paths_map["k"], "$.detail.key");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InputTransformerConfig {
-    /// `InputPathsMap`: variable name -> JSON path into the event.
-    pub input_paths_map: BTreeMap<String, String>,
-    /// `InputTemplate`: text with `<name>` placeholders.
-    pub input_template: String,
-}
-
-impl InputTransformerConfig {
-    /// A transformer with a template and no variables yet.
-    ///
-    /// ```
-    /// let t = evrule::route::InputTransformerConfig::new(r#""<aws.events.rule-name>""#);
-    /// assert!(t.input_paths_map.is_empty());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn new(template: impl Into<String>) -> InputTransformerConfig {
-        InputTransformerConfig {
-            input_paths_map: BTreeMap::new(),
-            input_template: template.into(),
-        }
-    }
-
-    /// Define a variable (builder style).
-    ///
-    /// ```
-    /// let t = evrule::route::InputTransformerConfig::new("\"<a>\"").path("a", "$.id");
-    /// assert_eq!(t.input_paths_map.len(), 1);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn path(mut self, name: impl Into<String>, path: impl Into<String>) -> Self {
-        self.input_paths_map.insert(name.into(), path.into());
-        self
     }
 }
 

@@ -33,6 +33,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::json;
 use crate::route::path::{JsonPath, Step};
 
 /// `serde_json` refuses a 128th level of nesting.
@@ -252,14 +253,6 @@ fn next_special(b: &[u8], mut i: usize, controls: bool) -> usize {
     i
 }
 
-fn hex4(b: &[u8]) -> Option<u32> {
-    let mut v = 0;
-    for &c in b.get(..4)? {
-        v = v * 16 + (c as char).to_digit(16)?;
-    }
-    Some(v)
-}
-
 impl Walker<'_, '_> {
     #[inline]
     fn ws(&mut self) {
@@ -369,32 +362,9 @@ impl Walker<'_, '_> {
     }
 
     fn escape(&mut self) -> Result<(), ()> {
-        match self.b.get(self.i + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                self.i += 2;
-                Ok(())
-            }
-            Some(b'u') => {
-                let c = hex4(&self.b[self.i + 2..]).ok_or(())?;
-                self.i += 6;
-                match c {
-                    0xD800..=0xDBFF => {
-                        if self.b.get(self.i..self.i + 2) != Some(b"\\u") {
-                            return Err(());
-                        }
-                        let low = hex4(&self.b[self.i + 2..]).ok_or(())?;
-                        if !(0xDC00..=0xDFFF).contains(&low) {
-                            return Err(());
-                        }
-                        self.i += 6;
-                        Ok(())
-                    }
-                    0xDC00..=0xDFFF => Err(()),
-                    _ => Ok(()),
-                }
-            }
-            _ => Err(()),
-        }
+        let (_, len) = json::decode_escape(self.b, self.i).map_err(|_| ())?;
+        self.i += len;
+        Ok(())
     }
 
     fn array(&mut self, node: Option<usize>, depth: usize) -> Result<(), ()> {
@@ -498,25 +468,8 @@ fn decode_into(out: &mut String, raw: &str) {
     let mut rest = raw;
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
-        let b = rest.as_bytes();
-        let (c, used) = match b[at + 1] {
-            b'b' => ('\u{8}', 2),
-            b'f' => ('\u{c}', 2),
-            b'n' => ('\n', 2),
-            b'r' => ('\r', 2),
-            b't' => ('\t', 2),
-            b'u' => {
-                let hi = hex4(&b[at + 2..]).unwrap_or(0xFFFD);
-                if (0xD800..=0xDBFF).contains(&hi) {
-                    let lo = hex4(&b[at + 8..]).unwrap_or(0xDC00);
-                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                    (char::from_u32(c).unwrap_or('\u{FFFD}'), 12)
-                } else {
-                    (char::from_u32(hi).unwrap_or('\u{FFFD}'), 6)
-                }
-            }
-            other => (other as char, 2),
-        };
+        // The walk checked every escape; a bad one cannot reach here.
+        let (c, used) = json::decode_escape(rest.as_bytes(), at).unwrap_or(('\u{FFFD}', 2));
         out.push(c);
         rest = &rest[at + used..];
     }

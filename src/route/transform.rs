@@ -30,18 +30,18 @@
 //! `InputPath` `$` send the event text as received. Output is appended to
 //! one buffer, sized from the template's literal text.
 
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use serde_json::Value;
 
 use crate::error::{Error, Kind};
-use crate::route::model::{InputTransformerConfig, Target};
 use crate::route::path::JsonPath;
 use crate::route::raw::{
     escape_into, is_plain_json, is_string, validate, write_json, write_string_content, write_text,
     PathSet, Resolved,
 };
-use crate::route::time::format_rfc3339;
+use crate::time::format_rfc3339;
 
 const RULE_NAME: &str = "aws.events.rule-name";
 const RULE_ARN: &str = "aws.events.rule-arn";
@@ -510,6 +510,50 @@ fn write_event_envelope(
     out.push('}');
 }
 
+/// `InputTransformer` as configured: variables and a template.
+///
+/// ```
+/// use evrule::route::InputTransformerConfig;
+/// let t = InputTransformerConfig::new(r#"{"key": <k>}"#).path("k", "$.detail.key");
+/// assert_eq!(t.input_paths_map["k"], "$.detail.key");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputTransformerConfig {
+    /// `InputPathsMap`: variable name -> JSON path into the event.
+    pub input_paths_map: BTreeMap<String, String>,
+    /// `InputTemplate`: text with `<name>` placeholders.
+    pub input_template: String,
+}
+
+impl InputTransformerConfig {
+    /// A transformer with a template and no variables yet.
+    ///
+    /// ```
+    /// let t = evrule::route::InputTransformerConfig::new(r#""<aws.events.rule-name>""#);
+    /// assert!(t.input_paths_map.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(template: impl Into<String>) -> InputTransformerConfig {
+        InputTransformerConfig {
+            input_paths_map: BTreeMap::new(),
+            input_template: template.into(),
+        }
+    }
+
+    /// Define a variable (builder style).
+    ///
+    /// ```
+    /// let t = evrule::route::InputTransformerConfig::new("\"<a>\"").path("a", "$.id");
+    /// assert_eq!(t.input_paths_map.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn path(mut self, name: impl Into<String>, path: impl Into<String>) -> Self {
+        self.input_paths_map.insert(name.into(), path.into());
+        self
+    }
+}
+
 /// A target's input setting, compiled.
 #[derive(Clone, Debug)]
 pub(crate) enum TargetInput {
@@ -525,32 +569,36 @@ pub(crate) enum TargetInput {
 
 impl TargetInput {
     /// Check the one-of rule and compile whichever setting is present.
-    pub(crate) fn compile(target: &Target) -> Result<TargetInput, Error> {
-        let id = &target.id;
-        let given = usize::from(target.input.is_some())
-            + usize::from(target.input_path.is_some())
-            + usize::from(target.input_transformer.is_some());
+    pub(crate) fn compile(
+        id: &str,
+        input: Option<&str>,
+        input_path: Option<&str>,
+        input_transformer: Option<&InputTransformerConfig>,
+    ) -> Result<TargetInput, Error> {
+        let given = usize::from(input.is_some())
+            + usize::from(input_path.is_some())
+            + usize::from(input_transformer.is_some());
         if given > 1 {
             return Err(routing(format!(
                 "Only one of Input, InputPath, or InputTransformer must be provided for target {id}."
             )));
         }
-        if let Some(input) = &target.input {
+        if let Some(input) = input {
             if serde_json::from_str::<Value>(input).is_err() {
                 return Err(routing(format!(
                     "Input for target {id} is not valid JSON text."
                 )));
             }
-            return Ok(TargetInput::Constant(input.clone()));
+            return Ok(TargetInput::Constant(input.to_string()));
         }
-        if let Some(path) = &target.input_path {
+        if let Some(path) = input_path {
             return JsonPath::parse(path).map(TargetInput::Path).ok_or_else(|| {
                 routing(format!(
                     "InputPath for target {id} is not a valid JSON path: {path}."
                 ))
             });
         }
-        if let Some(config) = &target.input_transformer {
+        if let Some(config) = input_transformer {
             return InputTransformer::compile(id, config).map(TargetInput::Transformer);
         }
         Ok(TargetInput::Event)

@@ -98,8 +98,8 @@ pub struct Problem {
     /// What is wrong (with the position inside the pattern text appended
     /// when the pattern is held in a string).
     pub message: String,
-    /// The file's line, for the caret display.
-    pub source_line: String,
+    /// The file's line around the column, for the caret display.
+    pub snippet: output::Snippet,
 }
 
 impl Problem {
@@ -144,7 +144,7 @@ impl Problem {
             line: loc.line,
             column: loc.column,
             message,
-            source_line: rule.file.line_text(loc.line).to_string(),
+            snippet: output::snippet(rule.file.line_text(loc.line), loc.column),
         }
     }
 }
@@ -325,20 +325,14 @@ pub fn human_problem(out: &mut impl Write, p: &Problem, style: Style) -> io::Res
         style.bold(&p.message)
     )?;
     let gutter = p.line.to_string().len();
-    // Keep tabs so the caret lines up under the same characters.
-    let pad: String = p
-        .source_line
-        .chars()
-        .take(p.column.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    let snippet = &p.snippet;
     writeln!(out, "{:gutter$} |", "")?;
-    writeln!(out, "{} | {}", p.line, p.source_line)?;
+    writeln!(out, "{} | {}", p.line, snippet.text)?;
     writeln!(
         out,
         "{:gutter$} | {}{}",
         "",
-        pad,
+        snippet.pad,
         style.paint(sev.color(), "^")
     )?;
     Ok(())

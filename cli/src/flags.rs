@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "evrule",
     version,
-    after_help = "Examples:\n  evrule check rules/\n  evrule list --format json template.yaml\n\nExit codes: 0 success, 1 a check failed or nothing was found, 2 error."
+    after_help = "Examples:\n  evrule check rules/\n  evrule list --format json template.yaml\n\nExit codes: 0 success, 1 a check failed or nothing was found, 2 error.\n`test-event-pattern` uses the AWS CLI's codes instead: 0 answered,\n252 bad usage, 254 invalid pattern or event."
 )]
 pub struct Cli {
     /// When to colour output: auto (only when stdout is a terminal), always, never.

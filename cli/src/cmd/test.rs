@@ -129,11 +129,19 @@ pub fn run(flags: TestFlags, color: bool) -> Exit {
     let mut ready = Vec::new();
     let mut broken = Vec::new();
     for path in &settings.suites {
-        match load_suite(path, &settings.load).and_then(prepare) {
+        match load_suite(path, &settings.load)
+            .map_err(|m| (m, false))
+            .and_then(prepare)
+        {
             Ok(r) => ready.push(r),
-            Err(message) => {
+            Err((message, checked)) => {
+                // `check`'s messages are shown as `check` shows them.
                 for line in message.lines() {
-                    output::error(line);
+                    if checked {
+                        let _ = writeln!(io::stderr().lock(), "{line}");
+                    } else {
+                        output::error(line);
+                    }
                 }
                 broken.push(Broken {
                     path: path.clone(),
@@ -499,8 +507,27 @@ impl Renderer {
     }
 }
 
-/// Validate a suite's rules and build its matcher.
-fn prepare(suite: Suite) -> Result<Ready, String> {
+/// Validate a suite's rules and build its matcher. The error says whether
+/// it holds `check`'s messages about invalid rules.
+fn prepare(suite: Suite) -> Result<Ready, (String, bool)> {
+    prepare_checked(suite).map_err(|e| match e {
+        Prepare::Checked(m) => (m, true),
+        Prepare::Other(m) => (m, false),
+    })
+}
+
+enum Prepare {
+    Checked(String),
+    Other(String),
+}
+
+impl From<String> for Prepare {
+    fn from(m: String) -> Prepare {
+        Prepare::Other(m)
+    }
+}
+
+fn prepare_checked(suite: Suite) -> Result<Ready, Prepare> {
     let mut seen: HashMap<&str, &RuleSource> = HashMap::new();
     for r in &suite.rules {
         if let Some(first) = seen.insert(&r.name, r) {
@@ -512,7 +539,7 @@ fn prepare(suite: Suite) -> Result<Ready, String> {
                 r.name,
                 first.file.path().display(),
                 r.file.path().display()
-            ));
+            ).into());
         }
     }
     let known: BTreeSet<String> = suite.rules.iter().map(|r| r.name.clone()).collect();
@@ -523,17 +550,17 @@ fn prepare(suite: Suite) -> Result<Ready, String> {
                 suite.path.display(),
                 case.line,
                 case.name
-            ));
+            ).into());
         }
     }
-    let (rules, unknown) = compile(suite.rules).map_err(|m| m.join("\n"))?;
+    let (rules, unknown) = compile(suite.rules).map_err(|m| Prepare::Checked(m.join("\n")))?;
     if let Some(r) = unknown.first() {
         return Err(format!(
             "{}: rule `{}`: pattern is unknown until deployment ({}); cannot test it",
             suite.path.display(),
             r.name,
             r.unresolved_list()
-        ));
+        ).into());
     }
     let mut builder = Matcher::builder();
     for c in rules.iter().filter(|c| !c.disabled()) {

@@ -327,7 +327,7 @@ pub enum AwsOutput {
 #[derive(Debug, Args)]
 pub struct SampleFlags {
     /// The kind of event (see --list); an S3 detail-type such as "Object Created" works too.
-    #[arg(value_name = "KIND", required_unless_present = "list")]
+    #[arg(value_name = "KIND", required_unless_present = "list", value_parser = SampleKind)]
     pub kind: Option<String>,
 
     /// List the kinds.
@@ -421,6 +421,33 @@ pub struct SampleFlags {
     /// apigw-putevents: print the PutEvents request API Gateway sends instead of the event EventBridge delivers.
     #[arg(long)]
     pub entry: bool,
+}
+
+/// Parses a sample kind as it is written (`sample` itself says which
+/// kinds exist, and accepts detail-types too), but offers the kinds'
+/// names to shell completions.
+#[derive(Clone, Copy, Debug)]
+struct SampleKind;
+
+impl clap::builder::TypedValueParser for SampleKind {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::cmd::sample::kind_names().map(clap::builder::PossibleValue::new),
+        ))
+    }
 }
 
 /// `evrule completions`.

@@ -85,13 +85,14 @@ fn check_shows_a_window_of_a_huge_line() {
     assert_eq!(
         lines[2],
         format!(
-            "1 | …{}\"], \"detail\": {{\"x\": [{{\"numeric\": [\">\", \"ten\"]}}]}}",
+            "1 | …{}\"], \"detail\": {{\"x\": [{{\"numeric\": [\">\", \"ten\"]}}]}}}}",
             "a".repeat(51)
         )
     );
     // The caret stands under the `"` that opens "ten".
-    let caret = lines[3].find('^').unwrap();
-    assert_eq!(&lines[2][caret..caret + 5], "\"ten\"");
+    let caret = lines[3].chars().position(|c| c == '^').unwrap();
+    let under: String = lines[2].chars().skip(caret).take(5).collect();
+    assert_eq!(under, "\"ten\"");
     assert!(r.stdout.len() < 600, "{} bytes", r.stdout.len());
     // Machine formats keep the full column.
     let r = run_in(
@@ -316,7 +317,7 @@ fn test_runs_every_suite_and_reports_broken_ones() {
     assert_eq!(
         r.stderr,
         "evrule: broken.yaml:5: case `c` expects unknown rule `nope`\n\
-         evrule: good.yaml:8: case `broken event`: invalid event good.yaml:9: EOF while parsing a value at line 1 column 11\n"
+         evrule: good.yaml:8: case `broken event`: invalid event good.yaml:9: EOF while parsing a value at line 1 column 12\n"
     );
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines[0], "suite good.yaml");
@@ -335,7 +336,7 @@ fn test_runs_every_suite_and_reports_broken_ones() {
          <testcase classname=\"broken.yaml\" name=\"(suite)\" file=\"broken.yaml\">\n      \
          <error message=\"broken.yaml:5: case `c` expects unknown rule `nope`\" type=\"suite-error\">"
     ), "{xml}");
-    assert!(xml.contains("<error message=\"good.yaml:8: case `broken event`: invalid event good.yaml:9: EOF while parsing a value at line 1 column 11\" type=\"invalid-event\">"), "{xml}");
+    assert!(xml.contains("<error message=\"good.yaml:8: case `broken event`: invalid event good.yaml:9: EOF while parsing a value at line 1 column 12\" type=\"invalid-event\">"), "{xml}");
     // JSON: the broken suite and the errored case carry `error`.
     let r = run_in(
         dir.path(),
@@ -407,4 +408,39 @@ fn top_level_help_documents_test_event_patterns_exit_codes() {
         "{}",
         r.stdout
     );
+}
+
+// ---- smaller points ----
+
+#[test]
+fn sample_time_must_be_rfc_3339() {
+    let r = evrule(&["sample", "object-created", "--time", "yesterday"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            2,
+            "",
+            "evrule: --time: `yesterday` is not an RFC 3339 time (like 2024-05-01T12:00:00Z)\n"
+        )
+    );
+    let r = evrule(&["sample", "object-created", "--time", "2024-02-30T00:00:00Z"]);
+    assert_eq!(r.code, 2);
+    let r = evrule(&["sample", "object-created", "--time", "2024-05-01T12:00:00+02:00"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("\"time\": \"2024-05-01T12:00:00+02:00\""));
+}
+
+#[test]
+fn completions_offer_the_sample_kinds() {
+    // (clap_complete's fish script completes no positional values.)
+    for shell in ["bash", "zsh"] {
+        let r = evrule(&["completions", shell]);
+        assert_eq!(r.code, 0);
+        for kind in ["object-created", "cloudtrail", "apigw-putevents", "s3-legacy"] {
+            assert!(r.stdout.contains(kind), "{shell}: {kind}");
+        }
+    }
+    // A detail-type is still accepted as a kind.
+    let r = evrule(&["sample", "Object Created"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }

@@ -137,7 +137,9 @@ pub struct Delivery {
     pub body: String,
     /// The message group, for FIFO targets.
     pub message_group_id: Option<String>,
-    /// 1 for the first attempt, 2 for the first retry, ...
+    /// 1 for the first attempt, 2 for the first retry, ...; for a dead
+    /// letter, the attempts made at the target (as [`DeadLetter::attempts`],
+    /// 0 when its input could not be built).
     pub attempt: u32,
     /// When the event was received.
     pub ingestion_time: SystemTime,
@@ -1173,7 +1175,9 @@ impl Shared {
             self.record_drop(task, reason);
             return;
         };
-        let mut d = self.delivery(task, task.event.to_string(), 1);
+        // The envelope's `attempt` and its reason's `attempts` say the
+        // same thing: how many times the target was tried (issue 11).
+        let mut d = self.delivery(task, task.event.to_string(), reason.attempts);
         d.dead_letter = Some(reason.clone());
         match catch_unwind(AssertUnwindSafe(|| dlq.deliver(&d))) {
             Ok(DeliveryResult::Ok) => {

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "evrule",
     version,
-    after_help = "Examples:\n  evrule check rules/\n  evrule list --format json template.yaml\n\nExit codes: 0 success, 1 a check failed or nothing was found, 2 error."
+    after_help = "Examples:\n  evrule check rules/\n  evrule list --format json template.yaml\n\nExit codes: 0 success, 1 a check failed or nothing was found, 2 error.\n`test-event-pattern` uses the AWS CLI's codes instead: 0 answered,\n252 bad usage, 254 invalid pattern or event."
 )]
 pub struct Cli {
     /// When to colour output: auto (only when stdout is a terminal), always, never.
@@ -160,8 +160,14 @@ any of these gzipped; directories are searched for *.json, *.jsonl,
 *.ndjson (and .gz); no path or `-` reads standard input.
 Rules: any format `evrule check` reads; DISABLED rules never match.
 
+A line or document that is not a valid event is reported on stderr as
+`FILE:LINE: invalid event: REASON`; the other events are still matched,
+and the run ends with exit code 2. `--format json` gives each event's
+index, file and 1-based line; `--count` ends with the number of events
+read, matched and invalid.
+
 Exit codes: 0 some event matched, 1 no event matched, 2 error (invalid
-rules, unreadable input).";
+rules, unreadable input, an invalid event).";
 
 const BENCH_EXAMPLES: &str = "Examples:
   evrule bench --rules testdata/bench/rules citylots2.jsonl.gz
@@ -321,7 +327,7 @@ pub enum AwsOutput {
 #[derive(Debug, Args)]
 pub struct SampleFlags {
     /// The kind of event (see --list); an S3 detail-type such as "Object Created" works too.
-    #[arg(value_name = "KIND", required_unless_present = "list")]
+    #[arg(value_name = "KIND", required_unless_present = "list", value_parser = SampleKind)]
     pub kind: Option<String>,
 
     /// List the kinds.
@@ -417,6 +423,33 @@ pub struct SampleFlags {
     pub entry: bool,
 }
 
+/// Parses a sample kind as it is written (`sample` itself says which
+/// kinds exist, and accepts detail-types too), but offers the kinds'
+/// names to shell completions.
+#[derive(Clone, Copy, Debug)]
+struct SampleKind;
+
+impl clap::builder::TypedValueParser for SampleKind {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::cmd::sample::kind_names().map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
 /// `evrule completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsFlags {
@@ -428,10 +461,18 @@ pub struct CompletionsFlags {
 const EXPLAIN_EXAMPLES: &str = "Examples:
   evrule explain --rules rules.yaml event.json
   evrule explain --rules template.yaml --rule large-images --format json event.json
-  cat event.json | evrule explain --rules rules/ --rules template.yaml -
+  cat event.json | evrule explain -r rules/ -r template.yaml -
+  evrule explain -r rules.yaml events.ndjson.gz
+
+Events are read as `evrule match` reads them: NDJSON, a JSON array, one or
+more pretty-printed documents, gzipped or not, files, directories or
+standard input. With more than one event each is headed `event FILE:LINE`
+(JSON: `event`, `event_file`, `event_line`). A line or document that is not
+a valid event is reported on stderr as `FILE:LINE: invalid event: REASON`;
+the other events are still explained, and the run ends with exit code 2.
 
 Exit codes: 0 some explained rule matches, 1 none matches, 2 error (unreadable
-or invalid rule, unknown rule name, event not a JSON object).";
+or invalid rule, unknown rule name, an invalid or unreadable event).";
 
 /// Output formats of `explain`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -446,7 +487,7 @@ pub enum ExplainFormat {
 #[derive(Debug, Args)]
 pub struct ExplainFlags {
     /// A file or directory holding rules (repeatable; directories are searched recursively).
-    #[arg(long = "rules", required = true, value_name = "PATH")]
+    #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
     pub rules: Vec<PathBuf>,
 
     /// Explain only the rule with this name.
@@ -461,9 +502,10 @@ pub struct ExplainFlags {
     #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
     pub parameters: Vec<String>,
 
-    /// The event: a file holding one JSON object, or `-` for stdin.
-    #[arg(value_name = "EVENT")]
-    pub event: PathBuf,
+    /// Event files or directories, read as `match` reads them; `-` or
+    /// nothing for standard input.
+    #[arg(value_name = "EVENTS")]
+    pub events: Vec<PathBuf>,
 }
 
 const TEST_EXAMPLES: &str = "Examples:
@@ -480,8 +522,13 @@ A suite file (YAML or JSON):
       event_file: ../events/s3-object-created.json   # or `event:` inline
       expect: [s3-object-created, big-uploads]       # exactly these match; [] for none
 
-Exit codes: 0 every case passes, 1 a case fails, 2 error (unreadable suite,
-invalid rule, unknown rule name in expect).";
+A suite that cannot run (unreadable, an invalid rule, an unknown rule name
+in expect) and a case whose event is not a valid event are errors: the
+other suites and cases still run, each error is an errored test case in
+the JUnit report (always written), and the run ends with exit code 2.
+
+Exit codes: 0 every case passes, 1 a case fails, 2 error (a suite or a
+case could not run).";
 
 /// Output formats of `test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

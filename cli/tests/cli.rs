@@ -120,7 +120,10 @@ fn list_human() {
 #[test]
 fn list_nothing_found_is_exit_1() {
     let r = evrule(&["list", "testdata/rules/skipped"]);
-    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (1, "", ""));
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (1, "", "evrule: no rules found in testdata/rules/skipped\n")
+    );
 }
 
 // ---- check: exact positions of injected errors, per format ----
@@ -379,7 +382,9 @@ fn parameters_override_defaults() {
 
 #[test]
 fn unreadable_files_are_errors_with_positions() {
-    let r = evrule(&["check", "testdata/rules-invalid"]);
+    // `list` cannot list them: an error. (`check` reports them as
+    // findings: see `syntax_errors_are_findings_of_check`.)
+    let r = evrule(&["list", "testdata/rules-invalid"]);
     assert_eq!(r.code, 2);
     assert_eq!(
         lines(&r.stderr),
@@ -406,9 +411,20 @@ fn explicit_file_without_rules_is_an_error() {
 
 #[test]
 fn files_without_rules_found_by_search_are_skipped() {
-    // skipped/ holds a package.json and an event: neither is a rule file.
+    // skipped/ holds a package.json and an event: neither is a rule file,
+    // and no rule beside them: `check` fails as `list` does (issue 11).
     let r = evrule(&["check", "testdata/rules/skipped"]);
-    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (1, "evrule: no rules found in testdata/rules/skipped\n")
+    );
+    assert_eq!(r.stdout, "checked 0 rules: 0 errors, 0 warnings, 0 notes\n");
+    let r = evrule(&[
+        "check",
+        "testdata/rules/skipped",
+        "testdata/rules/pattern/s3-object-created.json",
+    ]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{}", r.stdout);
 }
 
 #[test]
@@ -425,11 +441,20 @@ fn invalid_utf8_names_the_position() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("bad.json");
     std::fs::write(&f, b"{\n  \"source\": [\"\xff\"]\n}\n").unwrap();
-    let r = evrule(&["check", f.to_str().unwrap()]);
+    let r = evrule(&["list", f.to_str().unwrap()]);
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
         format!("evrule: {}:2:15: invalid UTF-8\n", f.display())
+    );
+    let r = evrule(&["check", "--format", "json", f.to_str().unwrap()]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""));
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{{\"file\": {:?}, \"rule\": \"\", \"path\": \"\", \"line\": 2, \"column\": 15, \"message\": \"invalid UTF-8\", \"severity\": \"error\"}}\n",
+            f.display().to_string()
+        )
     );
 }
 

@@ -113,7 +113,8 @@ fn match_count_lists_every_loaded_rule() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         r.stdout,
-        "cloudtrail-s3-api\t1\nlarge-images\t0\ns3-deleted-or-restored\t9\ns3-object-created\t2\n"
+        "cloudtrail-s3-api\t1\nlarge-images\t0\ns3-deleted-or-restored\t9\ns3-object-created\t2\n\
+         25 events read, 12 matched, 0 invalid\n"
     );
     let mut json_args = args.to_vec();
     json_args.extend(["--format", "json"]);
@@ -175,16 +176,16 @@ fn match_numbers_events_across_files_of_every_layout() {
     assert_eq!(r.stderr, "");
     assert_eq!(
         r.stdout,
-        r#"{"event": 0, "rules": ["ra"]}
-{"event": 1, "rules": ["any-x", "rb"]}
-{"event": 2, "rules": ["rb"]}
-{"event": 3, "rules": []}
-{"event": 4, "rules": ["ra"]}
-{"event": 5, "rules": []}
-{"event": 6, "rules": ["rb"]}
-{"event": 7, "rules": []}
-{"event": 8, "rules": ["ra"]}
-{"event": 9, "rules": ["rb"]}
+        r#"{"event": 0, "file": "a.ndjson", "line": 1, "rules": ["ra"]}
+{"event": 1, "file": "a.ndjson", "line": 3, "rules": ["any-x", "rb"]}
+{"event": 2, "file": "b.json", "line": 2, "rules": ["rb"]}
+{"event": 3, "file": "b.json", "line": 3, "rules": []}
+{"event": 4, "file": "c.json", "line": 1, "rules": ["ra"]}
+{"event": 5, "file": "d.json", "line": 1, "rules": []}
+{"event": 6, "file": "d.json", "line": 4, "rules": ["rb"]}
+{"event": 7, "file": "e.ndjson.gz", "line": 1, "rules": []}
+{"event": 8, "file": "e.ndjson.gz", "line": 2, "rules": ["ra"]}
+{"event": 9, "file": "f.json.gz", "line": 1, "rules": ["rb"]}
 "#
     );
     // Human output names the file and the line each event starts on.
@@ -232,7 +233,8 @@ fn match_reads_standard_input() {
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert_eq!(
             r.stdout,
-            "{\"event\": 0, \"rules\": [\"rb\"]}\n{\"event\": 1, \"rules\": []}\n"
+            "{\"event\": 0, \"file\": \"<stdin>\", \"line\": 1, \"rules\": [\"rb\"]}\n\
+             {\"event\": 1, \"file\": \"<stdin>\", \"line\": 2, \"rules\": []}\n"
         );
     }
     // Gzip on standard input is recognised by its magic bytes.
@@ -262,14 +264,15 @@ fn match_reports_bad_events_and_goes_on() {
         ],
         b"",
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A bad event is an error: exit 2, the others matched (issue 11).
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(
         r.stdout,
-        r#"{"event": 0, "rules": ["ra"]}
-{"event": 1, "error": "EOF while parsing an object at line 1 column 15"}
-{"event": 2, "rules": ["rb"]}
-{"event": 3, "error": "an event must be a JSON object at line 1 column 1"}
-{"event": 4, "rules": []}
+        r#"{"event": 0, "file": "events.ndjson", "line": 1, "rules": ["ra"]}
+{"event": 1, "file": "events.ndjson", "line": 2, "error": "EOF while parsing an object at line 1 column 15"}
+{"event": 2, "file": "events.ndjson", "line": 3, "rules": ["rb"]}
+{"event": 3, "file": "events.ndjson", "line": 4, "error": "an event must be a JSON object at line 1 column 1"}
+{"event": 4, "file": "events.ndjson", "line": 5, "rules": []}
 "#
     );
     assert_eq!(
@@ -310,7 +313,8 @@ fn match_keeps_going_after_a_broken_first_line() {
         &["match", "--rules", "rules.json", "ev.ndjson"],
         b"",
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A bad event is an error: exit 2, the others matched (issue 11).
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(
         r.stdout,
         "ev.ndjson:1: (invalid event)\nev.ndjson:2: ra\nev.ndjson:3: rb\n"
@@ -339,7 +343,8 @@ fn match_reports_too_deep_and_broken_arrays() {
         ],
         b"",
     );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A bad event is an error: exit 2, the others matched (issue 11).
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(
         r.stdout,
         "deep.ndjson:1: (invalid event)\nbroken.json:1: ra\nbroken.json:1: (invalid event)\n"

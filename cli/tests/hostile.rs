@@ -1,8 +1,8 @@
 //! Hostile files through the `evrule` binary: binary garbage, invalid
 //! UTF-8, a YAML alias bomb, deep nesting, a missing file, and a reader
 //! that closes stdout early. Each must end with a clear message naming the
-//! file and exit code 2 (or 0 for a closed stdout), never a panic (exit
-//! 101), a backtrace or a hang.
+//! file and exit code 2 (`check`: 1, a finding; 0 for a closed stdout),
+//! never a panic (exit 101), a backtrace or a hang.
 //!
 //! Only `check` and `list` exist on this branch; `match` is being written in
 //! parallel and gets the same tests once it lands.
@@ -40,26 +40,42 @@ fn assert_no_panic(r: &Run) {
     }
 }
 
-/// `check` and `list` on one file: exit 2, and stderr is exactly one line
-/// naming the file; returns that line.
+/// `list` on one file: exit 2, and stderr is exactly one line naming the
+/// file; returns that line. `check` reports the same problem as a finding
+/// (exit 1, on stdout, issue 11), with the same position and message.
 fn unreadable(path: &str) -> String {
-    let mut first = None;
-    for cmd in ["check", "list"] {
-        let r = evrule(&[cmd, path]);
-        assert_no_panic(&r);
-        assert_eq!(r.code, 2, "{cmd} {path}: {}", r.stderr);
-        // (`check` still prints its summary line on stdout.)
-        assert!(!r.stdout.contains("error:"), "{cmd} {path}: {}", r.stdout);
-        let lines: Vec<&str> = r.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "{cmd} {path}: {}", r.stderr);
-        assert!(
-            lines[0].starts_with(&format!("evrule: {path}")),
-            "{cmd}: {}",
-            lines[0]
-        );
-        first.get_or_insert_with(|| lines[0].to_string());
-    }
-    first.unwrap()
+    let r = evrule(&["list", path]);
+    assert_no_panic(&r);
+    assert_eq!(r.code, 2, "list {path}: {}", r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "list {path}: {}", r.stderr);
+    assert!(
+        lines[0].starts_with(&format!("evrule: {path}")),
+        "list: {}",
+        lines[0]
+    );
+    let line = lines[0].to_string();
+    let r = evrule(&["check", path]);
+    assert_no_panic(&r);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""), "check {path}");
+    let first = r.stdout.lines().next().unwrap_or_default();
+    // `evrule: PATH:LINE:COLUMN: MESSAGE`, or `evrule: PATH: MESSAGE` for
+    // the file as a whole (which `check` puts at 1:1).
+    let rest = &line[format!("evrule: {path}").len()..];
+    let (place, message) = match rest.strip_prefix(": ") {
+        Some(message) => (format!("{path}:1:1"), message.to_string()),
+        None => {
+            let mut parts = rest[1..].splitn(3, ':');
+            let (l, c) = (parts.next().unwrap(), parts.next().unwrap());
+            let message = parts.next().unwrap().trim_start().to_string();
+            (format!("{path}:{l}:{c}"), message)
+        }
+    };
+    assert!(
+        first.starts_with(&format!("{place}: error: ")) && first.ends_with(&message),
+        "check {path}: {first} (list said {line})"
+    );
+    line
 }
 
 #[test]

@@ -386,6 +386,8 @@ destinations:
             "limit": "MaximumRetryAttempts",
         })
     );
+    // The envelope's attempt agrees with its reason's (issue 11).
+    assert_eq!(dlq[0]["attempt"], 3);
 }
 
 #[test]
@@ -1352,5 +1354,102 @@ fn startup_messages_are_pinned() {
             &[]
         ),
         "evrule: bus.yaml:1:9: rule r: prefix match pattern must be a string at /source/0/prefix (line 1 column 22)\n"
+    );
+}
+
+// ---- issue 11: smaller points ----
+
+#[test]
+fn destination_files_are_created_only_when_something_is_delivered() {
+    let t = tmp();
+    let d = t.path();
+    write(
+        d,
+        "bus.yaml",
+        &format!(
+            "rules:\n  - {{Name: r, EventPattern: {{source: [test]}}, Targets: [{{Id: f, Arn: F}}, {{Id: g, Arn: G}}]}}\n  - {{Name: never, EventPattern: {{source: [other]}}, Targets: [{{Id: n, Arn: N}}, {{Id: m, Arn: M}}]}}\ndestinations:\n  F: file:out/live.ndjson\n  G: dir:out/each\n  N: file:unused/never.ndjson\n  M: dir:unused/never\n{FAST}"
+        ),
+    );
+    let r = evrule(d, &["route", "--config", "bus.yaml"], &events(2, |_| String::new()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(read_lines(&d.join("out/live.ndjson")).len(), 2);
+    assert_eq!(std::fs::read_dir(d.join("out/each")).unwrap().count(), 2);
+    assert!(!d.join("unused").exists(), "nothing delivered, nothing created");
+    // A path that can never be written is still an error before any event.
+    write(d, "blocker", "a file, not a directory");
+    write(
+        d,
+        "bad.yaml",
+        &format!(
+            "rules:\n  - {{Name: r, EventPattern: {{source: [test]}}, Targets: [{{Id: f, Arn: F}}]}}\ndestinations:\n  F: file:blocker/live.ndjson\n{FAST}"
+        ),
+    );
+    let r = evrule(d, &["route", "--config", "bad.yaml"], &events(1, |_| String::new()));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("cannot create blocker/live.ndjson: blocker is not a directory"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn replay_of_an_empty_window_says_what_the_archive_holds() {
+    let t = tmp();
+    let d = t.path();
+    simple_bus(d, "bus.yaml", "live.ndjson");
+    let r = evrule(
+        d,
+        &["route", "--config", "bus.yaml", "--archive", "arch"],
+        &events(2, |_| String::new()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = evrule(
+        d,
+        &[
+            "replay",
+            "--archive",
+            "arch",
+            "--config",
+            "bus.yaml",
+            "--from",
+            "2001-01-01T00:00:00Z",
+            "--to",
+            "2001-01-02T00:00:00Z",
+        ],
+        "",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = r.stderr.lines().next().unwrap();
+    let prefix = "evrule: no archived event arrived in [2001-01-01T00:00:00Z, 2001-01-02T00:00:00Z); the archive holds events that arrived from ";
+    assert!(line.starts_with(prefix), "{line}");
+    let (first, last) = line[prefix.len()..].split_once(" to ").unwrap();
+    let year = |t: &str| t[..4].parse::<u32>().unwrap();
+    assert!(year(first) >= 2024 && first <= last && last.ends_with('Z'), "{line}");
+    // An archive with nothing in it says so.
+    std::fs::create_dir_all(d.join("empty")).unwrap();
+    let r = evrule(
+        d,
+        &[
+            "replay",
+            "--archive",
+            "empty",
+            "--config",
+            "bus.yaml",
+            "--from",
+            "2001-01-01T00:00:00Z",
+        ],
+        "",
+    );
+    assert!(
+        r.stderr.starts_with("evrule: no archived event arrived in [2001-01-01T00:00:00Z, "),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("); the archive holds no events\n"),
+        "{}",
+        r.stderr
     );
 }

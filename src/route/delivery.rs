@@ -97,7 +97,9 @@ pub struct Delivery {
     pub body: String,
     /// The message group, for FIFO targets.
     pub message_group_id: Option<String>,
-    /// 1 for the first attempt, 2 for the first retry, ...
+    /// 1 for the first attempt, 2 for the first retry, ...; for a dead
+    /// letter, the attempts made at the target (as [`DeadLetter::attempts`],
+    /// 0 when its input could not be built).
     pub attempt: u32,
     /// When the event was received.
     pub ingestion_time: SystemTime,

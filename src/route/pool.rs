@@ -413,7 +413,9 @@ impl Shared {
             self.record_drop(task, reason);
             return;
         };
-        let mut d = self.delivery(task, task.event.to_string(), 1);
+        // The envelope's `attempt` and its reason's `attempts` say the
+        // same thing: how many times the target was tried (issue 11).
+        let mut d = self.delivery(task, task.event.to_string(), reason.attempts);
         d.dead_letter = Some(reason.clone());
         match catch_unwind(AssertUnwindSafe(|| dlq.deliver(&d))) {
             Ok(DeliveryResult::Ok) => {

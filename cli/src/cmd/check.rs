@@ -15,7 +15,7 @@ use evrule::{Limits, Pattern};
 use super::load_options;
 use crate::flags::{CheckFlags, CheckFormat};
 use crate::output::{self, json_str, Exit, Style};
-use crate::sources::{self, LoadOptions, Location, RuleSource};
+use crate::sources::{self, LoadOptions, Location, RuleSource, SourceError};
 
 mod lint;
 
@@ -98,8 +98,8 @@ pub struct Problem {
     /// What is wrong (with the position inside the pattern text appended
     /// when the pattern is held in a string).
     pub message: String,
-    /// The file's line, for the caret display.
-    pub source_line: String,
+    /// The file's line around the column, for the caret display.
+    pub snippet: output::Snippet,
 }
 
 impl Problem {
@@ -144,7 +144,45 @@ impl Problem {
             line: loc.line,
             column: loc.column,
             message,
-            source_line: rule.file.line_text(loc.line).to_string(),
+            snippet: output::snippet(rule.file.line_text(loc.line), loc.column),
+        }
+    }
+}
+
+impl Problem {
+    /// A rule file whose content cannot be read as rules (a syntax error,
+    /// a rule without a name): a finding of `check`, not an unreadable file.
+    pub fn syntax(e: &SourceError) -> Problem {
+        let (line, column) = e.position.unwrap_or((1, 1));
+        Problem {
+            severity: Severity::Error,
+            code: "syntax-error",
+            file: e.path.display().to_string(),
+            rule: String::new(),
+            path: String::new(),
+            line,
+            column,
+            message: e.message.clone(),
+            snippet: output::snippet(&e.line_text, column),
+        }
+    }
+
+    /// `error[rule]`, or `error` for a problem that is no rule's.
+    fn label(&self) -> String {
+        if self.rule.is_empty() {
+            self.severity.as_str().to_string()
+        } else {
+            format!("{}[{}]", self.severity.as_str(), self.rule)
+        }
+    }
+
+    /// The message with the rule in front (`[rule] message`), for formats
+    /// that have no field for the rule.
+    fn tagged_message(&self) -> String {
+        if self.rule.is_empty() {
+            self.message.clone()
+        } else {
+            format!("[{}] {}", self.rule, self.message)
         }
     }
 }
@@ -159,10 +197,23 @@ pub fn run(flags: CheckFlags, color: bool) -> Exit {
         }
     };
     let loaded = sources::load(&settings.paths, &settings.load);
-    let problems = problems(&loaded.rules, &settings.limits);
+    // A file whose content is not valid is a finding (exit 1), reported
+    // like every other problem; a file that cannot be read is an error (2).
+    let (content, unreadable): (Vec<SourceError>, Vec<SourceError>) = loaded
+        .errors
+        .into_iter()
+        .partition(SourceError::is_content_error);
+    let mut all: Vec<Problem> = content.iter().map(Problem::syntax).collect();
+    all.extend(problems(&loaded.rules, &settings.limits));
+    let problems = all;
     let written = write(&settings, &problems, loaded.rules.len(), Style::new(color));
     let exit = output::finish(written.map(|()| Exit::Success));
-    let cannot_run = output::source_errors(&loaded.errors);
+    let cannot_run = output::source_errors(&unreadable);
+    if !cannot_run && content.is_empty() && loaded.rules.is_empty() {
+        // As `list`: a CI step pointed at the wrong directory must fail.
+        output::error(&no_rules_found(&settings.paths));
+        return Exit::Failure;
+    }
     let failed = problems.iter().any(|p| {
         p.severity == Severity::Error || (settings.deny_warnings && p.severity == Severity::Warning)
     });
@@ -173,6 +224,12 @@ pub fn run(flags: CheckFlags, color: bool) -> Exit {
     } else {
         Exit::Success
     }
+}
+
+/// `no rules found in PATH, PATH`, as `check` and `list` say it.
+pub fn no_rules_found(paths: &[PathBuf]) -> String {
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    format!("no rules found in {}", paths.join(", "))
 }
 
 /// Every problem of every rule, in rule order.
@@ -281,7 +338,7 @@ fn write(settings: &Settings, problems: &[Problem], rules: usize, style: Style) 
                     github_property(&p.file),
                     p.line,
                     p.column,
-                    github_data(&format!("[{}] {}", p.rule, p.message))
+                    github_data(&p.tagged_message())
                 )?;
             }
         }
@@ -321,24 +378,18 @@ pub fn human_problem(out: &mut impl Write, p: &Problem, style: Style) -> io::Res
         p.file,
         p.line,
         p.column,
-        style.paint(sev.color(), &format!("{}[{}]", sev.as_str(), p.rule)),
+        style.paint(sev.color(), &p.label()),
         style.bold(&p.message)
     )?;
     let gutter = p.line.to_string().len();
-    // Keep tabs so the caret lines up under the same characters.
-    let pad: String = p
-        .source_line
-        .chars()
-        .take(p.column.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    let snippet = &p.snippet;
     writeln!(out, "{:gutter$} |", "")?;
-    writeln!(out, "{} | {}", p.line, p.source_line)?;
+    writeln!(out, "{} | {}", p.line, snippet.text)?;
     writeln!(
         out,
         "{:gutter$} | {}{}",
         "",
-        pad,
+        snippet.pad,
         style.paint(sev.color(), "^")
     )?;
     Ok(())
@@ -374,6 +425,10 @@ fn github_property(s: &str) -> String {
 /// The checks, for SARIF's rule table.
 const CHECKS: &[(&str, &str)] = &[
     (
+        "syntax-error",
+        "A rule file that cannot be read as rules (invalid JSON, YAML or Terraform; a rule without a name).",
+    ),
+    (
         "invalid-pattern",
         "The event pattern is not one EventBridge accepts.",
     ),
@@ -407,7 +462,7 @@ fn sarif(problems: &[Problem]) -> serde_json::Value {
                 "ruleId": p.code,
                 "ruleIndex": CHECKS.iter().position(|(id, _)| *id == p.code).unwrap_or(0),
                 "level": level,
-                "message": {"text": format!("[{}] {}", p.rule, p.message)},
+                "message": {"text": p.tagged_message()},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri(&p.file)},

@@ -7,13 +7,15 @@
 //! one. Disabled rules are explained but say so: EventBridge never delivers
 //! to them, and `match` never reports them.
 
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 
 use evrule::explain::{explain, Explanation};
 use evrule::{Limits, Pattern};
 
 use crate::cmd::check::{self, Severity};
+use crate::cmd::match_::event_error;
+use crate::cmd::match_::input::{self, Events, Input, Next};
 use crate::flags::{ExplainFlags, ExplainFormat};
 use crate::output::{self, json_str, Exit, Style};
 use crate::sources::{self, LoadOptions, RuleSource};
@@ -25,7 +27,7 @@ pub struct Settings {
     only: Option<String>,
     format: ExplainFormat,
     load: LoadOptions,
-    event: PathBuf,
+    events: Vec<Input>,
 }
 
 impl Settings {
@@ -38,7 +40,7 @@ impl Settings {
             rules: flags.rules,
             only: flags.rule,
             format: flags.format,
-            event: flags.event,
+            events: input::discover(&flags.events),
         })
     }
 }
@@ -58,29 +60,23 @@ impl Compiled {
     }
 }
 
-/// Parse the pattern of every rule. Invalid rules are reported on stderr
-/// with `check`'s messages (`file:line:column: error[rule]: reason`) and
-/// make the result `Err`; rules whose pattern is unknown until deployment
+/// Parse the pattern of every rule. Invalid rules make the result `Err`,
+/// with `check`'s messages (`file:line:column: error[rule]: reason`); rules whose pattern is unknown until deployment
 /// are returned in the second list.
-pub fn compile(rules: Vec<RuleSource>) -> Result<(Vec<Compiled>, Vec<RuleSource>), ()> {
+pub fn compile(rules: Vec<RuleSource>) -> Result<(Vec<Compiled>, Vec<RuleSource>), Vec<String>> {
     let limits = Limits::new();
-    let mut invalid = false;
-    for p in check::problems(&rules, &limits) {
-        if p.severity == Severity::Error {
-            invalid = true;
-            let _ = writeln!(
-                io::stderr().lock(),
+    let invalid: Vec<String> = check::problems(&rules, &limits)
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| {
+            format!(
                 "{}:{}:{}: error[{}]: {}",
-                p.file,
-                p.line,
-                p.column,
-                p.rule,
-                p.message
-            );
-        }
-    }
-    if invalid {
-        return Err(());
+                p.file, p.line, p.column, p.rule, p.message
+            )
+        })
+        .collect();
+    if !invalid.is_empty() {
+        return Err(invalid);
     }
     let mut compiled = Vec::new();
     let mut unknown = Vec::new();
@@ -91,45 +87,85 @@ pub fn compile(rules: Vec<RuleSource>) -> Result<(Vec<Compiled>, Vec<RuleSource>
             .map(|t| Pattern::parse_with(t, &limits))
         {
             Some(Ok(pattern)) => compiled.push(Compiled { rule, pattern }),
-            // `check` reported every invalid pattern already.
-            Some(Err(_)) => return Err(()),
+            // `check` found every invalid pattern already.
+            Some(Err(errors)) => {
+                return Err(errors
+                    .iter()
+                    .map(|e| format!("{}: error[{}]: {e}", rule.file.path().display(), rule.name))
+                    .collect())
+            }
             None => unknown.push(rule),
         }
     }
     Ok((compiled, unknown))
 }
 
-/// Read an event: a file, or stdin for `-`. Returns the text.
-pub fn read_event(path: &Path) -> Result<String, String> {
-    let mut bytes = Vec::new();
-    let read = if path == Path::new("-") {
-        io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::read(path).map(|b| bytes = b)
-    };
-    read.map_err(|e| {
-        let why = match e.kind() {
-            io::ErrorKind::NotFound => "no such file or directory".to_string(),
-            io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            _ => e.to_string(),
-        };
-        format!("cannot read event {}: {why}", event_name(path))
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "event {}: invalid UTF-8 at byte {}",
-            event_name(path),
-            e.utf8_error().valid_up_to()
-        )
-    })
+/// One event to explain, or why there is none.
+enum Item {
+    /// An event's text, from input `name` at 1-based `line`.
+    Event { name: String, line: usize, text: String },
+    /// A line or document that is not an event, or an input that cannot
+    /// be read: `name[:line]: reason`.
+    Bad(String),
 }
 
-/// How an event file is named in messages.
-pub fn event_name(path: &Path) -> String {
-    if path == Path::new("-") {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
+/// The events of every input, one at a time, as `match` reads them
+/// (files, directories, gzip, NDJSON, arrays, documents, stdin).
+struct Stream {
+    inputs: std::vec::IntoIter<Input>,
+    current: Option<(String, Events)>,
+    buf: Vec<u8>,
+}
+
+impl Stream {
+    fn new(inputs: Vec<Input>) -> Stream {
+        Stream {
+            inputs: inputs.into_iter(),
+            current: None,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl Iterator for Stream {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            let Some((name, events)) = &mut self.current else {
+                let input = self.inputs.next()?;
+                let name = input.name();
+                match input.open(None) {
+                    Ok(events) => self.current = Some((name, events)),
+                    Err(message) => return Some(Item::Bad(format!("{name}: {message}"))),
+                }
+                continue;
+            };
+            let name = name.clone();
+            match events.next(&mut self.buf) {
+                Ok(Next::End) => self.current = None,
+                Ok(Next::Bad(line, message)) => {
+                    return Some(Item::Bad(format!("{name}:{line}: invalid event: {message}")))
+                }
+                Ok(Next::Event(line)) => {
+                    return Some(match std::str::from_utf8(&self.buf) {
+                        Ok(text) => Item::Event {
+                            name,
+                            line,
+                            text: text.to_string(),
+                        },
+                        Err(e) => Item::Bad(format!(
+                            "{name}:{line}: invalid event: invalid UTF-8 at byte {} of the event",
+                            e.valid_up_to()
+                        )),
+                    })
+                }
+                Err(e) => {
+                    self.current = None;
+                    return Some(Item::Bad(format!("{name}: cannot read: {e}")));
+                }
+            }
+        }
     }
 }
 
@@ -137,13 +173,6 @@ pub fn event_name(path: &Path) -> String {
 pub fn run(flags: ExplainFlags, color: bool) -> Exit {
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
-        Err(e) => {
-            output::error(&e);
-            return Exit::Error;
-        }
-    };
-    let event = match read_event(&settings.event) {
-        Ok(text) => text,
         Err(e) => {
             output::error(&e);
             return Exit::Error;
@@ -173,8 +202,15 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
         });
         return Exit::Error;
     }
-    let Ok((compiled, unknown)) = compile(rules) else {
-        return Exit::Error;
+    let (compiled, unknown) = match compile(rules) {
+        Ok(c) => c,
+        Err(messages) => {
+            let mut err = io::stderr().lock();
+            for m in messages {
+                let _ = writeln!(err, "{m}");
+            }
+            return Exit::Error;
+        }
     };
     for rule in &unknown {
         let message = format!(
@@ -187,45 +223,118 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
             return Exit::Error;
         }
     }
-    let mut explained = Vec::new();
-    for c in &compiled {
-        match explain(&c.pattern, &event) {
-            Ok(e) => explained.push((c, e)),
-            Err(e) => {
-                output::error(&format!("event {}: {e}", event_name(&settings.event)));
-                return Exit::Error;
+    if settings.events == [Input::Stdin] && io::stdin().is_terminal() {
+        output::error("reading events from standard input (end with Ctrl-D)");
+    }
+    output::finish(explain_all(&settings, &compiled, Style::new(color)))
+}
+
+/// Explain every rule against every event, writing as it goes. A bad event
+/// is reported on stderr and the others go on; the run then ends with 2.
+fn explain_all(settings: &Settings, compiled: &[Compiled], style: Style) -> io::Result<Exit> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut stream = Stream::new(settings.events.clone()).peekable();
+    let mut first = true;
+    let mut bad = false;
+    let mut matched = false;
+    let mut n = 0u64;
+    while let Some(item) = stream.next() {
+        let (name, line, text) = match item {
+            Item::Event { name, line, text } => (name, line, text),
+            Item::Bad(message) => {
+                out.flush()?;
+                output::error(&message);
+                bad = true;
+                continue;
+            }
+        };
+        // A header only when there is more than one event, so that the
+        // common case (one event file) reads as before.
+        let several = !first || stream.peek().is_some();
+        let mut explained = Vec::new();
+        let mut failed = false;
+        for c in compiled {
+            match explain(&c.pattern, &text) {
+                Ok(e) => explained.push((c, e)),
+                Err(e) => {
+                    out.flush()?;
+                    output::error(&format!(
+                        "{name}:{line}: invalid event: {}",
+                        event_error(&e)
+                    ));
+                    failed = true;
+                    break;
+                }
             }
         }
+        if failed {
+            bad = true;
+            n += 1;
+            continue;
+        }
+        matched |= explained.iter().any(|(c, e)| e.matched() && !c.disabled());
+        let at = Position {
+            n,
+            file: &name,
+            line,
+            header: several,
+        };
+        write(&mut out, settings.format, &at, first, &explained, style)?;
+        first = false;
+        n += 1;
     }
-    let written = write(&settings, &explained, Style::new(color));
-    let exit = output::finish(written.map(|()| Exit::Success));
-    if exit == Exit::Error {
-        return exit;
-    }
-    if explained.iter().any(|(c, e)| e.matched() && !c.disabled()) {
+    out.flush()?;
+    Ok(if bad {
+        Exit::Error
+    } else if matched {
         Exit::Success
     } else {
         Exit::Failure
-    }
+    })
+}
+
+/// Where an explained event is.
+struct Position<'a> {
+    /// 0-based index across all inputs.
+    n: u64,
+    file: &'a str,
+    line: usize,
+    /// Show `event FILE:LINE` above the rules (human format).
+    header: bool,
 }
 
 fn write(
-    settings: &Settings,
+    out: &mut impl Write,
+    format: ExplainFormat,
+    at: &Position<'_>,
+    first: bool,
     explained: &[(&Compiled, Explanation)],
     style: Style,
 ) -> io::Result<()> {
-    let mut out = io::BufWriter::new(io::stdout().lock());
+    if format == ExplainFormat::Human && at.header {
+        if !first {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "{}",
+            style.bold(&format!("event {}:{}", at.file, at.line))
+        )?;
+    }
     for (i, (c, e)) in explained.iter().enumerate() {
-        match settings.format {
+        match format {
             ExplainFormat::Human => {
                 if i > 0 {
                     writeln!(out)?;
                 }
-                human(&mut out, c, e, style)?;
+                human(out, c, e, style)?;
             }
             ExplainFormat::Json => writeln!(
                 out,
-                "{{\"rule\": {}, \"matched\": {}, \"state\": {}, \"file\": {}, \"explanation\": {}}}",
+                "{{\"event\": {}, \"event_file\": {}, \"event_line\": {}, \"rule\": {}, \"matched\": {}, \"state\": {}, \"file\": {}, \"explanation\": {}}}",
+                at.n,
+                json_str(at.file),
+                at.line,
                 json_str(&c.rule.name),
                 e.matched(),
                 json_str(&c.rule.state),
@@ -234,7 +343,7 @@ fn write(
             )?,
         }
     }
-    out.flush()
+    Ok(())
 }
 
 /// `rule NAME: verdict` and the explanation's lines.

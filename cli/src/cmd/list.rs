@@ -73,6 +73,7 @@ fn list(settings: &Settings, style: Style) -> io::Result<Exit> {
     Ok(if output::source_errors(&loaded.errors) {
         Exit::Error
     } else if loaded.rules.is_empty() {
+        output::error(&super::check::no_rules_found(&settings.paths));
         Exit::Failure
     } else {
         Exit::Success

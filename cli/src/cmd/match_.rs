@@ -4,7 +4,7 @@
 //! Events stream through one [`Matcher`] and one cache: memory stays flat
 //! whatever the input's size. Events are numbered from 0 across all inputs,
 //! in input order; a bad event is reported (stderr, and in the JSON output)
-//! and the others go on.
+//! and the others go on, but the run then ends with exit code 2.
 
 pub mod input;
 pub mod rules;
@@ -155,11 +155,7 @@ fn run_events(settings: &Settings, rules: &RuleSet, style: Style) -> io::Result<
                 Err(e) => {
                     totals.errors += 1;
                     out.flush()?;
-                    // The position is within the event (line 1 for NDJSON).
-                    let message = match (e.line(), e.column()) {
-                        (Some(l), Some(c)) => format!("{} at line {l} column {c}", e.message()),
-                        _ => e.message().to_string(),
-                    };
+                    let message = event_error(&e);
                     report(
                         progress.as_ref(),
                         &format!("{name}:{line}: invalid event: {message}"),
@@ -176,13 +172,24 @@ fn run_events(settings: &Settings, rules: &RuleSet, style: Style) -> io::Result<
         write_counts(&mut out, settings.format, rules, &totals)?;
     }
     out.flush()?;
-    Ok(if totals.unreadable {
+    // A bad event is an error, as an unreadable file is (grep and ripgrep
+    // do the same): a CI job fed a broken event file must not pass.
+    Ok(if totals.unreadable || totals.errors > 0 {
         Exit::Error
     } else if totals.matched > 0 {
         Exit::Success
     } else {
         Exit::Failure
     })
+}
+
+/// Why an event is invalid, as `match`, `explain` and `test` say it. The
+/// position is within the event (line 1 for NDJSON).
+pub fn event_error(e: &evrule::Error) -> String {
+    match (e.line(), e.column()) {
+        (Some(l), Some(c)) => format!("{} at line {l} column {c}", e.message()),
+        _ => e.message().to_string(),
+    }
 }
 
 /// Writes one line per event (nothing with `--count`).
@@ -213,7 +220,11 @@ impl<'m> EventWriter<'m> {
         self.names.sort_unstable();
         match self.format {
             MatchFormat::Json => {
-                write!(out, "{{\"event\": {n}, \"rules\": [")?;
+                write!(
+                    out,
+                    "{{\"event\": {n}, \"file\": {}, \"line\": {line}, \"rules\": [",
+                    json_str(file)
+                )?;
                 for (i, name) in self.names.iter().enumerate() {
                     if i > 0 {
                         out.write_all(b", ")?;
@@ -250,9 +261,12 @@ impl<'m> EventWriter<'m> {
             return Ok(());
         }
         match self.format {
-            MatchFormat::Json => {
-                writeln!(out, "{{\"event\": {n}, \"error\": {}}}", json_str(message))
-            }
+            MatchFormat::Json => writeln!(
+                out,
+                "{{\"event\": {n}, \"file\": {}, \"line\": {line}, \"error\": {}}}",
+                json_str(file),
+                json_str(message)
+            ),
             MatchFormat::Human => writeln!(
                 out,
                 "{file}:{line}: {}",
@@ -273,6 +287,13 @@ fn write_counts(
             for (name, count) in rules.names.iter().zip(&totals.per_rule) {
                 writeln!(out, "{name}\t{count}")?;
             }
+            writeln!(
+                out,
+                "{} read, {} matched, {} invalid",
+                plural(totals.events, "event"),
+                totals.matched,
+                totals.errors
+            )?;
         }
         MatchFormat::Json => {
             write!(
@@ -290,6 +311,11 @@ fn write_counts(
         }
     }
     Ok(())
+}
+
+/// `1 event`, `2 events`.
+fn plural(n: u64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A problem on stderr, above the progress bar when there is one.

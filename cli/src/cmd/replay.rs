@@ -124,6 +124,9 @@ pub fn run(flags: ReplayFlags) -> Exit {
             Err(e) => bus.bad_input(&at, e.message()),
         }
     }
+    if replayed == 0 && !interrupted {
+        output::error(&empty_window(&archive, &settings));
+    }
     let mut summary = bus.finish(interrupted, false);
     summary.extra = vec![
         ("replay_name".into(), Value::String(settings.name.clone())),
@@ -132,6 +135,66 @@ pub fn run(flags: ReplayFlags) -> Exit {
     ];
     let exit = summary.exit();
     output::finish(summary.print(settings.format).map(|()| exit))
+}
+
+/// What to tell a user whose window holds no event: the window, and the
+/// time range the archive does hold (found by reading it through once;
+/// only done when the window was empty).
+fn empty_window(archive: &Archive, settings: &Settings) -> String {
+    let window = format!(
+        "no archived event arrived in [{}, {})",
+        format_time(settings.from),
+        format_time(settings.to)
+    );
+    let far = UNIX_EPOCH + Duration::from_secs(1 << 40);
+    let mut range: Option<(SystemTime, SystemTime)> = None;
+    if let Ok(reader) = archive.read(UNIX_EPOCH, far) {
+        for e in reader.flatten() {
+            let t = e.ingestion_time;
+            range = Some(range.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        }
+    }
+    match range {
+        Some((first, last)) => format!(
+            "{window}; the archive holds events that arrived from {} to {}",
+            format_time(first),
+            format_time(last)
+        ),
+        None => format!("{window}; the archive holds no events"),
+    }
+}
+
+/// A time as RFC 3339 in UTC, with milliseconds when there are any.
+pub fn format_time(t: SystemTime) -> String {
+    let ms = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+    let (secs, ms) = ((ms / 1000) as i64, ms % 1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let frac = if ms == 0 {
+        String::new()
+    } else {
+        format!(".{ms:03}")
+    };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{frac}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (the
+/// inverse of [`days_from_civil`], Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// An RFC 3339 time: `2024-05-01T12:00:00Z`, `2024-05-01T12:00:00.250+02:00`
@@ -242,6 +305,18 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs()
+    }
+
+    #[test]
+    fn formats_what_it_parses() {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "2024-02-29T23:59:59.250Z",
+            "2000-03-01T00:00:00Z",
+            "2099-12-31T12:00:00.001Z",
+        ] {
+            assert_eq!(format_time(parse_time(text).unwrap()), text);
+        }
     }
 
     #[test]

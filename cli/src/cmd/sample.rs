@@ -111,6 +111,11 @@ const KINDS: &[Kind] = &[
 const LIFECYCLE_DELETE: &str = event!("s3-object-deleted-lifecycle.json");
 const PUTEVENTS_REQUEST: &str = event!("apigw-putevents-request.constructed.json");
 
+/// The kinds' names, for shell completions.
+pub fn kind_names() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().map(|k| k.name)
+}
+
 /// The kinds and what they are, for `--help`.
 pub fn kinds_help() -> String {
     let width = KINDS.iter().map(|k| k.name.len()).max().unwrap_or(0);
@@ -169,6 +174,11 @@ fn find(kind: &str) -> Option<&'static Kind> {
 
 /// Build the event of `kind` with the flags applied.
 fn sample(kind: &str, flags: &SampleFlags) -> Result<Node, String> {
+    if let Some(time) = &flags.time {
+        // The same reader as `replay --from`: a sample with a time AWS
+        // would never send is no example of anything.
+        super::replay::parse_time(time).map_err(|e| format!("--time: {e}"))?;
+    }
     let Some(found) = find(kind) else {
         return Err(format!(
             "unknown kind `{kind}`; one of: {}",

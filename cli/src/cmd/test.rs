@@ -9,9 +9,12 @@
 //! should not have, or did not when it should. Disabled rules never match,
 //! as in EventBridge.
 //!
-//! Everything is loaded and checked before anything runs: an unreadable
+//! Each suite is loaded and checked before its cases run: an unreadable
 //! suite, an invalid rule, a rule name defined twice or an unknown name in
-//! `expect` is an error (exit 2), never a failed case.
+//! `expect` is an error, never a failed case. A broken suite stops only
+//! itself: the other suites run, it shows as an errored test case in the
+//! JUnit report, and the run ends with exit code 2. A case whose event is
+//! not a valid event is an errored case, likewise.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
@@ -91,12 +94,25 @@ struct Outcome {
     case: usize,
     actual: BTreeSet<String>,
     differences: Vec<Difference>,
+    /// The case could not run (its event is not a valid event).
+    error: Option<String>,
 }
 
 impl Outcome {
     fn passed(&self) -> bool {
-        self.differences.is_empty()
+        self.differences.is_empty() && self.error.is_none()
     }
+
+    fn failed(&self) -> bool {
+        !self.differences.is_empty() && self.error.is_none()
+    }
+}
+
+/// A suite that could not be loaded or prepared, and why (one message a
+/// line, each `file:line:column: reason` where there is a place).
+struct Broken {
+    path: PathBuf,
+    message: String,
 }
 
 /// Run `test`.
@@ -108,46 +124,53 @@ pub fn run(flags: TestFlags, color: bool) -> Exit {
             return Exit::Error;
         }
     };
+    // A broken suite stops only itself: the others still run, it shows in
+    // the report as an errored test case, and the run ends with 2.
     let mut ready = Vec::new();
+    let mut broken = Vec::new();
     for path in &settings.suites {
-        let suite = match load_suite(path, &settings.load) {
-            Ok(s) => s,
-            Err(e) => {
-                output::error(&e);
-                return Exit::Error;
-            }
-        };
-        match prepare(suite) {
+        match load_suite(path, &settings.load)
+            .map_err(|m| (m, false))
+            .and_then(prepare)
+        {
             Ok(r) => ready.push(r),
-            Err(None) => return Exit::Error,
-            Err(Some(e)) => {
-                output::error(&e);
-                return Exit::Error;
+            Err((message, checked)) => {
+                // `check`'s messages are shown as `check` shows them.
+                for line in message.lines() {
+                    if checked {
+                        let _ = writeln!(io::stderr().lock(), "{line}");
+                    } else {
+                        output::error(line);
+                    }
+                }
+                broken.push(Broken {
+                    path: path.clone(),
+                    message,
+                });
             }
         }
     }
-    let outcomes = match run_cases(&ready) {
-        Ok(o) => o,
-        Err(e) => {
-            output::error(&e);
-            return Exit::Error;
+    let outcomes = run_cases(&ready);
+    for o in &outcomes {
+        if let Some(e) = &o.error {
+            output::error(e);
         }
-    };
+    }
     let style = Style::new(color);
     let written = match settings.format {
-        TestFormat::Human => human(&ready, &outcomes, style),
-        TestFormat::Json => json(&ready, &outcomes),
+        TestFormat::Human => human(&ready, &broken, &outcomes, style),
+        TestFormat::Json => json(&ready, &broken, &outcomes),
     };
-    if output::finish(written.map(|()| Exit::Success)) == Exit::Error {
-        return Exit::Error;
-    }
+    let mut exit = output::finish(written.map(|()| Exit::Success));
     if let Some(path) = &settings.junit {
-        if let Err(e) = std::fs::write(path, junit(&ready, &outcomes)) {
+        if let Err(e) = std::fs::write(path, junit(&ready, &broken, &outcomes)) {
             output::error(&format!("cannot write {}: {e}", path.display()));
-            return Exit::Error;
+            exit = Exit::Error;
         }
     }
-    if outcomes.iter().all(Outcome::passed) {
+    if exit == Exit::Error || !broken.is_empty() || outcomes.iter().any(|o| o.error.is_some()) {
+        Exit::Error
+    } else if outcomes.iter().all(Outcome::passed) {
         Exit::Success
     } else {
         Exit::Failure
@@ -484,52 +507,70 @@ impl Renderer {
     }
 }
 
-/// Validate a suite's rules and build its matcher. `Err(None)` when the
-/// problems were already reported (check's messages).
-fn prepare(suite: Suite) -> Result<Ready, Option<String>> {
+/// Validate a suite's rules and build its matcher. The error says whether
+/// it holds `check`'s messages about invalid rules.
+fn prepare(suite: Suite) -> Result<Ready, (String, bool)> {
+    prepare_checked(suite).map_err(|e| match e {
+        Prepare::Checked(m) => (m, true),
+        Prepare::Other(m) => (m, false),
+    })
+}
+
+enum Prepare {
+    Checked(String),
+    Other(String),
+}
+
+impl From<String> for Prepare {
+    fn from(m: String) -> Prepare {
+        Prepare::Other(m)
+    }
+}
+
+fn prepare_checked(suite: Suite) -> Result<Ready, Prepare> {
     let mut seen: HashMap<&str, &RuleSource> = HashMap::new();
     for r in &suite.rules {
         if let Some(first) = seen.insert(&r.name, r) {
             let (l1, c1) = first.file.line_col(first.offset);
             let (l2, c2) = r.file.line_col(r.offset);
-            return Err(Some(format!(
+            return Err(format!(
                 "{}: rule `{}` is defined twice ({}:{l1}:{c1} and {}:{l2}:{c2})",
                 suite.path.display(),
                 r.name,
                 first.file.path().display(),
                 r.file.path().display()
-            )));
+            ).into());
         }
     }
     let known: BTreeSet<String> = suite.rules.iter().map(|r| r.name.clone()).collect();
     for case in &suite.cases {
         if let Some(unknown) = case.expect.iter().find(|n| !known.contains(*n)) {
-            return Err(Some(format!(
+            return Err(format!(
                 "{}:{}: case `{}` expects unknown rule `{unknown}`",
                 suite.path.display(),
                 case.line,
                 case.name
-            )));
+            ).into());
         }
     }
-    let (rules, unknown) = compile(suite.rules).map_err(|()| None)?;
+    let (rules, unknown) = compile(suite.rules).map_err(|m| Prepare::Checked(m.join("\n")))?;
     if let Some(r) = unknown.first() {
-        return Err(Some(format!(
+        return Err(format!(
             "{}: rule `{}`: pattern is unknown until deployment ({}); cannot test it",
             suite.path.display(),
             r.name,
             r.unresolved_list()
-        )));
+        ).into());
     }
     let mut builder = Matcher::builder();
     for c in rules.iter().filter(|c| !c.disabled()) {
         builder
             .add_pattern(&c.rule.name, &c.pattern)
-            .map_err(|e| Some(format!("{}: {e}", suite.path.display())))?;
+            .map_err(|e| format!("{}: {e}", suite.path.display()))?;
     }
     let matcher = builder
         .build()
-        .map_err(|e| Some(format!("{}: {e}", suite.path.display())))?;
+        .map_err(|e| format!("{}: {e}", suite.path.display()))?;
     Ok(Ready {
         path: suite.path,
         rules,
@@ -538,46 +579,60 @@ fn prepare(suite: Suite) -> Result<Ready, Option<String>> {
     })
 }
 
-fn run_cases(ready: &[Ready]) -> Result<Vec<Outcome>, String> {
+fn run_cases(ready: &[Ready]) -> Vec<Outcome> {
     let mut out = Vec::new();
     for (s, suite) in ready.iter().enumerate() {
         for (c, case) in suite.cases.iter().enumerate() {
-            let bad_event = |e: evrule::Error| {
-                format!(
-                    "{}:{}: case `{}`: event {}: {e}",
+            let outcome = run_case(suite, case).unwrap_or_else(|e| Outcome {
+                suite: s,
+                case: c,
+                actual: BTreeSet::new(),
+                differences: Vec::new(),
+                error: Some(format!(
+                    "{}:{}: case `{}`: invalid event {}: {}",
                     suite.path.display(),
                     case.line,
                     case.name,
-                    case.origin
-                )
-            };
-            let actual: BTreeSet<String> = suite
-                .matcher
-                .matches(case.event.as_bytes())
-                .map_err(bad_event)?
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-            let mut differences = Vec::new();
-            for (i, rule) in suite.rules.iter().enumerate() {
-                let expected = case.expect.contains(&rule.rule.name);
-                if expected != actual.contains(&rule.rule.name) {
-                    differences.push(Difference {
-                        rule: i,
-                        expected,
-                        explanation: explain(&rule.pattern, &case.event).map_err(bad_event)?,
-                    });
-                }
-            }
+                    case.origin,
+                    crate::cmd::match_::event_error(&e)
+                )),
+            });
             out.push(Outcome {
                 suite: s,
                 case: c,
-                actual,
-                differences,
+                ..outcome
             });
         }
     }
-    Ok(out)
+    out
+}
+
+/// Run one case; `Err` when its event is not a valid event.
+fn run_case(suite: &Ready, case: &Case) -> Result<Outcome, evrule::Error> {
+    let actual: BTreeSet<String> = suite
+        .matcher
+        .matches(case.event.as_bytes())?
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut differences = Vec::new();
+    for (i, rule) in suite.rules.iter().enumerate() {
+        let expected = case.expect.contains(&rule.rule.name);
+        if expected != actual.contains(&rule.rule.name) {
+            differences.push(Difference {
+                rule: i,
+                expected,
+                explanation: explain(&rule.pattern, &case.event)?,
+            });
+        }
+    }
+    Ok(Outcome {
+        suite: 0,
+        case: 0,
+        actual,
+        differences,
+        error: None,
+    })
 }
 
 // ---- output ----
@@ -613,7 +668,20 @@ fn difference_text(suite: &Ready, d: &Difference) -> String {
     out
 }
 
-fn human(ready: &[Ready], outcomes: &[Outcome], style: Style) -> io::Result<()> {
+/// `N passed, M failed`, and `, K errors` when suites or cases could not run.
+fn summary(broken: &[Broken], outcomes: &[Outcome]) -> (usize, usize, usize) {
+    let failed = outcomes.iter().filter(|o| o.failed()).count();
+    let errors = broken.len() + outcomes.iter().filter(|o| o.error.is_some()).count();
+    let passed = outcomes.iter().filter(|o| o.passed()).count();
+    (passed, failed, errors)
+}
+
+fn human(
+    ready: &[Ready],
+    broken: &[Broken],
+    outcomes: &[Outcome],
+    style: Style,
+) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut current = None;
     for o in outcomes {
@@ -622,6 +690,11 @@ fn human(ready: &[Ready], outcomes: &[Outcome], style: Style) -> io::Result<()> 
         if current != Some(o.suite) {
             current = Some(o.suite);
             writeln!(out, "suite {}", suite.path.display())?;
+        }
+        if let Some(e) = &o.error {
+            writeln!(out, "  {} {}", style.paint(31, "ERROR"), case.name)?;
+            writeln!(out, "    {e}")?;
+            continue;
         }
         if o.passed() {
             writeln!(out, "  {}    {}", style.paint(32, "ok"), case.name)?;
@@ -637,12 +710,27 @@ fn human(ready: &[Ready], outcomes: &[Outcome], style: Style) -> io::Result<()> 
             }
         }
     }
-    let failed = outcomes.iter().filter(|o| !o.passed()).count();
-    writeln!(out, "{} passed, {failed} failed", outcomes.len() - failed)?;
+    for b in broken {
+        writeln!(out, "suite {}", b.path.display())?;
+        writeln!(
+            out,
+            "  {} the suite could not run",
+            style.paint(31, "ERROR")
+        )?;
+        for line in b.message.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    let (passed, failed, errors) = summary(broken, outcomes);
+    write!(out, "{passed} passed, {failed} failed")?;
+    if errors > 0 {
+        write!(out, ", {errors} error{}", if errors == 1 { "" } else { "s" })?;
+    }
+    writeln!(out)?;
     out.flush()
 }
 
-fn json(ready: &[Ready], outcomes: &[Outcome]) -> io::Result<()> {
+fn json(ready: &[Ready], broken: &[Broken], outcomes: &[Outcome]) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let list = |set: &BTreeSet<String>| {
         let v: Vec<String> = set.iter().map(|n| json_str(n)).collect();
@@ -666,9 +754,13 @@ fn json(ready: &[Ready], outcomes: &[Outcome]) -> io::Result<()> {
                 )
             })
             .collect();
+        let error = o
+            .error
+            .as_ref()
+            .map_or_else(String::new, |e| format!(", \"error\": {}", json_str(e)));
         writeln!(
             out,
-            "{{\"suite\": {}, \"case\": {}, \"line\": {}, \"passed\": {}, \"expected\": {}, \"actual\": {}, \"differences\": [{}]}}",
+            "{{\"suite\": {}, \"case\": {}, \"line\": {}, \"passed\": {}, \"expected\": {}, \"actual\": {}, \"differences\": [{}]{error}}}",
             json_str(&suite.path.display().to_string()),
             json_str(&case.name),
             case.line,
@@ -678,11 +770,18 @@ fn json(ready: &[Ready], outcomes: &[Outcome]) -> io::Result<()> {
             differences.join(", ")
         )?;
     }
-    let failed = outcomes.iter().filter(|o| !o.passed()).count();
+    for b in broken {
+        writeln!(
+            out,
+            "{{\"suite\": {}, \"error\": {}}}",
+            json_str(&b.path.display().to_string()),
+            json_str(&b.message)
+        )?;
+    }
+    let (passed, failed, errors) = summary(broken, outcomes);
     writeln!(
         out,
-        "{{\"passed\": {}, \"failed\": {failed}}}",
-        outcomes.len() - failed
+        "{{\"passed\": {passed}, \"failed\": {failed}, \"errors\": {errors}}}"
     )?;
     out.flush()
 }
@@ -714,21 +813,23 @@ fn xml_attr(s: &str) -> String {
         .replace('\t', "&#9;")
 }
 
-/// A JUnit XML report: a `testsuite` per suite file, a `testcase` per case.
-fn junit(ready: &[Ready], outcomes: &[Outcome]) -> String {
-    let failed = outcomes.iter().filter(|o| !o.passed()).count();
+/// A JUnit XML report: a `testsuite` per suite file, a `testcase` per
+/// case; a suite that could not run is one errored `testcase`.
+fn junit(ready: &[Ready], broken: &[Broken], outcomes: &[Outcome]) -> String {
+    let (_, failed, errors) = summary(broken, outcomes);
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!(
-        "<testsuites name=\"evrule\" tests=\"{}\" failures=\"{failed}\" errors=\"0\">\n",
-        outcomes.len()
+        "<testsuites name=\"evrule\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\">\n",
+        outcomes.len() + broken.len()
     ));
     for (s, suite) in ready.iter().enumerate() {
         let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.suite == s).collect();
         let path = xml_attr(&suite.path.display().to_string());
         x.push_str(&format!(
-            "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">\n",
+            "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\">\n",
             mine.len(),
-            mine.iter().filter(|o| !o.passed()).count()
+            mine.iter().filter(|o| o.failed()).count(),
+            mine.iter().filter(|o| o.error.is_some()).count()
         ));
         for o in mine {
             let case = &suite.cases[o.case];
@@ -737,6 +838,14 @@ fn junit(ready: &[Ready], outcomes: &[Outcome]) -> String {
                 xml_attr(&case.name),
                 case.line
             );
+            if let Some(e) = &o.error {
+                x.push_str(&format!(
+                    "{open}>\n      <error message=\"{}\" type=\"invalid-event\">{}</error>\n    </testcase>\n",
+                    xml_attr(e),
+                    xml_text(e)
+                ));
+                continue;
+            }
             if o.passed() {
                 x.push_str(&open);
                 x.push_str("/>\n");
@@ -758,6 +867,17 @@ fn junit(ready: &[Ready], outcomes: &[Outcome]) -> String {
             ));
         }
         x.push_str("  </testsuite>\n");
+    }
+    for b in broken {
+        let path = xml_attr(&b.path.display().to_string());
+        let first = b.message.lines().next().unwrap_or_default();
+        x.push_str(&format!(
+            "  <testsuite name=\"{path}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    \
+             <testcase classname=\"{path}\" name=\"(suite)\" file=\"{path}\">\n      \
+             <error message=\"{}\" type=\"suite-error\">{}</error>\n    </testcase>\n  </testsuite>\n",
+            xml_attr(first),
+            xml_text(&b.message)
+        ));
     }
     x.push_str("</testsuites>\n");
     x

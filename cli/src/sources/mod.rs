@@ -232,6 +232,8 @@ pub struct SourceError {
     pub position: Option<(usize, usize)>,
     /// What went wrong.
     pub message: String,
+    /// The text of the line at `position`, for a snippet ("" without one).
+    pub line_text: String,
 }
 
 impl SourceError {
@@ -240,15 +242,26 @@ impl SourceError {
             path: path.to_path_buf(),
             position: None,
             message: message.into(),
+            line_text: String::new(),
         }
     }
 
     fn read(file: &SourceFile, err: ReadError) -> SourceError {
+        let position = err.offset.map(|o| file.line_col(o));
         SourceError {
             path: file.path().to_path_buf(),
-            position: err.offset.map(|o| file.line_col(o)),
+            line_text: position.map_or_else(String::new, |(l, _)| file.line_text(l).to_string()),
+            position,
             message: err.message,
         }
+    }
+
+    /// True when the file was read but what it holds is not a valid rule
+    /// file (a syntax error, a rule without a name, invalid UTF-8): a
+    /// problem with the file's content, which has a place in it. False
+    /// when the file could not be read at all, or holds no rules.
+    pub fn is_content_error(&self) -> bool {
+        self.position.is_some()
     }
 }
 
@@ -407,10 +420,12 @@ fn read_source(path: &Path) -> Result<Arc<SourceFile>, SourceError> {
             let bytes = e.into_bytes();
             let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
             let file = SourceFile::new(path.to_path_buf(), prefix);
+            let (line, column) = file.line_col(valid);
             return Err(SourceError {
                 path: path.to_path_buf(),
-                position: Some(file.line_col(valid)),
+                position: Some((line, column)),
                 message: "invalid UTF-8".to_string(),
+                line_text: file.line_text(line).to_string(),
             });
         }
     };

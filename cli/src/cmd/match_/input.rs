@@ -245,18 +245,26 @@ impl Events {
                 // pretty-printed document, or NDJSON whose first event is
                 // cut short. A complete event on the second line tells.
                 let second_line = self.line;
+                let first_ended = second_line > line;
                 let mut second = Vec::new();
                 let second_too_long = self.read_line(&mut second)?;
+                let second_ended = self.line > second_line;
                 if !second_too_long && is_object(&second) {
                     self.layout = Layout::Lines;
                     self.pending = Some((second_line, second));
                     return Ok(Next::Event(line));
                 }
                 // A document: scan it from its start, the two lines first.
+                // Only the newlines that were there: positions in the
+                // event must be those of the file.
                 let mut replay = std::mem::take(buf);
-                replay.push(b'\n');
+                if first_ended {
+                    replay.push(b'\n');
+                }
                 replay.extend_from_slice(&second);
-                replay.push(b'\n');
+                if second_ended {
+                    replay.push(b'\n');
+                }
                 let rest = std::mem::replace(&mut self.reader, Box::new(io::empty()));
                 self.reader = Box::new(io::Cursor::new(replay).chain(rest));
                 self.line = line;
@@ -566,6 +574,9 @@ mod tests {
         assert_eq!(events("{\n \"a\": 1\n"), [Ok((1, "{\n \"a\": 1\n".into()))]);
         assert_eq!(events("{\n}"), [Ok((1, "{\n}".into()))]);
         assert_eq!(events("{\"a\":\n1}"), [Ok((1, "{\"a\":\n1}".into()))]);
+        // No newline invented at the end of the input (issue 11: the
+        // position of the error must be the file's).
+        assert_eq!(events("{\"a\": "), [Ok((1, "{\"a\": ".into()))]);
     }
 
     #[test]

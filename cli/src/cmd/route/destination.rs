@@ -25,7 +25,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -79,24 +79,24 @@ impl DestinationSpec {
         }
     }
 
-    /// Open the destination: create files and directories now, so that a
+    /// Open the destination. Files and directories are created at the
+    /// first delivery, so that a run that delivers nothing leaves nothing
+    /// behind; whether they could be created is checked now, so that a
     /// path that cannot be written is an error before any event is read.
     pub fn open(&self, options: &OpenSettings) -> Result<Arc<dyn Destination>, String> {
         Ok(match self {
             DestinationSpec::File(path) => {
-                create_parent(path)?;
-                let file = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-                Arc::new(JsonLines::new(file))
+                check_writable(path, false)?;
+                Arc::new(FileSink {
+                    path: path.clone(),
+                    lines: OnceLock::new(),
+                })
             }
             DestinationSpec::Dir(path) => {
-                fs::create_dir_all(path)
-                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+                check_writable(path, true)?;
                 Arc::new(DirSink {
                     dir: path.clone(),
+                    created: OnceLock::new(),
                     seq: AtomicU64::new(0),
                 })
             }
@@ -118,6 +118,84 @@ pub struct OpenSettings {
     pub cwd: PathBuf,
     /// Time limit of `exec:` commands and HTTP requests.
     pub timeout: Duration,
+}
+
+/// Whether `path` (a file to append to, or a directory when `dir`) could
+/// be written, without creating anything: it exists and is writable, or
+/// its nearest existing ancestor is a directory that is.
+fn check_writable(path: &Path, dir: bool) -> Result<(), String> {
+    let cannot = |why: &str| format!("cannot create {}: {why}", path.display());
+    match fs::metadata(path) {
+        Ok(meta) if dir && !meta.is_dir() => return Err(cannot("not a directory")),
+        Ok(meta) if !dir && meta.is_dir() => {
+            return Err(format!("cannot open {}: is a directory", path.display()))
+        }
+        Ok(_) if dir => return writable(path).map_err(|e| cannot(&e)),
+        Ok(_) => {
+            return OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map(drop)
+                .map_err(|e| format!("cannot open {}: {e}", path.display()))
+        }
+        Err(_) => {}
+    }
+    let mut ancestor = path.parent();
+    while let Some(a) = ancestor {
+        let a = if a.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            a
+        };
+        match fs::metadata(a) {
+            Ok(meta) if meta.is_dir() => return writable(a).map_err(|e| cannot(&e)),
+            Ok(_) => return Err(cannot(&format!("{} is not a directory", a.display()))),
+            Err(_) => ancestor = a.parent(),
+        }
+    }
+    Ok(())
+}
+
+/// Whether the directory `dir` lets this process create entries.
+fn writable(dir: &Path) -> Result<(), String> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| format!("{} holds a NUL byte", dir.display()))?;
+    // SAFETY: `c` is a valid NUL-terminated path for the call's duration.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: {}",
+            dir.display(),
+            std::io::Error::last_os_error()
+        ))
+    }
+}
+
+/// `file:PATH`: the envelope of each delivery appended as a JSON line;
+/// the file (and its directory) created at the first delivery.
+struct FileSink {
+    path: PathBuf,
+    lines: OnceLock<Result<JsonLines<fs::File>, String>>,
+}
+
+impl Destination for FileSink {
+    fn deliver(&self, d: &Delivery) -> DeliveryResult {
+        let lines = self.lines.get_or_init(|| {
+            create_parent(&self.path)?;
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map(JsonLines::new)
+                .map_err(|e| format!("cannot open {}: {e}", self.path.display()))
+        });
+        match lines {
+            Ok(lines) => lines.deliver(d),
+            Err(e) => DeliveryResult::Retryable(e.clone()),
+        }
+    }
 }
 
 fn create_parent(path: &Path) -> Result<(), String> {
@@ -155,11 +233,20 @@ fn payload(d: &Delivery) -> Vec<u8> {
 /// renamed, so a reader never sees half a file.
 struct DirSink {
     dir: PathBuf,
+    /// Set once the directory was created, at the first delivery.
+    created: OnceLock<Result<(), String>>,
     seq: AtomicU64,
 }
 
 impl Destination for DirSink {
     fn deliver(&self, d: &Delivery) -> DeliveryResult {
+        let created = self.created.get_or_init(|| {
+            fs::create_dir_all(&self.dir)
+                .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))
+        });
+        if let Err(e) = created {
+            return DeliveryResult::Retryable(e.clone());
+        }
         let mut bytes = envelope(d);
         bytes.push(b'\n');
         let ms = SystemTime::now()

@@ -1,0 +1,447 @@
+//! End-to-end tests of the CLI items of issue 11 ("the CLI as a newcomer
+//! meets it"): snippets on huge lines, bad events as errors, `evrule test`
+//! going on past a broken suite, `match` totals and positions, exit codes,
+//! and the smaller points. Each test pins a message or an exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evrule"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run evrule");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).expect("write stdin");
+    drop(input);
+    let out = child.wait_with_output().expect("wait");
+    Run {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+fn evrule(args: &[&str]) -> Run {
+    run_in(&root(), args, b"")
+}
+
+fn fixture(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    dir
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+// ---- item 3: snippets on huge lines ----
+
+/// One pattern on one line of about 300 KB, with an error near its end.
+fn huge_line_pattern() -> String {
+    format!(
+        "{{\"source\": [\"{}\"], \"detail\": {{\"x\": [{{\"numeric\": [\">\", \"ten\"]}}]}}}}\n",
+        "a".repeat(300_000)
+    )
+}
+
+#[test]
+fn check_shows_a_window_of_a_huge_line() {
+    let dir = fixture(&[("big.json", huge_line_pattern().as_bytes())]);
+    let r = run_in(
+        dir.path(),
+        &["check", "--max-pattern-len", "1000000", "big.json"],
+        b"",
+    );
+    assert_eq!(r.code, 1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "big.json:1:300054: error[big]: Value of > must be numeric"
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "1 | …{}\"], \"detail\": {{\"x\": [{{\"numeric\": [\">\", \"ten\"]}}]}}}}",
+            "a".repeat(51)
+        )
+    );
+    // The caret stands under the value, as on a short line (column
+    // 300054 is the `t` of "ten").
+    let caret = lines[3].chars().position(|c| c == '^').unwrap();
+    let under: String = lines[2].chars().skip(caret - 1).take(5).collect();
+    assert_eq!(under, "\"ten\"");
+    assert!(r.stdout.len() < 600, "{} bytes", r.stdout.len());
+    // Machine formats keep the full column.
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--max-pattern-len",
+            "1000000",
+            "--format",
+            "github",
+            "big.json",
+        ],
+        b"",
+    );
+    assert_eq!(
+        r.stdout,
+        "::error file=big.json,line=1,col=300054::[big] Value of > must be numeric\n"
+    );
+}
+
+#[test]
+fn snippet_caret_with_tabs_and_multibyte_characters_in_a_long_line() {
+    // A YAML rule file whose pattern line is long, with a tab before the
+    // error and multi-byte characters before and after it.
+    let line = format!(
+        "  - name: r\n    pattern: {{\"source\": [\"{}\"],\t\"détail\": {{\"x\": [{{\"numeric\": [\">\", \"日本\"]}}]}}, \"y\": [\"{}\"]}}\n",
+        "é".repeat(400),
+        "ß".repeat(400)
+    );
+    let text = format!("rules:\n{line}");
+    let dir = fixture(&[("rules.yaml", text.as_bytes())]);
+    let r = run_in(dir.path(), &["check", "rules.yaml"], b"");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[0].starts_with("rules.yaml:3:"), "{}", lines[0]);
+    let shown = lines[2].strip_prefix("3 | ").unwrap();
+    let pad = lines[3].strip_prefix("  | ").unwrap();
+    assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+    assert!(pad.contains('\t'), "the tab is kept in the padding");
+    // Every shown character is one column wide but `日本` (after the
+    // caret): the caret's character is the one at the pad's length.
+    let at = pad.trim_end_matches('^').chars().count();
+    assert_eq!(shown.chars().nth(at), Some('"'));
+    assert_eq!(shown.chars().skip(at).take(3).collect::<String>(), "\"日本");
+    assert!(shown.chars().count() <= 102);
+}
+
+#[test]
+fn match_refusing_a_rule_shows_the_same_window() {
+    let dir = fixture(&[
+        ("big.json", huge_line_pattern().as_bytes()),
+        ("ev.json", b"{}"),
+    ]);
+    let r = run_in(dir.path(), &["match", "-r", "big.json", "ev.json"], b"");
+    assert_eq!(r.code, 2);
+    // Pattern too long for the default limit: the caret at column 2049.
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines[0],
+        "big.json:1:2049: error[big]: pattern length 300063 characters exceeds the limit of 2048 characters"
+    );
+    assert_eq!(lines[2], format!("1 | …{}…", "a".repeat(100)));
+    assert_eq!(lines[3], format!("  | {}^", " ".repeat(41)));
+}
+
+// ---- item 4: a bad event line is an error ----
+
+const RULE: &[u8] = br#"{"source": ["a"]}"#;
+const EVENTS: &[u8] = b"{\"source\": \"a\"}\n{\"source\": \n{\"source\": \"b\"}\n[1]\n";
+
+#[test]
+fn match_goes_on_past_bad_lines_then_exits_2() {
+    let dir = fixture(&[("r.json", RULE), ("ev.ndjson", EVENTS)]);
+    let r = run_in(dir.path(), &["match", "-r", "r.json", "ev.ndjson"], b"");
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stdout,
+        "ev.ndjson:1: r\nev.ndjson:2: (invalid event)\nev.ndjson:3: (no match)\nev.ndjson:4: (invalid event)\n"
+    );
+    assert_eq!(
+        r.stderr,
+        "evrule: ev.ndjson:2: invalid event: EOF while parsing a value at line 1 column 12\n\
+         evrule: ev.ndjson:4: invalid event: an event must be a JSON object at line 1 column 1\n"
+    );
+    // Good events alone: 0 (matched) or 1 (none matched), as before.
+    let r = run_in(
+        dir.path(),
+        &["match", "-r", "r.json", "-"],
+        b"{\"source\": \"b\"}\n",
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""));
+}
+
+#[test]
+fn match_count_states_invalid_events_and_json_gives_positions() {
+    let dir = fixture(&[("r.json", RULE), ("ev.ndjson", EVENTS)]);
+    let r = run_in(
+        dir.path(),
+        &["match", "-r", "r.json", "--count", "ev.ndjson"],
+        b"",
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stdout, "r\t1\n4 events read, 1 matched, 2 invalid\n");
+    let r = run_in(
+        dir.path(),
+        &["match", "-r", "r.json", "--format", "json", "ev.ndjson"],
+        b"",
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stdout,
+        "{\"event\": 0, \"file\": \"ev.ndjson\", \"line\": 1, \"rules\": [\"r\"]}\n\
+         {\"event\": 1, \"file\": \"ev.ndjson\", \"line\": 2, \"error\": \"EOF while parsing a value at line 1 column 12\"}\n\
+         {\"event\": 2, \"file\": \"ev.ndjson\", \"line\": 3, \"rules\": []}\n\
+         {\"event\": 3, \"file\": \"ev.ndjson\", \"line\": 4, \"error\": \"an event must be a JSON object at line 1 column 1\"}\n"
+    );
+}
+
+#[test]
+fn match_help_documents_bad_events() {
+    let r = evrule(&["match", "--help"]);
+    assert!(r
+        .stdout
+        .contains("`FILE:LINE: invalid event: REASON`; the other events are still matched,\nand the run ends with exit code 2."));
+}
+
+#[test]
+fn explain_reads_every_input_match_reads() {
+    let one = br#"{"source": "a"}"#;
+    let dir = fixture(&[
+        ("r.json", RULE),
+        ("ev/1.json", one),
+        ("ev/2.ndjson.gz", &gzip(b"{\"source\": \"b\"}\n{\"source\": \"a\"}\n")),
+        ("p.yaml", b"Parameters:\n  S: {Type: String}\nResources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: {source: [!Ref S]}\n"),
+    ]);
+    let r = run_in(dir.path(), &["explain", "-r", "r.json", "ev"], b"");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        r.stdout,
+        "event ev/1.json:1\nrule r: match\n  source: [\"a\"]\n    event has \"a\" -> equals \"a\" ✓\n\
+         \nevent ev/2.ndjson.gz:1\nrule r: no match\n  source: [\"a\"]\n    event has \"b\" -> is not \"a\"\n\
+         \nevent ev/2.ndjson.gz:2\nrule r: match\n  source: [\"a\"]\n    event has \"a\" -> equals \"a\" ✓\n"
+    );
+    // One event: no header, as before. Standard input, short flags.
+    let r = run_in(
+        dir.path(),
+        &["explain", "-r", "p.yaml", "-p", "S=a", "-"],
+        one,
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(
+        r.stdout,
+        "rule R: match\n  source: [\"a\"]\n    event has \"a\" -> equals \"a\" ✓\n"
+    );
+    // JSON names each event's index, file and line.
+    let r = run_in(
+        dir.path(),
+        &["explain", "-r", "r.json", "--format", "json", "ev/2.ndjson.gz"],
+        b"",
+    );
+    let lines: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (&lines[1]["event"], &lines[1]["event_file"], &lines[1]["event_line"]),
+        (&serde_json::json!(1), &serde_json::json!("ev/2.ndjson.gz"), &serde_json::json!(2))
+    );
+}
+
+#[test]
+fn explain_goes_on_past_bad_lines_then_exits_2() {
+    let dir = fixture(&[("r.json", RULE), ("ev.ndjson", EVENTS)]);
+    let r = run_in(dir.path(), &["explain", "-r", "r.json", "ev.ndjson"], b"");
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "evrule: ev.ndjson:2: invalid event: EOF while parsing a value at line 1 column 12\n\
+         evrule: ev.ndjson:4: invalid event: event is not a JSON object at line 1 column 1\n"
+    );
+    let headers: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("event ")).collect();
+    assert_eq!(headers, ["event ev.ndjson:1", "event ev.ndjson:3"]);
+}
+
+// ---- evrule test: one broken suite does not stop the others ----
+
+fn suites_fixture() -> tempfile::TempDir {
+    fixture(&[
+        (
+            "good.yaml",
+            b"rules:\n  - name: r\n    pattern: {source: [a]}\ncases:\n  - name: a matches\n    event: {source: a}\n    expect: [r]\n  - name: broken event\n    event: '{\"source\": '\n    expect: []\n",
+        ),
+        (
+            "broken.yaml",
+            b"rules:\n  - name: r\n    pattern: {source: [a]}\ncases:\n  - name: c\n    event: {source: a}\n    expect: [nope]\n",
+        ),
+        (
+            "fails.yaml",
+            b"rules:\n  - name: r\n    pattern: {source: [a]}\ncases:\n  - name: b does not match\n    event: {source: b}\n    expect: [r]\n",
+        ),
+    ])
+}
+
+#[test]
+fn test_runs_every_suite_and_reports_broken_ones() {
+    let dir = suites_fixture();
+    let r = run_in(
+        dir.path(),
+        &[
+            "test",
+            "--junit",
+            "report.xml",
+            "good.yaml",
+            "broken.yaml",
+            "fails.yaml",
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "evrule: broken.yaml:5: case `c` expects unknown rule `nope`\n\
+         evrule: good.yaml:8: case `broken event`: invalid event good.yaml:9: EOF while parsing a value at line 1 column 12\n"
+    );
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "suite good.yaml");
+    assert_eq!(lines[1], "  ok    a matches");
+    assert_eq!(lines[2], "  ERROR broken event");
+    assert_eq!(lines[4], "suite fails.yaml");
+    assert_eq!(lines[5], "  FAIL  b does not match");
+    assert!(r.stdout.contains(
+        "suite broken.yaml\n  ERROR the suite could not run\n    broken.yaml:5: case `c` expects unknown rule `nope`\n"
+    ));
+    assert!(r.stdout.ends_with("1 passed, 1 failed, 2 errors\n"), "{}", r.stdout);
+    let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
+    assert!(xml.contains("<testsuites name=\"evrule\" tests=\"4\" failures=\"1\" errors=\"2\">"));
+    assert!(xml.contains(
+        "<testsuite name=\"broken.yaml\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    \
+         <testcase classname=\"broken.yaml\" name=\"(suite)\" file=\"broken.yaml\">\n      \
+         <error message=\"broken.yaml:5: case `c` expects unknown rule `nope`\" type=\"suite-error\">"
+    ), "{xml}");
+    assert!(xml.contains("<error message=\"good.yaml:8: case `broken event`: invalid event good.yaml:9: EOF while parsing a value at line 1 column 12\" type=\"invalid-event\">"), "{xml}");
+    // JSON: the broken suite and the errored case carry `error`.
+    let r = run_in(
+        dir.path(),
+        &["test", "--format", "json", "broken.yaml", "fails.yaml"],
+        b"",
+    );
+    assert_eq!(r.code, 2);
+    let last: Vec<&str> = r.stdout.lines().rev().take(2).collect();
+    assert_eq!(last[0], "{\"passed\": 0, \"failed\": 1, \"errors\": 1}");
+    assert_eq!(
+        last[1],
+        "{\"suite\": \"broken.yaml\", \"error\": \"broken.yaml:5: case `c` expects unknown rule `nope`\"}"
+    );
+}
+
+#[test]
+fn test_writes_the_report_even_when_no_suite_can_run() {
+    let dir = suites_fixture();
+    let r = run_in(
+        dir.path(),
+        &["test", "--junit", "report.xml", "broken.yaml", "missing.yaml"],
+        b"",
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "evrule: broken.yaml:5: case `c` expects unknown rule `nope`\n\
+         evrule: missing.yaml: no such file or directory\n"
+    );
+    assert!(r.stdout.ends_with("0 passed, 0 failed, 2 errors\n"));
+    let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
+    assert!(xml.contains("tests=\"2\" failures=\"0\" errors=\"2\""), "{xml}");
+    assert!(xml.contains("<error message=\"missing.yaml: no such file or directory\" type=\"suite-error\">"));
+}
+
+// ---- exit codes, one rule ----
+
+#[test]
+fn check_syntax_errors_are_findings_exit_1() {
+    let r = evrule(&["check", "testdata/rules-invalid/trailing-comma.json"]);
+    assert_eq!((r.code, r.stderr.as_str()), (1, ""));
+    assert_eq!(
+        r.stdout,
+        "testdata/rules-invalid/trailing-comma.json:4:3: error: invalid JSON: trailing comma\n  \
+         |\n\
+         4 |   ]\n  \
+         |   ^\n\
+         checked 0 rules: 1 error, 0 warnings, 0 notes\n"
+    );
+    let r = evrule(&["check", "--format", "sarif", "testdata/rules-invalid"]);
+    assert_eq!(r.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    assert!(results.iter().all(|r| r["ruleId"] == "syntax-error"));
+    assert_eq!(results[0]["message"]["text"], "rule has no `name`");
+    // A file that cannot be read at all is still an error.
+    let r = evrule(&["check", "no/such.json"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn top_level_help_documents_test_event_patterns_exit_codes() {
+    let r = evrule(&["--help"]);
+    assert!(
+        r.stdout.contains(
+            "`test-event-pattern` uses the AWS CLI's codes instead: 0 answered,\n252 bad usage, 254 invalid pattern or event."
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+// ---- smaller points ----
+
+#[test]
+fn sample_time_must_be_rfc_3339() {
+    let r = evrule(&["sample", "object-created", "--time", "yesterday"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            2,
+            "",
+            "evrule: --time: `yesterday` is not an RFC 3339 time (like 2024-05-01T12:00:00Z)\n"
+        )
+    );
+    let r = evrule(&["sample", "object-created", "--time", "2024-02-30T00:00:00Z"]);
+    assert_eq!(r.code, 2);
+    let r = evrule(&["sample", "object-created", "--time", "2024-05-01T12:00:00+02:00"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("\"time\": \"2024-05-01T12:00:00+02:00\""));
+}
+
+#[test]
+fn completions_offer_the_sample_kinds() {
+    // (clap_complete's fish script completes no positional values.)
+    for shell in ["bash", "zsh"] {
+        let r = evrule(&["completions", shell]);
+        assert_eq!(r.code, 0);
+        for kind in ["object-created", "cloudtrail", "apigw-putevents", "s3-legacy"] {
+            assert!(r.stdout.contains(kind), "{shell}: {kind}");
+        }
+    }
+    // A detail-type is still accepted as a kind.
+    let r = evrule(&["sample", "Object Created"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

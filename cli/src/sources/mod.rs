@@ -187,6 +187,37 @@ impl RuleSource {
         names.join(", ")
     }
 
+    /// What would make the pattern static, for messages about rules left
+    /// out: `give -p var.env=VALUE or a default in variable "env"`. Each
+    /// distinct hint once, in order; values that nothing but a deployment
+    /// decides are said to be so.
+    pub fn resolve_hint(&self) -> String {
+        let mut hints: Vec<&str> = Vec::new();
+        let mut undecidable = false;
+        for u in &self.unresolved {
+            match &u.hint {
+                Some(h) if !hints.contains(&h.as_str()) => hints.push(h),
+                Some(_) => {}
+                None => undecidable = true,
+            }
+        }
+        let mut parts: Vec<String> = hints.iter().map(|h| h.to_string()).collect();
+        if undecidable {
+            let rest: Vec<&str> = self
+                .unresolved
+                .iter()
+                .filter(|u| u.hint.is_none())
+                .map(|u| u.what.as_str())
+                .collect();
+            let verb = if rest.len() == 1 { "is" } else { "are" };
+            parts.push(format!(
+                "{} {verb} known only after deployment",
+                rest.join(", ")
+            ));
+        }
+        parts.join("; ")
+    }
+
     /// Where a pattern offset is in the file (the pattern's start if `None`).
     ///
     /// For a pattern held in a string, the line and column are those of

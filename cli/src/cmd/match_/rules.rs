@@ -127,12 +127,12 @@ fn left_out(rule: &RuleSource) {
         .first()
         .map_or_else(|| rule.locate(None), |u| rule.locate_in_file(u.offset));
     output::error(&format!(
-        "{}:{}: rule `{}` left out: its pattern could not be resolved statically ({}); \
-         give values with --parameter KEY=VALUE",
+        "{}:{}: rule `{}` left out: its pattern could not be resolved statically ({}); {}",
         rule.file.path().display(),
         at.line,
         rule.name,
-        rule.unresolved_list()
+        rule.unresolved_list(),
+        rule.resolve_hint()
     ));
 }
 

@@ -219,9 +219,10 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
                 "",
                 unknown_at,
                 format!(
-                    "pattern of rule `{}` is unknown until deployment ({}); not checked",
+                    "pattern of rule `{}` is unknown until deployment ({}); not checked; {}",
                     rule.name,
-                    rule.unresolved_list()
+                    rule.unresolved_list(),
+                    rule.resolve_hint()
                 ),
             ));
             continue;

@@ -178,9 +178,10 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
     };
     for rule in &unknown {
         let message = format!(
-            "rule `{}`: pattern is unknown until deployment ({}); cannot explain it",
+            "rule `{}`: pattern is unknown until deployment ({}); cannot explain it; {}",
             rule.name,
-            rule.unresolved_list()
+            rule.unresolved_list(),
+            rule.resolve_hint()
         );
         output::error(&message);
         if settings.only.is_some() {

@@ -515,10 +515,11 @@ fn prepare(suite: Suite) -> Result<Ready, Option<String>> {
     let (rules, unknown) = compile(suite.rules).map_err(|()| None)?;
     if let Some(r) = unknown.first() {
         return Err(Some(format!(
-            "{}: rule `{}`: pattern is unknown until deployment ({}); cannot test it",
+            "{}: rule `{}`: pattern is unknown until deployment ({}); cannot test it; {}",
             suite.path.display(),
             r.name,
-            r.unresolved_list()
+            r.unresolved_list(),
+            r.resolve_hint()
         )));
     }
     let mut builder = Matcher::builder();

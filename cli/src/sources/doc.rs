@@ -177,7 +177,7 @@ impl Node {
             Value::Unknown(what) => out.push(Unresolved {
                 what: what.clone(),
                 offset: self.offset,
-                hint: intrinsic_hint(what),
+                hint: intrinsic_hint(what, &|_| true),
             }),
             Value::Seq(items) => items.iter().for_each(|n| n.unknowns(out)),
             Value::Map(entries) => entries.iter().for_each(|(_, v)| v.unknowns(out)),
@@ -201,8 +201,9 @@ pub struct Unresolved {
 /// What would decide a CloudFormation intrinsic that did not resolve, by
 /// the parameters it names: `!Ref Stage` and `!Sub "${Stage}-x"` are
 /// decided by `-p Stage=VALUE`; `!GetAtt` and references to resources
-/// are known only once deployed.
-pub fn intrinsic_hint(what: &str) -> Option<String> {
+/// are known only once deployed. `parameter` says whether a name is one
+/// that a value can be given for.
+pub fn intrinsic_hint(what: &str, parameter: &dyn Fn(&str) -> bool) -> Option<String> {
     let mut names: Vec<&str> = Vec::new();
     if let Some(name) = what.strip_prefix("!Ref ") {
         names.push(name.trim());
@@ -218,7 +219,7 @@ pub fn intrinsic_hint(what: &str) -> Option<String> {
             rest = &rest[end..];
         }
     }
-    names.retain(|n| !n.is_empty() && !n.contains(char::is_whitespace));
+    names.retain(|n| !n.is_empty() && !n.contains(char::is_whitespace) && parameter(n));
     if names.is_empty() {
         return None;
     }

@@ -20,6 +20,7 @@ pub mod json;
 mod lines;
 mod render;
 mod serverless;
+pub mod suggest;
 mod targets;
 mod template;
 mod yaml;
@@ -196,8 +197,13 @@ impl RuleSource {
         let mut undecidable = false;
         for u in &self.unresolved {
             match &u.hint {
-                Some(h) if !hints.contains(&h.as_str()) => hints.push(h),
-                Some(_) => {}
+                Some(h) => {
+                    for part in h.split("; ") {
+                        if !hints.contains(&part) {
+                            hints.push(part);
+                        }
+                    }
+                }
                 None => undecidable = true,
             }
         }
@@ -216,6 +222,35 @@ impl RuleSource {
             ));
         }
         parts.join("; ")
+    }
+
+    /// [`RuleSource::resolve_hint`] for a command that takes its values
+    /// from a configuration section (`route`'s `parameters:`) rather than
+    /// from `-p`: `give var.env under `parameters:``.
+    pub fn resolve_hint_in(&self, section: &str) -> String {
+        let hint = self.resolve_hint();
+        let mut out = String::new();
+        for part in hint.split("; ") {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            // "give -p K=VALUE or a default ..." -> "give K under SECTION or a default ..."
+            match part.strip_prefix("give ") {
+                Some(rest) if rest.starts_with("-p ") => {
+                    let (flags, tail) = match rest.find(" or ") {
+                        Some(i) => rest.split_at(i),
+                        None => (rest, ""),
+                    };
+                    let keys: Vec<&str> = flags
+                        .split(" and ")
+                        .filter_map(|f| f.strip_prefix("-p ")?.strip_suffix("=VALUE"))
+                        .collect();
+                    out.push_str(&format!("give {} under {section}{tail}", keys.join(" and ")));
+                }
+                _ => out.push_str(part),
+            }
+        }
+        out
     }
 
     /// Where a pattern offset is in the file (the pattern's start if `None`).

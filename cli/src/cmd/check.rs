@@ -17,6 +17,7 @@ use crate::flags::{CheckFlags, CheckFormat};
 use crate::output::{self, json_str, Exit, Style};
 use crate::sources::{self, LoadOptions, Location, RuleSource};
 
+mod hint;
 mod lint;
 
 /// Validated settings of `check`.
@@ -100,6 +101,10 @@ pub struct Problem {
     pub message: String,
     /// The file's line, for the caret display.
     pub source_line: String,
+    /// How to fix it, when evrule can tell (`did you mean `prefix`?`);
+    /// kept apart from `message`, which for invalid patterns is AWS's
+    /// reason word for word.
+    pub hint: Option<String>,
 }
 
 impl Problem {
@@ -145,7 +150,14 @@ impl Problem {
             column: loc.column,
             message,
             source_line: rule.file.line_text(loc.line).to_string(),
+            hint: None,
         }
+    }
+
+    /// The problem with a hint on how to fix it.
+    pub fn with_hint(mut self, hint: Option<String>) -> Problem {
+        self.hint = hint;
+        self
     }
 }
 
@@ -230,14 +242,17 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
         match Pattern::parse_with(text, limits) {
             Err(errors) => {
                 for e in errors {
-                    out.push(Problem::at(
-                        rule,
-                        Severity::Error,
-                        "invalid-pattern",
-                        e.path(),
-                        e.offset(),
-                        e.message().to_string(),
-                    ));
+                    out.push(
+                        Problem::at(
+                            rule,
+                            Severity::Error,
+                            "invalid-pattern",
+                            e.path(),
+                            e.offset(),
+                            e.message().to_string(),
+                        )
+                        .with_hint(hint::for_error(text, &e)),
+                    );
                 }
             }
             Ok(pattern) => lint::lint(rule, &pattern, &mut out),
@@ -282,7 +297,10 @@ fn write(settings: &Settings, problems: &[Problem], rules: usize, style: Style) 
                     github_property(&p.file),
                     p.line,
                     p.column,
-                    github_data(&format!("[{}] {}", p.rule, p.message))
+                    github_data(&match &p.hint {
+                        Some(h) => format!("[{}] {} (hint: {h})", p.rule, p.message),
+                        None => format!("[{}] {}", p.rule, p.message),
+                    })
                 )?;
             }
         }
@@ -342,21 +360,31 @@ pub fn human_problem(out: &mut impl Write, p: &Problem, style: Style) -> io::Res
         pad,
         style.paint(sev.color(), "^")
     )?;
+    if let Some(hint) = &p.hint {
+        writeln!(out, "{:gutter$} = hint: {hint}", "")?;
+    }
     Ok(())
 }
 
-/// One problem as `check --format json` shows it: one JSON object.
+/// One problem as `check --format json` shows it: one JSON object, with
+/// the problem's stable `code` (the SARIF rule id) and, when there is one,
+/// a `hint`.
 pub fn json_problem(out: &mut impl Write, p: &Problem) -> io::Result<()> {
+    let hint = p
+        .hint
+        .as_deref()
+        .map_or_else(String::new, |h| format!(", \"hint\": {}", json_str(h)));
     writeln!(
         out,
-        "{{\"file\": {}, \"rule\": {}, \"path\": {}, \"line\": {}, \"column\": {}, \"message\": {}, \"severity\": \"{}\"}}",
+        "{{\"file\": {}, \"rule\": {}, \"path\": {}, \"line\": {}, \"column\": {}, \"message\": {}, \"severity\": \"{}\", \"code\": \"{}\"{hint}}}",
         json_str(&p.file),
         json_str(&p.rule),
         json_str(&p.path),
         p.line,
         p.column,
         json_str(&p.message),
-        p.severity.as_str()
+        p.severity.as_str(),
+        p.code
     )
 }
 
@@ -415,7 +443,7 @@ fn sarif(problems: &[Problem]) -> serde_json::Value {
                         "region": {"startLine": p.line, "startColumn": p.column}
                     }
                 }],
-                "properties": {"rule": p.rule, "path": p.path}
+                "properties": {"rule": p.rule, "path": p.path, "hint": p.hint}
             })
         })
         .collect();

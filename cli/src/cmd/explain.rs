@@ -153,12 +153,16 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
     if output::source_errors(&loaded.errors) {
         return Exit::Error;
     }
+    let mut suggestion = String::new();
     let rules: Vec<RuleSource> = match &settings.only {
-        Some(name) => loaded
-            .rules
-            .into_iter()
-            .filter(|r| &r.name == name)
-            .collect(),
+        Some(name) => {
+            suggestion = rule_suggestion(&loaded.rules, name);
+            loaded
+                .rules
+                .into_iter()
+                .filter(|r| &r.name == name)
+                .collect()
+        }
         None => loaded.rules,
     };
     if rules.is_empty() {
@@ -168,7 +172,10 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
             .map(|p| p.display().to_string())
             .collect();
         output::error(&match &settings.only {
-            Some(name) => format!("no rule named `{name}` in {}", paths.join(", ")),
+            Some(name) => format!(
+                "no rule named `{name}` in {}{suggestion}",
+                paths.join(", ")
+            ),
             None => format!("no rules found in {}", paths.join(", ")),
         });
         return Exit::Error;
@@ -265,4 +272,28 @@ pub fn human(out: &mut impl Write, c: &Compiled, e: &Explanation, style: Style) 
         )?;
     }
     out.write_all(body.as_bytes())
+}
+
+/// For `--rule NAME` naming no rule: `; `X` is the logical ID of rule `Y`,
+/// give --rule Y` or `; did you mean `Y`?`, else nothing.
+fn rule_suggestion(rules: &[RuleSource], name: &str) -> String {
+    if let Some(r) = rules.iter().find(|r| r.id.as_deref() == Some(name)) {
+        return format!(
+            "; `{name}` is the template's ID for rule `{}`: give --rule {}",
+            r.name, r.name
+        );
+    }
+    let names = rules
+        .iter()
+        .flat_map(|r| std::iter::once(r.name.as_str()).chain(r.id.as_deref()));
+    match crate::sources::suggest::nearest(name, names) {
+        Some(near) => {
+            let rule = rules
+                .iter()
+                .find(|r| r.name == near || r.id.as_deref() == Some(near))
+                .map_or(near, |r| r.name.as_str());
+            format!("; did you mean `{rule}`?")
+        }
+        None => String::new(),
+    }
 }

@@ -337,6 +337,7 @@ fn inline_rule(file: &Arc<SourceFile>, item: &Node) -> Result<RuleSource, String
         format: Format::Native,
         pattern: Some(text),
         unresolved: Vec::new(),
+        id: None,
         offset: pattern.offset,
         embedded,
         map,

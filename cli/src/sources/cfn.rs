@@ -86,6 +86,7 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
                 }
                 let mut rule = ctx.rule(name, state, format, &pattern);
                 rule.auto_named = auto_named;
+                rule.id = (!auto_named).then(|| id.to_string());
                 t.hints(&mut rule);
                 out.push(rule);
             }
@@ -116,6 +117,8 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
                     }
                     let mut rule = ctx.rule(name, state, format, &pattern);
                     rule.auto_named = auto_named;
+                    rule.id = (!auto_named)
+                        .then(|| format!("{id}{}", event_id.as_str().unwrap_or_default()));
                     t.hints(&mut rule);
                     out.push(rule);
                 }

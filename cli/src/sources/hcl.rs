@@ -85,17 +85,19 @@ pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), Read
             Some(a) => match (&a.value.value, &a.raw) {
                 (Value::String(s), _) => (s.clone(), false),
                 (_, Raw::Template { content, .. }) => (content.clone(), true),
-                _ => (label, true),
+                _ => (label.clone(), true),
             },
-            None => (label, true),
+            None => (label.clone(), true),
         };
         let state = match (attr("state"), attr("is_enabled")) {
             (Some(s), _) => s.value.scalar_text(),
             (None, Some(e)) if e.value.value == Value::Bool(false) => Some("DISABLED".to_string()),
             _ => None,
         };
+        let id = (name != label).then(|| label.clone());
         let mut rule = ctx.rule(name, state, Format::Terraform, &pattern.value);
         rule.auto_named = auto_named;
+        rule.id = id;
         match &pattern.raw {
             Raw::Heredoc { content, segments } => {
                 let filled = template::fill(content, segments, &known);

@@ -126,6 +126,10 @@ pub struct RuleSource {
     /// `name`) or not known before deployment, and `name` is the logical
     /// ID, event or resource label standing for it.
     pub auto_named: bool,
+    /// The template's own name for the rule (a CloudFormation logical ID,
+    /// a Terraform resource label) when that is not `name`, so that a user
+    /// who gives it where a rule name belongs can be told the name.
+    pub id: Option<String>,
     /// `ENABLED`, `DISABLED`, ... as written (upper-cased).
     pub state: String,
     /// The kind of file.
@@ -687,6 +691,7 @@ impl Ctx<'_> {
                 file: self.file.clone(),
                 name: stem,
                 auto_named: false,
+                id: None,
                 state: "ENABLED".to_string(),
                 format: Format::Pattern,
                 pattern: Some(text[start..].to_string()),
@@ -727,6 +732,7 @@ impl Ctx<'_> {
             file: self.file.clone(),
             name,
             auto_named: false,
+            id: None,
             state: state.map_or_else(|| "ENABLED".to_string(), |s| s.to_ascii_uppercase()),
             format,
             pattern: text,

@@ -190,14 +190,17 @@ pub fn run(flags: CheckFlags, color: bool) -> Exit {
 /// Every problem of every rule, in rule order.
 pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut seen: HashMap<&str, &RuleSource> = HashMap::new();
+    // Names clash within one file (one template, one bus's `list-rules`):
+    // rules of unrelated files may well go to different buses or accounts.
+    let mut seen: HashMap<(&std::path::Path, &str), &RuleSource> = HashMap::new();
     for rule in rules {
         // A name standing for a generated one (a logical ID, a resource
         // label) clashes with nothing: deployed names differ.
+        let key = (rule.file.path(), rule.name.as_str());
         let clash = if rule.auto_named {
             None
         } else {
-            seen.get(rule.name.as_str()).copied()
+            seen.get(&key).copied()
         };
         if let Some(first) = clash {
             let loc = first.locate(None);
@@ -216,7 +219,7 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
                 ),
             ));
         } else if !rule.auto_named {
-            seen.insert(&rule.name, rule);
+            seen.insert(key, rule);
         }
         // Notes point at the first unknown value.
         let unknown_at = rule
@@ -412,6 +415,14 @@ const CHECKS: &[(&str, &str)] = &[
         "A `source` starting with `aws.` that no AWS service sends.",
     ),
     ("dead-rule", "A rule that can never match any event."),
+    (
+        "unknown-top-level-field",
+        "A top-level field that no EventBridge event has.",
+    ),
+    (
+        "unknown-detail-type",
+        "A `detail-type` that the named AWS `source` never sends.",
+    ),
     (
         "non-static-pattern",
         "The pattern holds values known only at deployment.",

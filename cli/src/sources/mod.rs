@@ -592,9 +592,10 @@ struct Ctx<'a> {
     options: &'a LoadOptions,
 }
 
-/// Top-level keys of an event; a file found by a directory walk is taken
-/// for a bare pattern only if it uses nothing else.
-const ENVELOPE: &[&str] = &[
+/// Top-level keys of an event (and `$or`); a file found by a directory
+/// walk is taken for a bare pattern only if it uses nothing else, and
+/// `check` warns about a pattern that names another.
+pub const ENVELOPE: &[&str] = &[
     "version",
     "id",
     "detail-type",
@@ -604,6 +605,7 @@ const ENVELOPE: &[&str] = &[
     "region",
     "resources",
     "detail",
+    "replay-name",
     "$or",
 ];
 

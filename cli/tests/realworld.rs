@@ -87,7 +87,7 @@ fn terraform_templates_with_interpolations_outside_strings() {
     assert_eq!(
         list(path),
         [
-            "11 findings (terraform, ENABLED, not static)",
+            "11 findings-${terraform.workspace} (terraform, ENABLED, not static)",
             "24 from-file (terraform, ENABLED, not static)",
             "29 escaped (terraform, ENABLED)",
             "39 looped (terraform, ENABLED, not static)",
@@ -124,16 +124,16 @@ fn logical_ids_and_labels_standing_for_generated_names_do_not_clash() {
             "17 HandlerTrigger (sam, ENABLED)",
             "23 shared-name (sam, ENABLED)",
             "3 this (terraform, ENABLED)",
-            "3 this (terraform, ENABLED)",
+            // issue 11: a name known only once deployed is shown as written
+            "3 ${var.env}-returns (terraform, ENABLED)",
             "7 Handler (terraform, ENABLED)",
         ]
     );
     let (code, found) = check(path);
+    // Two templates may well name a rule alike (issue 11: duplicate names
+    // are warned about only within one template or bus).
     assert_eq!(code, 0);
-    assert_eq!(
-        found,
-        ["23:9: warning[shared-name] duplicate rule name `shared-name` (first defined at testdata/rules/realworld/duplicates/orders.yaml:16:9)"]
-    );
+    assert!(found.is_empty(), "{found:?}");
 }
 
 // ---- Serverless Framework ----
@@ -179,7 +179,8 @@ fn cloudformation_conditions_pick_branches_and_novalue_removes() {
     assert_eq!(code, 0);
     assert_eq!(
         found,
-        ["50:9: note[undecided] pattern of rule `undecided` is unknown until deployment (!If); not checked"]
+        // issue 11: the note says what would decide the condition
+        ["50:9: note[undecided] pattern of rule `undecided` is unknown until deployment (!If FromDeploy); not checked; give -p AWS::Region=VALUE"]
     );
 }
 

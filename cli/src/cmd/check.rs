@@ -268,9 +268,10 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
                 "",
                 unknown_at,
                 format!(
-                    "pattern of rule `{}` is not fully static: {} checked as a placeholder",
+                    "pattern of rule `{}` is not fully static: {} checked as a placeholder; {}",
                     rule.name,
-                    rule.unresolved_list()
+                    rule.unresolved_list(),
+                    rule.resolve_hint()
                 ),
             ));
         }

@@ -220,7 +220,59 @@ impl<'a> Template<'a> {
     fn hints(&self, rule: &mut RuleSource) {
         let parameter = |n: &str| !self.resources.contains_key(n);
         for u in &mut rule.unresolved {
-            u.hint = intrinsic_hint(&u.what, &parameter);
+            u.hint = match u.what.strip_prefix("!If ") {
+                Some(condition) => self.condition_hint(condition.trim()),
+                None => intrinsic_hint(&u.what, &parameter),
+            };
+        }
+    }
+
+    /// What would decide condition `name`: the parameters without a value
+    /// that it tests.
+    fn condition_hint(&self, name: &str) -> Option<String> {
+        let Some(expr) = self.conditions.and_then(|c| c.get(name)) else {
+            return Some(format!("define condition `{name}` under `Conditions`"));
+        };
+        let mut names = Vec::new();
+        self.condition_parameters(expr, 0, &mut names);
+        if names.is_empty() {
+            return None;
+        }
+        let flags: Vec<String> = names.iter().map(|n| format!("-p {n}=VALUE")).collect();
+        Some(format!("give {}", flags.join(" and ")))
+    }
+
+    fn condition_parameters(&self, node: &Node, depth: usize, out: &mut Vec<String>) {
+        if depth >= MAX_EVAL_DEPTH {
+            return;
+        }
+        if let Some((func, arg)) = intrinsic(node) {
+            match (func.as_str(), arg.as_str()) {
+                ("Ref", Some(name)) => {
+                    if !self.params.contains_key(name)
+                        && !self.resources.contains_key(name)
+                        && !out.iter().any(|o| o == name)
+                    {
+                        out.push(name.to_string());
+                    }
+                }
+                ("Condition", Some(name)) => {
+                    if let Some(expr) = self.conditions.and_then(|c| c.get(name)) {
+                        self.condition_parameters(expr, depth + 1, out);
+                    }
+                }
+                _ => self.condition_parameters(&arg, depth + 1, out),
+            }
+            return;
+        }
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .for_each(|n| self.condition_parameters(n, depth + 1, out)),
+            Value::Map(entries) => entries
+                .iter()
+                .for_each(|(_, v)| self.condition_parameters(v, depth + 1, out)),
+            _ => {}
         }
     }
 
@@ -512,6 +564,9 @@ fn describe(func: &str, arg: &Node) -> String {
                 s.clone()
             };
             format!("!{short} {s}")
+        }
+        Value::Seq(items) if short == "If" && items.first().and_then(Node::as_str).is_some() => {
+            format!("!If {}", items[0].as_str().unwrap_or_default())
         }
         Value::Seq(items) if short == "GetAtt" => {
             let parts: Vec<_> = items.iter().filter_map(Node::scalar_text).collect();

@@ -509,10 +509,17 @@ impl<'a> Reader<'a> {
                             s
                         }
                         Some(b'(') => {
-                            return Err(ReadError::at(
-                                "computed object keys are not supported",
-                                key_at,
-                            ));
+                            // `(local.field) = ...`: a key whose value is known.
+                            let inner = self.expression(depth + 1)?;
+                            match inner.value {
+                                Value::String(s) => s,
+                                _ => {
+                                    return Err(ReadError::at(
+                                        "computed object keys are not supported",
+                                        key_at,
+                                    ))
+                                }
+                            }
                         }
                         _ => self
                             .ident()
@@ -1003,6 +1010,9 @@ impl Env {
     /// What would make `what` (an unknown expression) known: the variables
     /// it rests on, or the locals that nothing on disk decides.
     fn hint(&self, what: &str) -> Option<String> {
+        if what.starts_with("%{") {
+            return None; // a directive: no value makes it a pattern
+        }
         let mut needs = Vec::new();
         self.needs(what, 0, &mut needs);
         (!needs.is_empty()).then(|| needs.join("; "))

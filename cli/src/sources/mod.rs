@@ -194,8 +194,9 @@ impl RuleSource {
 
     /// What would make the pattern static, for messages about rules left
     /// out: `give -p var.env=VALUE or a default in variable "env"`. Each
-    /// distinct hint once, in order; values that nothing but a deployment
-    /// decides are said to be so.
+    /// distinct hint once, in order; values that no value given to evrule
+    /// decides (a resource attribute, a function evrule does not run) are
+    /// said to be so.
     pub fn resolve_hint(&self) -> String {
         let mut hints: Vec<&str> = Vec::new();
         let mut undecidable = false;
@@ -219,11 +220,7 @@ impl RuleSource {
                 .filter(|u| u.hint.is_none())
                 .map(|u| u.what.as_str())
                 .collect();
-            let verb = if rest.len() == 1 { "is" } else { "are" };
-            parts.push(format!(
-                "{} {verb} known only after deployment",
-                rest.join(", ")
-            ));
+            parts.push(format!("no value given to evrule decides {}", rest.join(", ")));
         }
         parts.join("; ")
     }
@@ -259,12 +256,14 @@ impl RuleSource {
 
     /// Where a pattern offset is in the file (the pattern's start if `None`).
     ///
-    /// For a pattern held in a string, the line and column are those of
-    /// the string itself (AWS reports positions in the pattern text, which
-    /// users cannot see in their file), and `inner` names the position
+    /// For a pattern held in a string whose layout maps exactly onto the
+    /// file (a one-line string, a YAML literal block), the line and column
+    /// are those of the character itself: one place per problem. For other
+    /// strings they are those of the string, and `inner` names the position
     /// inside the pattern text.
     pub fn locate(&self, pattern_offset: Option<usize>) -> Location {
-        let inner = match (self.embedded, pattern_offset, &self.pattern) {
+        let exact = matches!(self.map, PosMap::Segments(_));
+        let inner = match (self.embedded && !exact, pattern_offset, &self.pattern) {
             (true, Some(at), Some(text)) => Some(text_line_col(text, at)),
             _ => None,
         };

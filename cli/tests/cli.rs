@@ -195,9 +195,9 @@ fn check_cloudformation_templates() {
         found,
         [
             "testdata/rules/cfn/block-literal.yaml:10:49: error[literal-block] /detail/qty/0/numeric/1: Value of > must be numeric",
-            "testdata/rules/cfn/template.json:15:24: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder",
+            "testdata/rules/cfn/template.json:15:24: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder; give -p AWS::Region=VALUE",
             "testdata/rules/cfn/template.json:23:102: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric",
-            "testdata/rules/cfn/template.yaml:43:13: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder",
+            "testdata/rules/cfn/template.yaml:43:13: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder; no value given to evrule decides !GetAtt Queue.Arn",
             "testdata/rules/cfn/template.yaml:53:15: error[broken] /detail/status/1/bogus: Unrecognized match type bogus",
             "testdata/rules/cfn/template.yaml:58:86: error[string-pattern] /detail/n/0/numeric/1: Value of < must be numeric",
             "testdata/rules/cfn/template.yaml:69:21: note[conditional] : pattern of rule `conditional` is unknown until deployment (!If IsProd); not checked; define condition `IsProd` under `Conditions`",

@@ -172,10 +172,7 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
             .map(|p| p.display().to_string())
             .collect();
         output::error(&match &settings.only {
-            Some(name) => format!(
-                "no rule named `{name}` in {}{suggestion}",
-                paths.join(", ")
-            ),
+            Some(name) => format!("no rule named `{name}` in {}{suggestion}", paths.join(", ")),
             None => format!("no rules found in {}", paths.join(", ")),
         });
         return Exit::Error;

@@ -120,10 +120,7 @@ pub fn detail_types_by_source() -> &'static [(String, Vec<String>)] {
     static TABLE: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table: Vec<(String, Vec<String>)> = Vec::new();
-        let templates = KINDS
-            .iter()
-            .map(|k| k.template)
-            .chain([LIFECYCLE_DELETE]);
+        let templates = KINDS.iter().map(|k| k.template).chain([LIFECYCLE_DELETE]);
         for template in templates {
             let Ok(event) = json::parse(template) else {
                 continue;

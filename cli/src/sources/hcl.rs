@@ -61,7 +61,12 @@ pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), Read
     let text = ctx.file.text();
     let mut first = Reader::new(text, None);
     first.body(0, true)?;
-    let env = Env::new(ctx.file.path(), text, &first.blocks, &ctx.options.parameters)?;
+    let env = Env::new(
+        ctx.file.path(),
+        text,
+        &first.blocks,
+        &ctx.options.parameters,
+    )?;
     let mut p = Reader::new(text, Some(&env));
     p.body(0, true)?;
     let known = |expr: &str| env.interpolated(expr);
@@ -880,10 +885,13 @@ struct Declarations {
     locals: HashMap<String, String>,
 }
 
+/// One directory's declarations and variable-file values.
+type DirValues = Rc<(Declarations, Vec<(String, Node)>)>;
+
 thread_local! {
     /// The last directory's declarations and variable files: files of one
     /// directory are read one after another.
-    static LAST_DIR: RefCell<Option<(PathBuf, Rc<(Declarations, Vec<(String, Node)>)>)>> =
+    static LAST_DIR: RefCell<Option<(PathBuf, DirValues)>> =
         const { RefCell::new(None) };
 }
 
@@ -987,7 +995,11 @@ impl Env {
     fn interpolate(&self, content: &str) -> Option<String> {
         let known = |e: &str| self.interpolated(e);
         let filled = template::fill(content, &[(0, 0)], &known);
-        filled.unresolved.is_empty().then_some(filled.text).flatten()
+        filled
+            .unresolved
+            .is_empty()
+            .then_some(filled.text)
+            .flatten()
     }
 
     /// The text `${expr}` stands for: a scalar as it reads, or the JSON of
@@ -1174,7 +1186,10 @@ fn variable_files(dir: &Path) -> Result<Vec<(String, Node)>, ReadError> {
         })
         .unwrap_or_default();
     auto.sort();
-    let mut files = vec![dir.join("terraform.tfvars"), dir.join("terraform.tfvars.json")];
+    let mut files = vec![
+        dir.join("terraform.tfvars"),
+        dir.join("terraform.tfvars.json"),
+    ];
     files.extend(auto);
     let mut out = Vec::new();
     for file in files {

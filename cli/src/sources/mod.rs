@@ -220,7 +220,10 @@ impl RuleSource {
                 .filter(|u| u.hint.is_none())
                 .map(|u| u.what.as_str())
                 .collect();
-            parts.push(format!("no value given to evrule decides {}", rest.join(", ")));
+            parts.push(format!(
+                "no value given to evrule decides {}",
+                rest.join(", ")
+            ));
         }
         parts.join("; ")
     }
@@ -246,7 +249,10 @@ impl RuleSource {
                         .split(" and ")
                         .filter_map(|f| f.strip_prefix("-p ")?.strip_suffix("=VALUE"))
                         .collect();
-                    out.push_str(&format!("give {} under {section}{tail}", keys.join(" and ")));
+                    out.push_str(&format!(
+                        "give {} under {section}{tail}",
+                        keys.join(" and ")
+                    ));
                 }
                 _ => out.push_str(part),
             }

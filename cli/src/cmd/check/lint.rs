@@ -164,19 +164,21 @@ fn envelope(rule: &RuleSource, obj: &Object, path: &str, out: &mut Vec<Problem>)
             continue;
         }
         let hint = nearest(top, keys()).map(|k| format!("did you mean `{k}`?"));
-        out.push(Problem::at(
-            rule,
-            Severity::Warning,
-            "unknown-top-level-field",
-            &format!("{path}/{}", pointer_key(&field.key)),
-            Some(field.key_span.start),
-            format!(
-                "no EventBridge event has a top-level field `{top}` (an event has {}; \
+        out.push(
+            Problem::at(
+                rule,
+                Severity::Warning,
+                "unknown-top-level-field",
+                &format!("{path}/{}", pointer_key(&field.key)),
+                Some(field.key_span.start),
+                format!(
+                    "no EventBridge event has a top-level field `{top}` (an event has {}; \
                  its own fields are under `detail`)",
-                keys().collect::<Vec<_>>().join(", ")
-            ),
-        )
-        .with_hint(hint));
+                    keys().collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .with_hint(hint),
+        );
     }
     for or in &obj.ors {
         for (i, branch) in or.branches.iter().enumerate() {
@@ -234,20 +236,23 @@ fn detail_types(
             if known.contains(&value) {
                 continue;
             }
-            let hint = nearest(value, known.iter().copied()).map(|k| format!("did you mean `{k}`?"));
-            out.push(Problem::at(
-                rule,
-                Severity::Warning,
-                "unknown-detail-type",
-                &format!("{path}/detail-type/{i}"),
-                Some(at),
-                format!(
-                    "{} never sends detail-type `{value}` (known: {})",
-                    sources.join(", "),
-                    known.join(", ")
-                ),
-            )
-            .with_hint(hint));
+            let hint =
+                nearest(value, known.iter().copied()).map(|k| format!("did you mean `{k}`?"));
+            out.push(
+                Problem::at(
+                    rule,
+                    Severity::Warning,
+                    "unknown-detail-type",
+                    &format!("{path}/detail-type/{i}"),
+                    Some(at),
+                    format!(
+                        "{} never sends detail-type `{value}` (known: {})",
+                        sources.join(", "),
+                        known.join(", ")
+                    ),
+                )
+                .with_hint(hint),
+            );
         }
     }
     for or in &obj.ors {

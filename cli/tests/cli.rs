@@ -76,7 +76,7 @@ fn list_json_covers_every_format() {
         r#"{"file": "testdata/rules/realworld/duplicates/payments.yaml", "line": 17, "rule": "HandlerTrigger", "format": "sam", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/duplicates/payments.yaml", "line": 23, "rule": "shared-name", "format": "sam", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/duplicates/refunds.tf", "line": 3, "rule": "this", "format": "terraform", "state": "ENABLED", "static": true}"#,
-        r#"{"file": "testdata/rules/realworld/duplicates/returns.tf", "line": 3, "rule": "this", "format": "terraform", "state": "ENABLED", "static": true}"#,
+        r#"{"file": "testdata/rules/realworld/duplicates/returns.tf", "line": 3, "rule": "${var.env}-returns", "format": "terraform", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/duplicates/returns.tf", "line": 7, "rule": "Handler", "format": "terraform", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/module.tf", "line": 12, "rule": "order-created-rule", "format": "terraform", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/module.tf", "line": 16, "rule": "refunds-rule", "format": "terraform", "state": "DISABLED", "static": true}"#,
@@ -85,7 +85,7 @@ fn list_json_covers_every_format() {
         r#"{"file": "testdata/rules/realworld/serverless/serverless.yml", "line": 44, "rule": "track-cloudwatchevent-1", "format": "serverless", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/serverless/serverless.yml", "line": 52, "rule": "track-eventbridge-1", "format": "serverless", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/serverless/serverless.yml", "line": 67, "rule": "shipping-returns", "format": "serverless", "state": "ENABLED", "static": true}"#,
-        r#"{"file": "testdata/rules/realworld/terraform/templates.tf", "line": 11, "rule": "findings", "format": "terraform", "state": "ENABLED", "static": false}"#,
+        r#"{"file": "testdata/rules/realworld/terraform/templates.tf", "line": 11, "rule": "findings-${terraform.workspace}", "format": "terraform", "state": "ENABLED", "static": false}"#,
         r#"{"file": "testdata/rules/realworld/terraform/templates.tf", "line": 24, "rule": "from-file", "format": "terraform", "state": "ENABLED", "static": false}"#,
         r#"{"file": "testdata/rules/realworld/terraform/templates.tf", "line": 29, "rule": "escaped", "format": "terraform", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/realworld/terraform/templates.tf", "line": 39, "rule": "looped", "format": "terraform", "state": "ENABLED", "static": false}"#,
@@ -96,7 +96,7 @@ fn list_json_covers_every_format() {
         r#"{"file": "testdata/rules/sam/template.yaml", "line": 38, "rule": "start-workflow", "format": "sam", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/terraform/main.tf", "line": 14, "rule": "orders-created", "format": "terraform", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/terraform/main.tf", "line": 26, "rule": "ec2-heredoc", "format": "terraform", "state": "DISABLED", "static": true}"#,
-        r#"{"file": "testdata/rules/terraform/main.tf", "line": 36, "rule": "staged", "format": "terraform", "state": "ENABLED", "static": false}"#,
+        r#"{"file": "testdata/rules/terraform/main.tf", "line": 36, "rule": "staged-dev", "format": "terraform", "state": "ENABLED", "static": true}"#,
         r#"{"file": "testdata/rules/terraform/main.tf", "line": 48, "rule": "quoted", "format": "terraform", "state": "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", "static": true}"#,
         r#"{"file": "testdata/rules/terraform/main.tf", "line": 63, "rule": "from-file", "format": "terraform", "state": "ENABLED", "static": false}"#,
     ];
@@ -169,9 +169,9 @@ fn check_list_rules_and_describe_rule_point_at_the_string() {
     assert_eq!(
         found,
         [
-            "testdata/rules/aws/describe-rule.json:4:21: error[payments-failed] /detail/status/0/numeric/1: Value of >= must be numeric (pattern text line 1 column 80)",
-            "testdata/rules/aws/list-rules.json:20:29: error[big-orders] /detail/total/0/numeric/1: Value of > must be numeric (pattern text line 1 column 70)",
-            "testdata/rules/aws/list-rules.yaml:8:17: error[empty-source] /source: Empty arrays are not allowed (pattern text line 1 column 11)",
+            "testdata/rules/aws/describe-rule.json:4:114: error[payments-failed] /detail/status/0/numeric/1: Value of >= must be numeric",
+            "testdata/rules/aws/list-rules.json:20:112: error[big-orders] /detail/total/0/numeric/1: Value of > must be numeric",
+            "testdata/rules/aws/list-rules.yaml:8:28: error[empty-source] /source: Empty arrays are not allowed",
         ]
     );
 }
@@ -197,13 +197,13 @@ fn check_cloudformation_templates() {
     assert_eq!(
         found,
         [
-            "testdata/rules/cfn/block-literal.yaml:7:9: error[literal-block] /detail/qty/0/numeric/1: Value of > must be numeric (pattern text line 4 column 41)",
-            "testdata/rules/cfn/template.json:15:24: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder",
-            "testdata/rules/cfn/template.json:23:25: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric (pattern text line 1 column 64)",
-            "testdata/rules/cfn/template.yaml:43:13: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder",
+            "testdata/rules/cfn/block-literal.yaml:10:49: error[literal-block] /detail/qty/0/numeric/1: Value of > must be numeric",
+            "testdata/rules/cfn/template.json:15:24: note[prod-deploys] : pattern of rule `prod-deploys` is not fully static: !Ref AWS::Region checked as a placeholder; give -p AWS::Region=VALUE",
+            "testdata/rules/cfn/template.json:23:102: error[StringRule] /detail/size/0/numeric/1: Value of > must be numeric",
+            "testdata/rules/cfn/template.yaml:43:13: note[queue-events] : pattern of rule `queue-events` is not fully static: !GetAtt Queue.Arn checked as a placeholder; no value given to evrule decides !GetAtt Queue.Arn",
             "testdata/rules/cfn/template.yaml:53:15: error[broken] /detail/status/1/bogus: Unrecognized match type bogus",
-            "testdata/rules/cfn/template.yaml:58:21: error[string-pattern] /detail/n/0/numeric/1: Value of < must be numeric (pattern text line 1 column 65)",
-            "testdata/rules/cfn/template.yaml:69:21: note[conditional] : pattern of rule `conditional` is unknown until deployment (!If); not checked",
+            "testdata/rules/cfn/template.yaml:58:86: error[string-pattern] /detail/n/0/numeric/1: Value of < must be numeric",
+            "testdata/rules/cfn/template.yaml:69:21: note[conditional] : pattern of rule `conditional` is unknown until deployment (!If IsProd); not checked; define condition `IsProd` under `Conditions`",
         ]
     );
 }
@@ -228,10 +228,10 @@ fn check_terraform() {
         found,
         [
             "testdata/rules/terraform/main.tf:29:49: error[ec2-heredoc] /detail/state/0/numeric/1: Value of < must be numeric",
-            "testdata/rules/terraform/main.tf:40:40: error[staged] /detail/status/1/bogus: Unrecognized match type bogus",
-            "testdata/rules/terraform/main.tf:37:14: note[staged] : pattern of rule `staged` is not fully static: local.sources, var.stage checked as a placeholder",
-            "testdata/rules/terraform/main.tf:48:19: error[quoted] /detail/x: Empty arrays are not allowed (pattern text line 1 column 40)",
-            "testdata/rules/terraform/main.tf:63:19: note[from-file] : pattern of rule `from-file` is unknown until deployment (file(\"${path.module}/pattern.json\")); not checked",
+            // issue 11: `var.stage` and `local.sources` take their values
+            "testdata/rules/terraform/main.tf:40:40: error[staged-dev] /detail/status/1/bogus: Unrecognized match type bogus",
+            "testdata/rules/terraform/main.tf:48:67: error[quoted] /detail/x: Empty arrays are not allowed",
+            "testdata/rules/terraform/main.tf:63:19: note[from-file] : pattern of rule `from-file` is unknown until deployment (file(\"${path.module}/pattern.json\")); not checked; no value given to evrule decides file(\"${path.module}/pattern.json\")",
         ]
     );
 }
@@ -305,22 +305,28 @@ fn check_valid_rules_exit_0() {
 
 #[test]
 fn deny_warnings_fails_on_warnings() {
+    // Duplicate names are a warning within one file (issue 11: not
+    // across unrelated files).
     let dir = tempfile::tempdir().unwrap();
-    let a = dir.path().join("a.json");
-    std::fs::write(&a, r#"{"source": ["aws.s3"]}"#).unwrap();
+    let a = dir.path().join("a.yaml");
+    std::fs::write(
+        &a,
+        "rules:\n  - {name: a, pattern: {source: [aws.s3]}}\n  - {name: a, pattern: {source: [aws.ec2]}}\n",
+    )
+    .unwrap();
     let b = dir.path().join("sub");
     std::fs::create_dir(&b).unwrap();
     std::fs::write(b.join("a.json"), r#"{"source": ["aws.ec2"]}"#).unwrap();
     let path = dir.path().to_str().unwrap();
     let r = evrule(&["check", "--format", "json", path]);
     assert_eq!(r.code, 0);
-    let first = a.display().to_string();
+    let file = a.display().to_string();
     assert_eq!(
         r.stdout,
         format!(
-            "{{\"file\": {}, \"rule\": \"a\", \"path\": \"\", \"line\": 1, \"column\": 1, \"message\": \"duplicate rule name `a` (first defined at {}:1:1)\", \"severity\": \"warning\"}}\n",
-            serde_json::to_string(&b.join("a.json").display().to_string()).unwrap(),
-            first
+            "{{\"file\": {}, \"rule\": \"a\", \"path\": \"\", \"line\": 3, \"column\": 24, \"message\": \"duplicate rule name `a` (first defined at {}:2:24)\", \"severity\": \"warning\", \"code\": \"duplicate-rule-name\"}}\n",
+            serde_json::to_string(&file).unwrap(),
+            file
         )
     );
     let r = evrule(&["check", "--deny-warnings", path]);
@@ -578,7 +584,7 @@ fn dead_rule_warning_only_when_certain() {
     assert_eq!(
         r.stdout,
         format!(
-            "{{\"file\": {}, \"rule\": \"dead\", \"path\": \"/detail/state\", \"line\": 1, \"column\": 60, \"message\": \"rule can never match: this field must be both present and absent\", \"severity\": \"warning\"}}\n",
+            "{{\"file\": {}, \"rule\": \"dead\", \"path\": \"/detail/state\", \"line\": 1, \"column\": 60, \"message\": \"rule can never match: this field must be both present and absent\", \"severity\": \"warning\", \"code\": \"dead-rule\"}}\n",
             serde_json::to_string(&dir.path().join("dead.json").display().to_string()).unwrap()
         )
     );

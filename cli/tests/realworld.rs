@@ -87,7 +87,7 @@ fn terraform_templates_with_interpolations_outside_strings() {
     assert_eq!(
         list(path),
         [
-            "11 findings (terraform, ENABLED, not static)",
+            "11 findings-${terraform.workspace} (terraform, ENABLED, not static)",
             "24 from-file (terraform, ENABLED, not static)",
             "29 escaped (terraform, ENABLED)",
             "39 looped (terraform, ENABLED, not static)",
@@ -100,12 +100,13 @@ fn terraform_templates_with_interpolations_outside_strings() {
     assert_eq!(
         found,
         [
-            "15:21: note[findings] pattern of rule `findings` is not fully static: ${jsonencode(var.levels)}, ${var.min_count} checked as a placeholder",
-            "24:20: note[from-file] pattern of rule `from-file` is unknown until deployment (${file(\"${path.module}/patterns/s3.json\")}); not checked",
-            "42:5: note[looped] pattern of rule `looped` is unknown until deployment (%{ for s in var.sources ~}, ${s}, %{ endfor ~}); not checked",
-            "52:30: note[computed-key] pattern of rule `computed-key` is unknown until deployment ({ (local.field) = [\"x\"] source = [\"com.example.computed\"] }); not checked",
+            // issue 11: `jsonencode(var.levels)` takes the default; notes say what would decide the rest
+            "16:39: note[findings-${terraform.workspace}] pattern of rule `findings-${terraform.workspace}` is not fully static: ${var.min_count} checked as a placeholder; give -p var.min_count=VALUE or a default in variable \"min_count\"",
+            "24:20: note[from-file] pattern of rule `from-file` is unknown until deployment (${file(\"${path.module}/patterns/s3.json\")}); not checked; no value given to evrule decides ${file(\"${path.module}/patterns/s3.json\")}",
+            "42:5: note[looped] pattern of rule `looped` is unknown until deployment (%{ for s in var.sources ~}, ${s}, %{ endfor ~}); not checked; no value given to evrule decides %{ for s in var.sources ~}, ${s}, %{ endfor ~}",
+            "52:30: note[computed-key] pattern of rule `computed-key` is unknown until deployment ({ (local.field) = [\"x\"] source = [\"com.example.computed\"] }); not checked; give -p local.field=VALUE",
             "63:44: error[still-wrong] Value of > must be numeric",
-            "62:16: note[still-wrong] pattern of rule `still-wrong` is not fully static: ${data.aws_caller_identity.current.account_id} checked as a placeholder",
+            "62:16: note[still-wrong] pattern of rule `still-wrong` is not fully static: ${data.aws_caller_identity.current.account_id} checked as a placeholder; no value given to evrule decides ${data.aws_caller_identity.current.account_id}",
         ]
     );
 }
@@ -124,16 +125,16 @@ fn logical_ids_and_labels_standing_for_generated_names_do_not_clash() {
             "17 HandlerTrigger (sam, ENABLED)",
             "23 shared-name (sam, ENABLED)",
             "3 this (terraform, ENABLED)",
-            "3 this (terraform, ENABLED)",
+            // issue 11: a name known only once deployed is shown as written
+            "3 ${var.env}-returns (terraform, ENABLED)",
             "7 Handler (terraform, ENABLED)",
         ]
     );
     let (code, found) = check(path);
+    // Two templates may well name a rule alike (issue 11: duplicate names
+    // are warned about only within one template or bus).
     assert_eq!(code, 0);
-    assert_eq!(
-        found,
-        ["23:9: warning[shared-name] duplicate rule name `shared-name` (first defined at testdata/rules/realworld/duplicates/orders.yaml:16:9)"]
-    );
+    assert!(found.is_empty(), "{found:?}");
 }
 
 // ---- Serverless Framework ----
@@ -156,7 +157,7 @@ fn serverless_yml_events_and_resources() {
     assert_eq!(
         found,
         [
-            "36:19: note[shipping-dev-delayed] pattern of rule `shipping-dev-delayed` is not fully static: ${env:CARRIER} checked as a placeholder",
+            "36:19: note[shipping-dev-delayed] pattern of rule `shipping-dev-delayed` is not fully static: ${env:CARRIER} checked as a placeholder; no value given to evrule decides ${env:CARRIER}",
             "54:34: error[track-eventbridge-1] Value of > must be numeric",
         ]
     );
@@ -179,7 +180,8 @@ fn cloudformation_conditions_pick_branches_and_novalue_removes() {
     assert_eq!(code, 0);
     assert_eq!(
         found,
-        ["50:9: note[undecided] pattern of rule `undecided` is unknown until deployment (!If); not checked"]
+        // issue 11: the note says what would decide the condition
+        ["50:9: note[undecided] pattern of rule `undecided` is unknown until deployment (!If FromDeploy); not checked; give -p AWS::Region=VALUE"]
     );
 }
 

@@ -705,7 +705,7 @@ fn cloudformation_targets_with_unknown_arns_are_reported() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "evrule: template.yaml:5: rule R: the Arn of target t (!Sub arn:aws:sqs:${AWS::Region}:${AWS::Accoun...) is not known before deployment\n"
+        "evrule: template.yaml:5: rule R: the Arn of target t (!Sub arn:aws:sqs:${AWS::Region}:${AWS::Accoun...) is not known before deployment; give `AWS::Region`, `AWS::AccountId` under `parameters:`\n"
     );
 }
 

@@ -17,6 +17,7 @@ use crate::flags::{CheckFlags, CheckFormat};
 use crate::output::{self, json_str, Exit, Style};
 use crate::sources::{self, LoadOptions, Location, RuleSource, SourceError};
 
+mod hint;
 mod lint;
 
 /// Validated settings of `check`.
@@ -100,6 +101,10 @@ pub struct Problem {
     pub message: String,
     /// The file's line around the column, for the caret display.
     pub snippet: output::Snippet,
+    /// How to fix it, when evrule can tell (`did you mean `prefix`?`);
+    /// kept apart from `message`, which for invalid patterns is AWS's
+    /// reason word for word.
+    pub hint: Option<String>,
 }
 
 impl Problem {
@@ -145,6 +150,7 @@ impl Problem {
             column: loc.column,
             message,
             snippet: output::snippet(rule.file.line_text(loc.line), loc.column),
+            hint: None,
         }
     }
 }
@@ -164,6 +170,7 @@ impl Problem {
             column,
             message: e.message.clone(),
             snippet: output::snippet(&e.line_text, column),
+            hint: None,
         }
     }
 
@@ -184,6 +191,12 @@ impl Problem {
         } else {
             format!("[{}] {}", self.rule, self.message)
         }
+    }
+
+    /// The problem with a hint on how to fix it.
+    pub fn with_hint(mut self, hint: Option<String>) -> Problem {
+        self.hint = hint;
+        self
     }
 }
 
@@ -235,14 +248,17 @@ pub fn no_rules_found(paths: &[PathBuf]) -> String {
 /// Every problem of every rule, in rule order.
 pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut seen: HashMap<&str, &RuleSource> = HashMap::new();
+    // Names clash within one file (one template, one bus's `list-rules`):
+    // rules of unrelated files may well go to different buses or accounts.
+    let mut seen: HashMap<(&std::path::Path, &str), &RuleSource> = HashMap::new();
     for rule in rules {
         // A name standing for a generated one (a logical ID, a resource
         // label) clashes with nothing: deployed names differ.
+        let key = (rule.file.path(), rule.name.as_str());
         let clash = if rule.auto_named {
             None
         } else {
-            seen.get(rule.name.as_str()).copied()
+            seen.get(&key).copied()
         };
         if let Some(first) = clash {
             let loc = first.locate(None);
@@ -261,7 +277,7 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
                 ),
             ));
         } else if !rule.auto_named {
-            seen.insert(&rule.name, rule);
+            seen.insert(key, rule);
         }
         // Notes point at the first unknown value.
         let unknown_at = rule
@@ -276,9 +292,10 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
                 "",
                 unknown_at,
                 format!(
-                    "pattern of rule `{}` is unknown until deployment ({}); not checked",
+                    "pattern of rule `{}` is unknown until deployment ({}); not checked; {}",
                     rule.name,
-                    rule.unresolved_list()
+                    rule.unresolved_list(),
+                    rule.resolve_hint()
                 ),
             ));
             continue;
@@ -286,14 +303,17 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
         match Pattern::parse_with(text, limits) {
             Err(errors) => {
                 for e in errors {
-                    out.push(Problem::at(
-                        rule,
-                        Severity::Error,
-                        "invalid-pattern",
-                        e.path(),
-                        e.offset(),
-                        e.message().to_string(),
-                    ));
+                    out.push(
+                        Problem::at(
+                            rule,
+                            Severity::Error,
+                            "invalid-pattern",
+                            e.path(),
+                            e.offset(),
+                            e.message().to_string(),
+                        )
+                        .with_hint(hint::for_error(text, &e)),
+                    );
                 }
             }
             Ok(pattern) => lint::lint(rule, &pattern, &mut out),
@@ -306,9 +326,10 @@ pub fn problems(rules: &[RuleSource], limits: &Limits) -> Vec<Problem> {
                 "",
                 unknown_at,
                 format!(
-                    "pattern of rule `{}` is not fully static: {} checked as a placeholder",
+                    "pattern of rule `{}` is not fully static: {} checked as a placeholder; {}",
                     rule.name,
-                    rule.unresolved_list()
+                    rule.unresolved_list(),
+                    rule.resolve_hint()
                 ),
             ));
         }
@@ -338,7 +359,10 @@ fn write(settings: &Settings, problems: &[Problem], rules: usize, style: Style) 
                     github_property(&p.file),
                     p.line,
                     p.column,
-                    github_data(&p.tagged_message())
+                    github_data(&match &p.hint {
+                        Some(h) => format!("{} (hint: {h})", p.tagged_message()),
+                        None => p.tagged_message(),
+                    })
                 )?;
             }
         }
@@ -392,21 +416,31 @@ pub fn human_problem(out: &mut impl Write, p: &Problem, style: Style) -> io::Res
         snippet.pad,
         style.paint(sev.color(), "^")
     )?;
+    if let Some(hint) = &p.hint {
+        writeln!(out, "{:gutter$} = hint: {hint}", "")?;
+    }
     Ok(())
 }
 
-/// One problem as `check --format json` shows it: one JSON object.
+/// One problem as `check --format json` shows it: one JSON object, with
+/// the problem's stable `code` (the SARIF rule id) and, when there is one,
+/// a `hint`.
 pub fn json_problem(out: &mut impl Write, p: &Problem) -> io::Result<()> {
+    let hint = p
+        .hint
+        .as_deref()
+        .map_or_else(String::new, |h| format!(", \"hint\": {}", json_str(h)));
     writeln!(
         out,
-        "{{\"file\": {}, \"rule\": {}, \"path\": {}, \"line\": {}, \"column\": {}, \"message\": {}, \"severity\": \"{}\"}}",
+        "{{\"file\": {}, \"rule\": {}, \"path\": {}, \"line\": {}, \"column\": {}, \"message\": {}, \"severity\": \"{}\", \"code\": \"{}\"{hint}}}",
         json_str(&p.file),
         json_str(&p.rule),
         json_str(&p.path),
         p.line,
         p.column,
         json_str(&p.message),
-        p.severity.as_str()
+        p.severity.as_str(),
+        p.code
     )
 }
 
@@ -439,6 +473,14 @@ const CHECKS: &[(&str, &str)] = &[
     ),
     ("dead-rule", "A rule that can never match any event."),
     (
+        "unknown-top-level-field",
+        "A top-level field that no EventBridge event has.",
+    ),
+    (
+        "unknown-detail-type",
+        "A `detail-type` that the named AWS `source` never sends.",
+    ),
+    (
         "non-static-pattern",
         "The pattern holds values known only at deployment.",
     ),
@@ -469,7 +511,7 @@ fn sarif(problems: &[Problem]) -> serde_json::Value {
                         "region": {"startLine": p.line, "startColumn": p.column}
                     }
                 }],
-                "properties": {"rule": p.rule, "path": p.path}
+                "properties": {"rule": p.rule, "path": p.path, "hint": p.hint}
             })
         })
         .collect();

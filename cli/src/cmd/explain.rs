@@ -182,12 +182,16 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
     if output::source_errors(&loaded.errors) {
         return Exit::Error;
     }
+    let mut suggestion = String::new();
     let rules: Vec<RuleSource> = match &settings.only {
-        Some(name) => loaded
-            .rules
-            .into_iter()
-            .filter(|r| &r.name == name)
-            .collect(),
+        Some(name) => {
+            suggestion = rule_suggestion(&loaded.rules, name);
+            loaded
+                .rules
+                .into_iter()
+                .filter(|r| &r.name == name)
+                .collect()
+        }
         None => loaded.rules,
     };
     if rules.is_empty() {
@@ -197,7 +201,7 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
             .map(|p| p.display().to_string())
             .collect();
         output::error(&match &settings.only {
-            Some(name) => format!("no rule named `{name}` in {}", paths.join(", ")),
+            Some(name) => format!("no rule named `{name}` in {}{suggestion}", paths.join(", ")),
             None => format!("no rules found in {}", paths.join(", ")),
         });
         return Exit::Error;
@@ -214,9 +218,10 @@ pub fn run(flags: ExplainFlags, color: bool) -> Exit {
     };
     for rule in &unknown {
         let message = format!(
-            "rule `{}`: pattern is unknown until deployment ({}); cannot explain it",
+            "rule `{}`: pattern is unknown until deployment ({}); cannot explain it; {}",
             rule.name,
-            rule.unresolved_list()
+            rule.unresolved_list(),
+            rule.resolve_hint()
         );
         output::error(&message);
         if settings.only.is_some() {
@@ -373,4 +378,28 @@ pub fn human(out: &mut impl Write, c: &Compiled, e: &Explanation, style: Style) 
         )?;
     }
     out.write_all(body.as_bytes())
+}
+
+/// For `--rule NAME` naming no rule: `; `X` is the logical ID of rule `Y`,
+/// give --rule Y` or `; did you mean `Y`?`, else nothing.
+fn rule_suggestion(rules: &[RuleSource], name: &str) -> String {
+    if let Some(r) = rules.iter().find(|r| r.id.as_deref() == Some(name)) {
+        return format!(
+            "; `{name}` is the template's ID for rule `{}`: give --rule {}",
+            r.name, r.name
+        );
+    }
+    let names = rules
+        .iter()
+        .flat_map(|r| std::iter::once(r.name.as_str()).chain(r.id.as_deref()));
+    match crate::sources::suggest::nearest(name, names) {
+        Some(near) => {
+            let rule = rules
+                .iter()
+                .find(|r| r.name == near || r.id.as_deref() == Some(near))
+                .map_or(near, |r| r.name.as_str());
+            format!("; did you mean `{rule}`?")
+        }
+        None => String::new(),
+    }
 }

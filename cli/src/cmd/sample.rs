@@ -116,6 +116,44 @@ pub fn kind_names() -> impl Iterator<Item = &'static str> {
     KINDS.iter().map(|k| k.name)
 }
 
+/// The `detail-type`s each AWS `source` of the catalogue sends, in
+/// catalogue order: `("aws.s3", ["Object Created", ...])`. Custom sources
+/// (not `aws.`) send anything and are not listed. The `check` lint for a
+/// `detail-type` that its `source` never sends reads this table, so that
+/// the catalogue is the one list of what AWS sends.
+pub fn detail_types_by_source() -> &'static [(String, Vec<String>)] {
+    static TABLE: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table: Vec<(String, Vec<String>)> = Vec::new();
+        let templates = KINDS.iter().map(|k| k.template).chain([LIFECYCLE_DELETE]);
+        for template in templates {
+            let Ok(event) = json::parse(template) else {
+                continue;
+            };
+            let (Some(source), Some(detail_type)) = (
+                event.get("source").and_then(Node::as_str),
+                event.get("detail-type").and_then(Node::as_str),
+            ) else {
+                continue; // not an EventBridge event (the legacy S3 shape)
+            };
+            if !source.starts_with("aws.") {
+                continue;
+            }
+            let at = match table.iter().position(|(s, _)| s == source) {
+                Some(i) => i,
+                None => {
+                    table.push((source.to_string(), Vec::new()));
+                    table.len() - 1
+                }
+            };
+            if !table[at].1.iter().any(|d| d == detail_type) {
+                table[at].1.push(detail_type.to_string());
+            }
+        }
+        table
+    })
+}
+
 /// The kinds and what they are, for `--help`.
 pub fn kinds_help() -> String {
     let width = KINDS.iter().map(|k| k.name.len()).max().unwrap_or(0);

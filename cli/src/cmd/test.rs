@@ -360,6 +360,7 @@ fn inline_rule(file: &Arc<SourceFile>, item: &Node) -> Result<RuleSource, String
         format: Format::Native,
         pattern: Some(text),
         unresolved: Vec::new(),
+        id: None,
         offset: pattern.offset,
         embedded,
         map,
@@ -556,10 +557,11 @@ fn prepare_checked(suite: Suite) -> Result<Ready, Prepare> {
     let (rules, unknown) = compile(suite.rules).map_err(|m| Prepare::Checked(m.join("\n")))?;
     if let Some(r) = unknown.first() {
         return Err(format!(
-            "{}: rule `{}`: pattern is unknown until deployment ({}); cannot test it",
+            "{}: rule `{}`: pattern is unknown until deployment ({}); cannot test it; {}",
             suite.path.display(),
             r.name,
-            r.unresolved_list()
+            r.unresolved_list(),
+            r.resolve_hint()
         ).into());
     }
     let mut builder = Matcher::builder();

@@ -12,7 +12,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
-use super::doc::{Node, ReadError, Value};
+use super::doc::{intrinsic_hint, Node, ReadError, Value};
 use super::{Ctx, Format, RuleSource};
 
 /// Resource types whose `Ref` is their name, and the property naming them.
@@ -86,6 +86,8 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
                 }
                 let mut rule = ctx.rule(name, state, format, &pattern);
                 rule.auto_named = auto_named;
+                rule.id = (!auto_named).then(|| id.to_string());
+                t.hints(&mut rule);
                 out.push(rule);
             }
             "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
@@ -115,6 +117,9 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
                     }
                     let mut rule = ctx.rule(name, state, format, &pattern);
                     rule.auto_named = auto_named;
+                    rule.id = (!auto_named)
+                        .then(|| format!("{id}{}", event_id.as_str().unwrap_or_default()));
+                    t.hints(&mut rule);
                     out.push(rule);
                 }
             }
@@ -207,6 +212,67 @@ impl<'a> Template<'a> {
             conditions: doc.get("Conditions"),
             partition,
             budget: Cell::new(EVAL_BUDGET),
+        }
+    }
+
+    /// Hints name only parameters: a resource's `Ref` is decided by the
+    /// deployment, not by `--parameter`.
+    fn hints(&self, rule: &mut RuleSource) {
+        let parameter = |n: &str| !self.resources.contains_key(n);
+        for u in &mut rule.unresolved {
+            u.hint = match u.what.strip_prefix("!If ") {
+                Some(condition) => self.condition_hint(condition.trim()),
+                None => intrinsic_hint(&u.what, &parameter),
+            };
+        }
+    }
+
+    /// What would decide condition `name`: the parameters without a value
+    /// that it tests.
+    fn condition_hint(&self, name: &str) -> Option<String> {
+        let Some(expr) = self.conditions.and_then(|c| c.get(name)) else {
+            return Some(format!("define condition `{name}` under `Conditions`"));
+        };
+        let mut names = Vec::new();
+        self.condition_parameters(expr, 0, &mut names);
+        if names.is_empty() {
+            return None;
+        }
+        let flags: Vec<String> = names.iter().map(|n| format!("-p {n}=VALUE")).collect();
+        Some(format!("give {}", flags.join(" and ")))
+    }
+
+    fn condition_parameters(&self, node: &Node, depth: usize, out: &mut Vec<String>) {
+        if depth >= MAX_EVAL_DEPTH {
+            return;
+        }
+        if let Some((func, arg)) = intrinsic(node) {
+            match (func.as_str(), arg.as_str()) {
+                ("Ref", Some(name)) => {
+                    if !self.params.contains_key(name)
+                        && !self.resources.contains_key(name)
+                        && !out.iter().any(|o| o == name)
+                    {
+                        out.push(name.to_string());
+                    }
+                }
+                ("Condition", Some(name)) => {
+                    if let Some(expr) = self.conditions.and_then(|c| c.get(name)) {
+                        self.condition_parameters(expr, depth + 1, out);
+                    }
+                }
+                _ => self.condition_parameters(&arg, depth + 1, out),
+            }
+            return;
+        }
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .for_each(|n| self.condition_parameters(n, depth + 1, out)),
+            Value::Map(entries) => entries
+                .iter()
+                .for_each(|(_, v)| self.condition_parameters(v, depth + 1, out)),
+            _ => {}
         }
     }
 
@@ -499,6 +565,9 @@ fn describe(func: &str, arg: &Node) -> String {
             };
             format!("!{short} {s}")
         }
+        Value::Seq(items) if short == "If" && items.first().and_then(Node::as_str).is_some() => {
+            format!("!If {}", items[0].as_str().unwrap_or_default())
+        }
         Value::Seq(items) if short == "GetAtt" => {
             let parts: Vec<_> = items.iter().filter_map(Node::scalar_text).collect();
             format!("!GetAtt {}", parts.join("."))
@@ -655,6 +724,43 @@ impl Template<'_> {
         Ok(serde_json::Value::Object(json))
     }
 
+    /// The parameters (pseudo parameters included) named by `${...}` in a
+    /// `Fn::Sub` that have no value: what would decide it.
+    fn undecided(&self, func: &str, arg: &Node) -> Vec<String> {
+        if func != "Fn::Sub" {
+            return Vec::new();
+        }
+        let (text, vars) = match &arg.value {
+            Value::String(s) => (s.as_str(), None),
+            Value::Seq(items) => match items.as_slice() {
+                [t, v] => (t.as_str().unwrap_or_default(), Some(v)),
+                _ => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        };
+        let mut out: Vec<String> = Vec::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("${") {
+            rest = &rest[i + 2..];
+            let Some(end) = rest.find('}') else { break };
+            let name = rest[..end].trim();
+            rest = &rest[end..];
+            let local = vars.is_some_and(|v| v.get(name).is_some());
+            if name.starts_with('!')
+                || name == "AWS::Partition"
+                || name.contains('.')
+                || local
+                || self.params.contains_key(name)
+                || self.resources.contains_key(name)
+                || out.iter().any(|o| o == name)
+            {
+                continue;
+            }
+            out.push(name.to_string());
+        }
+        out
+    }
+
     /// An ARN: its value when the template decides it, else the logical ID
     /// of the resource or parameter it refers to.
     fn arn(&self, node: &Node, target_id: &str) -> Result<String, String> {
@@ -671,8 +777,21 @@ impl Template<'_> {
             if let Some(name) = name.filter(|n| !n.is_empty()) {
                 return Ok(name.to_string());
             }
+            let undecided = self.undecided(&func, &arg);
+            let decide = if undecided.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; give {} under `parameters:`",
+                    undecided
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
             return Err(format!(
-                "the Arn of target {target_id} ({}) is not known before deployment",
+                "the Arn of target {target_id} ({}) is not known before deployment{decide}",
                 describe(&func, &arg)
             ));
         }

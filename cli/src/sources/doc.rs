@@ -177,6 +177,7 @@ impl Node {
             Value::Unknown(what) => out.push(Unresolved {
                 what: what.clone(),
                 offset: self.offset,
+                hint: intrinsic_hint(what, &|_| true),
             }),
             Value::Seq(items) => items.iter().for_each(|n| n.unknowns(out)),
             Value::Map(entries) => entries.iter().for_each(|(_, v)| v.unknowns(out)),
@@ -192,6 +193,38 @@ pub struct Unresolved {
     pub what: String,
     /// Where it is, as a byte offset into the file.
     pub offset: usize,
+    /// What would make it known (`give -p Stage=VALUE`), when something
+    /// can.
+    pub hint: Option<String>,
+}
+
+/// What would decide a CloudFormation intrinsic that did not resolve, by
+/// the parameters it names: `!Ref Stage` and `!Sub "${Stage}-x"` are
+/// decided by `-p Stage=VALUE`; `!GetAtt` and references to resources
+/// are known only once deployed. `parameter` says whether a name is one
+/// that a value can be given for.
+pub fn intrinsic_hint(what: &str, parameter: &dyn Fn(&str) -> bool) -> Option<String> {
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(name) = what.strip_prefix("!Ref ") {
+        names.push(name.trim());
+    } else if let Some(text) = what.strip_prefix("!Sub ") {
+        let mut rest = text;
+        while let Some(i) = rest.find("${") {
+            rest = &rest[i + 2..];
+            let Some(end) = rest.find('}') else { break };
+            let name = rest[..end].trim();
+            if !name.starts_with('!') && !name.contains('.') && !names.contains(&name) {
+                names.push(name);
+            }
+            rest = &rest[end..];
+        }
+    }
+    names.retain(|n| !n.is_empty() && !n.contains(char::is_whitespace) && parameter(n));
+    if names.is_empty() {
+        return None;
+    }
+    let flags: Vec<String> = names.iter().map(|n| format!("-p {n}=VALUE")).collect();
+    Some(format!("give {}", flags.join(" and ")))
 }
 
 /// A problem reading a file, at a byte offset when known.

@@ -4,16 +4,29 @@
 //! attributes, and expressions made of literals, lists, objects, function
 //! calls and references. `event_pattern` may be `jsonencode({...})` (HCL
 //! object syntax, read into a tree), a heredoc (`<<EOF` / `<<-EOF`, taken
-//! verbatim so positions are exact) or a quoted string. References
-//! (`var.x`), interpolations (`${...}`) and other expressions are unknown
-//! values: the rule is then not static. Anything the reader does not
+//! verbatim so positions are exact) or a quoted string.
+//!
+//! `var.NAME` and `local.NAME` take the values Terraform would give them
+//! from what is on disk and on the command line, lowest first: `variable`
+//! defaults, `terraform.tfvars`, `*.auto.tfvars` (in name order) and
+//! `--parameter var.NAME=VALUE`; `variable` and `locals` blocks are read
+//! from every `*.tf` file of the directory, as Terraform reads a module.
+//! A local is its expression evaluated the same way, unless
+//! `--parameter local.NAME=VALUE` gives it. Other references, function
+//! calls and operators are unknown values: the rule is then not static,
+//! and each unknown value says what would decide it. Anything the reader does not
 //! understand inside an expression is skipped as unknown rather than
 //! rejected; only broken structure (an unterminated string, heredoc or
 //! block) is an error.
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
 use super::doc::{Node, ReadError, Unresolved, Value};
 use super::json::MAX_DEPTH;
-use super::{template, Ctx, Format, PosMap, RuleSource};
+use super::{render, template, Ctx, Format, PosMap, RuleSource};
 
 /// What one attribute's expression was, beyond its value.
 enum Raw {
@@ -34,6 +47,8 @@ struct Attribute {
     name: String,
     value: Node,
     raw: Raw,
+    /// Byte offset just past the expression.
+    end: usize,
 }
 
 struct Block {
@@ -43,16 +58,23 @@ struct Block {
 }
 
 pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), ReadError> {
-    let mut p = Reader {
-        text: ctx.file.text(),
-        pos: 0,
-        blocks: Vec::new(),
-    };
+    let text = ctx.file.text();
+    let mut first = Reader::new(text, None);
+    first.body(0, true)?;
+    let env = Env::new(
+        ctx.file.path(),
+        text,
+        &first.blocks,
+        &ctx.options.parameters,
+    )?;
+    let mut p = Reader::new(text, Some(&env));
     p.body(0, true)?;
+    let known = |expr: &str| env.interpolated(expr);
+    let start = out.len();
     for block in &p.blocks {
         module_rules(ctx, block, out);
     }
-    for block in p.blocks {
+    for block in &p.blocks {
         if block.kind != "resource"
             || block.labels.first().map(String::as_str) != Some("aws_cloudwatch_event_rule")
         {
@@ -63,33 +85,47 @@ pub(super) fn rules(ctx: &Ctx<'_>, out: &mut Vec<RuleSource>) -> Result<(), Read
         let Some(pattern) = attr("event_pattern") else {
             continue; // a scheduled rule
         };
-        let given = attr("name").and_then(|a| a.value.as_str().map(str::to_string));
-        let auto_named = given.is_none();
-        let name = given.unwrap_or(label);
+        // A name known only once deployed is shown as written.
+        let (name, auto_named) = match attr("name") {
+            Some(a) => match (&a.value.value, &a.raw) {
+                (Value::String(s), _) => (s.clone(), false),
+                (_, Raw::Template { content, .. }) => (content.clone(), true),
+                _ => (label.clone(), true),
+            },
+            None => (label.clone(), true),
+        };
         let state = match (attr("state"), attr("is_enabled")) {
             (Some(s), _) => s.value.scalar_text(),
             (None, Some(e)) if e.value.value == Value::Bool(false) => Some("DISABLED".to_string()),
             _ => None,
         };
+        let id = (name != label).then(|| label.clone());
         let mut rule = ctx.rule(name, state, Format::Terraform, &pattern.value);
         rule.auto_named = auto_named;
+        rule.id = id;
         match &pattern.raw {
             Raw::Heredoc { content, segments } => {
-                let filled = template::fill(content, segments);
+                let filled = template::fill(content, segments, &known);
                 rule.embedded = false;
                 rule.map = PosMap::Segments(filled.segments);
                 rule.pattern = filled.text;
                 rule.unresolved = filled.unresolved;
             }
             Raw::Template { content, offset } => {
-                let filled = template::fill(content, &[(0, *offset)]);
+                let filled = template::fill(content, &[(0, *offset)], &known);
                 rule.embedded = filled.text.is_some();
+                rule.map = PosMap::Anchors(vec![(0, pattern.value.offset)]);
                 rule.pattern = filled.text;
                 rule.unresolved = filled.unresolved;
             }
             Raw::Plain => {}
         }
         out.push(rule);
+    }
+    for rule in &mut out[start..] {
+        for u in &mut rule.unresolved {
+            u.hint = env.hint(&u.what);
+        }
     }
     Ok(())
 }
@@ -149,9 +185,20 @@ struct Reader<'a> {
     text: &'a str,
     pos: usize,
     blocks: Vec<Block>,
+    /// The values references take; none on the first reading.
+    env: Option<&'a Env>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(text: &'a str, env: Option<&'a Env>) -> Reader<'a> {
+        Reader {
+            text,
+            pos: 0,
+            blocks: Vec::new(),
+            env,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
     }
@@ -225,7 +272,13 @@ impl Reader<'_> {
                     self.pos += 1;
                     self.skip(false)?;
                     let (value, raw) = self.attribute_value(depth)?;
-                    attributes.push(Attribute { name, value, raw });
+                    let end = self.pos;
+                    attributes.push(Attribute {
+                        name,
+                        value,
+                        raw,
+                        end,
+                    });
                 }
                 Some(b'"' | b'{') | Some(b'a'..=b'z' | b'A'..=b'Z' | b'_') => {
                     let mut labels = Vec::new();
@@ -286,10 +339,13 @@ impl Reader<'_> {
                 if interpolations.is_empty() {
                     return Ok((Node::new(Value::String(s), start), Raw::Plain));
                 }
-                let value = Value::Unknown(written.trim().to_string());
                 self.pos = start;
                 let (_, _, content) = self.quoted_template()?;
                 self.skip(false)?;
+                let value = match self.env.and_then(|env| env.interpolate(&content)) {
+                    Some(s) => Value::String(s),
+                    None => Value::Unknown(written.trim().to_string()),
+                };
                 let raw = Raw::Template {
                     content,
                     offset: start + 1,
@@ -360,8 +416,10 @@ impl Reader<'_> {
         let value = match self.peek() {
             None => return Err(ReadError::at("expected an expression", start)),
             Some(b'"') => {
-                let (s, interp) = self.quoted()?;
+                let (s, interp, content) = self.quoted_template()?;
                 if interp.is_empty() {
+                    Value::String(s)
+                } else if let Some(s) = self.env.and_then(|env| env.interpolate(&content)) {
                     Value::String(s)
                 } else {
                     Value::Unknown(short(&self.text[start..self.pos]))
@@ -371,7 +429,9 @@ impl Reader<'_> {
                 let (node, raw) = self.heredoc()?;
                 match raw {
                     Raw::Heredoc { content, segments } => {
-                        let filled = template::fill(&content, &segments);
+                        let env = self.env;
+                        let known = |e: &str| env.and_then(|env| env.interpolated(e));
+                        let filled = template::fill(&content, &segments, &known);
                         if filled.unresolved.is_empty() {
                             Value::String(filled.text.unwrap_or(content))
                         } else {
@@ -454,10 +514,17 @@ impl Reader<'_> {
                             s
                         }
                         Some(b'(') => {
-                            return Err(ReadError::at(
-                                "computed object keys are not supported",
-                                key_at,
-                            ));
+                            // `(local.field) = ...`: a key whose value is known.
+                            let inner = self.expression(depth + 1)?;
+                            match inner.value {
+                                Value::String(s) => s,
+                                _ => {
+                                    return Err(ReadError::at(
+                                        "computed object keys are not supported",
+                                        key_at,
+                                    ))
+                                }
+                            }
                         }
                         _ => self
                             .ident()
@@ -521,6 +588,14 @@ impl Reader<'_> {
                     "true" => Value::Bool(true),
                     "false" => Value::Bool(false),
                     "null" => Value::Null,
+                    "var" | "local" if self.peek() == Some(b'.') => {
+                        if let Some(node) = self.reference(&word, start) {
+                            return Ok(node);
+                        }
+                        self.pos = start;
+                        self.skip_term()?;
+                        Value::Unknown(short(&self.text[start..self.pos]))
+                    }
                     _ if self.peek() == Some(b'(') => {
                         self.pos += 1;
                         self.skip(true)?;
@@ -545,6 +620,23 @@ impl Reader<'_> {
             }
         };
         Ok(Node::new(value, start))
+    }
+
+    /// `var.NAME` or `local.NAME` (the `.` next), when its value is known;
+    /// the value takes the reference's place in the file.
+    fn reference(&mut self, kind: &str, start: usize) -> Option<Node> {
+        let env = self.env?;
+        self.pos += 1;
+        let name = self.ident()?;
+        if matches!(self.peek(), Some(b'.' | b'[' | b'(')) {
+            return None; // an attribute or element of it: not followed
+        }
+        let mut node = match kind {
+            "var" => env.var(&name)?,
+            _ => env.local(&name)?,
+        };
+        place(&mut node, start);
+        Some(node)
     }
 
     /// Skip a reference or call: names, `.attr`, `[index]`, `(args)`.
@@ -693,6 +785,7 @@ impl Reader<'_> {
                     interpolations.push(Unresolved {
                         what: raw.to_string(),
                         offset: at,
+                        hint: None,
                     });
                 }
                 _ => {
@@ -764,4 +857,374 @@ impl Reader<'_> {
         let value = Node::new(Value::String(content.clone()), start);
         Ok((value, Raw::Heredoc { content, segments }))
     }
+}
+
+/// Give `node` and everything in it the offset `at`.
+fn place(node: &mut Node, at: usize) {
+    node.offset = at;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| place(n, at)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            place(k, at);
+            place(v, at);
+        }),
+        _ => {}
+    }
+}
+
+/// Deepest chain of locals followed (`local.a` naming `local.b` ...); a
+/// cycle ends here too.
+const MAX_LOCAL_DEPTH: usize = 16;
+
+/// What the `*.tf` files of one directory declare: `variable` blocks
+/// (name, default, type) and `locals` (name, expression text). Read once
+/// per directory.
+#[derive(Default)]
+struct Declarations {
+    variables: HashMap<String, (Option<Node>, String)>,
+    locals: HashMap<String, String>,
+}
+
+/// One directory's declarations and variable-file values.
+type DirValues = Rc<(Declarations, Vec<(String, Node)>)>;
+
+thread_local! {
+    /// The last directory's declarations and variable files: files of one
+    /// directory are read one after another.
+    static LAST_DIR: RefCell<Option<(PathBuf, DirValues)>> =
+        const { RefCell::new(None) };
+}
+
+/// The values `var.*` and `local.*` references take in one file.
+pub(super) struct Env {
+    /// Variables with a value, from the lowest source up.
+    vars: HashMap<String, Node>,
+    /// Locals: expression text, or a value given with `--parameter`.
+    locals: HashMap<String, String>,
+    given_locals: HashMap<String, Node>,
+    depth: Cell<usize>,
+}
+
+impl Env {
+    fn new(
+        path: &Path,
+        text: &str,
+        own: &[Block],
+        parameters: &[(String, String)],
+    ) -> Result<Env, ReadError> {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let shared = LAST_DIR.with(|last| {
+            if let Some((d, shared)) = &*last.borrow() {
+                if *d == dir {
+                    return Ok(shared.clone());
+                }
+            }
+            let shared = Rc::new((declarations(&dir), variable_files(&dir)?));
+            *last.borrow_mut() = Some((dir.clone(), shared.clone()));
+            Ok::<_, ReadError>(shared)
+        })?;
+        let (decls, files) = &*shared;
+        // This file's own blocks win over a stale copy in the cache.
+        let mut own_decls = Declarations::default();
+        collect_declarations(own, text, &mut own_decls);
+        let mut variables = decls.variables.clone();
+        variables.extend(own_decls.variables);
+        let mut locals = decls.locals.clone();
+        locals.extend(own_decls.locals);
+
+        let mut vars = HashMap::new();
+        let mut declared = HashMap::new();
+        for (name, (default, ty)) in &variables {
+            declared.insert(name.clone(), ty.clone());
+            if let Some(d) = default.as_ref().filter(|d| is_known(d)) {
+                vars.insert(name.clone(), d.clone());
+            }
+        }
+        for (name, value) in files {
+            vars.insert(name.clone(), value.clone());
+        }
+        let mut given_locals = HashMap::new();
+        for (key, value) in parameters {
+            if let Some(name) = key.strip_prefix("var.") {
+                let ty = declared.get(name).map_or("", String::as_str);
+                vars.insert(name.to_string(), coerce(value, ty));
+            } else if let Some(name) = key.strip_prefix("local.") {
+                given_locals.insert(name.to_string(), coerce(value, ""));
+            }
+        }
+        Ok(Env {
+            vars,
+            locals,
+            given_locals,
+            depth: Cell::new(0),
+        })
+    }
+
+    fn var(&self, name: &str) -> Option<Node> {
+        self.vars.get(name).cloned()
+    }
+
+    fn local(&self, name: &str) -> Option<Node> {
+        if let Some(v) = self.given_locals.get(name) {
+            return Some(v.clone());
+        }
+        let text = self.locals.get(name)?;
+        self.eval(text)
+    }
+
+    /// The value of an expression, when it holds nothing unknown.
+    fn eval(&self, text: &str) -> Option<Node> {
+        let depth = self.depth.get();
+        if depth >= MAX_LOCAL_DEPTH {
+            return None;
+        }
+        self.depth.set(depth + 1);
+        let mut r = Reader::new(text, Some(self));
+        let node = r.skip(true).and_then(|()| r.expression(1)).ok();
+        let rest_blank = r.skip(true).is_ok() && r.pos >= text.len();
+        self.depth.set(depth);
+        node.filter(|n| rest_blank && is_known(n))
+    }
+
+    /// A quoted string's template content with every interpolation known.
+    fn interpolate(&self, content: &str) -> Option<String> {
+        let known = |e: &str| self.interpolated(e);
+        let filled = template::fill(content, &[(0, 0)], &known);
+        filled
+            .unresolved
+            .is_empty()
+            .then_some(filled.text)
+            .flatten()
+    }
+
+    /// The text `${expr}` stands for: a scalar as it reads, or the JSON of
+    /// `jsonencode(...)`.
+    fn interpolated(&self, expr: &str) -> Option<String> {
+        if let Some(inner) = expr
+            .strip_prefix("jsonencode(")
+            .and_then(|e| e.strip_suffix(')'))
+        {
+            let node = self.eval(inner)?;
+            return Some(render::render(&node).0);
+        }
+        match self.eval(expr)?.value {
+            Value::String(s) | Value::Number(s) => Some(s),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// What would make `what` (an unknown expression) known: the variables
+    /// it rests on, or the locals that nothing on disk decides.
+    fn hint(&self, what: &str) -> Option<String> {
+        if what.starts_with("%{") {
+            return None; // a directive: no value makes it a pattern
+        }
+        let mut needs = Vec::new();
+        self.needs(what, 0, &mut needs);
+        (!needs.is_empty()).then(|| needs.join("; "))
+    }
+
+    fn needs(&self, text: &str, depth: usize, out: &mut Vec<String>) {
+        for (kind, name) in references(text) {
+            let need = match kind {
+                "var" if !self.vars.contains_key(name) => {
+                    format!("give -p var.{name}=VALUE or a default in variable \"{name}\"")
+                }
+                "local" if !self.given_locals.contains_key(name) && self.local(name).is_none() => {
+                    let before = out.len();
+                    if let Some(text) = self.locals.get(name).filter(|_| depth < MAX_LOCAL_DEPTH) {
+                        self.needs(text, depth + 1, out);
+                    }
+                    if out.len() > before {
+                        continue;
+                    }
+                    format!("give -p local.{name}=VALUE")
+                }
+                _ => continue,
+            };
+            if !out.contains(&need) {
+                out.push(need);
+            }
+        }
+    }
+}
+
+/// `var.NAME` and `local.NAME` references in an expression's text.
+fn references(text: &str) -> Vec<(&'static str, &str)> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    for kind in ["var", "local"] {
+        let prefix = format!("{kind}.");
+        let mut from = 0;
+        while let Some(i) = text[from..].find(&prefix) {
+            let at = from + i;
+            from = at + prefix.len();
+            if at > 0 && (word(b[at - 1]) || b[at - 1] == b'.') {
+                continue;
+            }
+            let end = text[from..]
+                .bytes()
+                .position(|c| !word(c))
+                .map_or(text.len(), |n| from + n);
+            if end > from {
+                out.push((kind, &text[from..end]));
+            }
+        }
+    }
+    out.sort_by_key(|(_, name)| text.find(name).unwrap_or(0));
+    out
+}
+
+fn is_known(node: &Node) -> bool {
+    let mut unknown = Vec::new();
+    node.unknowns(&mut unknown);
+    unknown.is_empty()
+}
+
+/// A `--parameter` value as Terraform reads `-var`: by the declared type,
+/// a list or map written in HCL, a number, a bool, or else a string.
+fn coerce(value: &str, ty: &str) -> Node {
+    let structured = ["list", "set", "tuple", "map", "object"]
+        .iter()
+        .any(|t| ty.starts_with(t));
+    if structured {
+        let mut r = Reader::new(value, None);
+        if let Ok(node) = r.expression(1) {
+            if r.pos == value.len() && is_known(&node) {
+                return node;
+            }
+        }
+    }
+    let v = value.trim();
+    let n = match ty {
+        "number" if super::json::parse(v).is_ok_and(|n| matches!(n.value, Value::Number(_))) => {
+            Value::Number(v.to_string())
+        }
+        "bool" if v == "true" || v == "false" => Value::Bool(v == "true"),
+        _ => Value::String(value.to_string()),
+    };
+    Node::new(n, 0)
+}
+
+/// `variable` and `locals` blocks of every `*.tf` file in `dir`; a file
+/// that does not parse is left out (it is reported when it is read for
+/// rules).
+fn declarations(dir: &Path) -> Declarations {
+    let mut out = Declarations::default();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let mut r = Reader::new(&text, None);
+        if r.body(0, true).is_ok() {
+            collect_declarations(&r.blocks, &text, &mut out);
+        }
+    }
+    out
+}
+
+fn collect_declarations(blocks: &[Block], text: &str, out: &mut Declarations) {
+    for block in blocks {
+        match block.kind.as_str() {
+            "variable" => {
+                let Some(name) = block.labels.first() else {
+                    continue;
+                };
+                let attr = |n: &str| block.attributes.iter().rev().find(|a| a.name == n);
+                let default = attr("default").map(|a| a.value.clone());
+                let ty = attr("type")
+                    .and_then(|a| text.get(a.value.offset..a.end))
+                    .map(|t| t.split_whitespace().collect::<String>())
+                    .unwrap_or_default();
+                out.variables.insert(name.clone(), (default, ty));
+            }
+            "locals" => {
+                for a in &block.attributes {
+                    if let Some(t) = text.get(a.value.offset..a.end) {
+                        out.locals.insert(a.name.clone(), t.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Variable values from `terraform.tfvars`, `terraform.tfvars.json` and
+/// `*.auto.tfvars(.json)` in name order, later files winning. A file that
+/// does not parse is an error, as it is for Terraform.
+fn variable_files(dir: &Path) -> Result<Vec<(String, Node)>, ReadError> {
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name().is_some_and(|n| {
+                        let n = n.to_string_lossy();
+                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    let mut files = vec![
+        dir.join("terraform.tfvars"),
+        dir.join("terraform.tfvars.json"),
+    ];
+    files.extend(auto);
+    let mut out = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let failed = |e: ReadError| {
+            let src = super::SourceFile::new(file.clone(), text.clone());
+            let at = e.offset.map_or_else(String::new, |o| {
+                let (l, c) = src.line_col(o);
+                format!(":{l}:{c}")
+            });
+            ReadError {
+                message: format!(
+                    "cannot read variable values from {}{at}: {}",
+                    file.display(),
+                    e.message
+                ),
+                offset: None,
+            }
+        };
+        if file.extension().is_some_and(|e| e == "json") {
+            let doc = super::json::parse(&text).map_err(failed)?;
+            for (k, v) in doc.as_map().unwrap_or_default() {
+                if let Some(k) = k.as_str() {
+                    out.push((k.to_string(), v.clone()));
+                }
+            }
+        } else {
+            let mut r = Reader::new(&text, None);
+            let attributes = r.body(0, true).map_err(failed)?;
+            for a in attributes.into_iter().filter(|a| is_known(&a.value)) {
+                out.push((a.name, a.value));
+            }
+        }
+    }
+    Ok(out)
 }

@@ -20,6 +20,7 @@ pub mod json;
 mod lines;
 mod render;
 mod serverless;
+pub mod suggest;
 mod targets;
 mod template;
 mod yaml;
@@ -125,6 +126,10 @@ pub struct RuleSource {
     /// `name`) or not known before deployment, and `name` is the logical
     /// ID, event or resource label standing for it.
     pub auto_named: bool,
+    /// The template's own name for the rule (a CloudFormation logical ID,
+    /// a Terraform resource label) when that is not `name`, so that a user
+    /// who gives it where a rule name belongs can be told the name.
+    pub id: Option<String>,
     /// `ENABLED`, `DISABLED`, ... as written (upper-cased).
     pub state: String,
     /// The kind of file.
@@ -187,14 +192,84 @@ impl RuleSource {
         names.join(", ")
     }
 
+    /// What would make the pattern static, for messages about rules left
+    /// out: `give -p var.env=VALUE or a default in variable "env"`. Each
+    /// distinct hint once, in order; values that no value given to evrule
+    /// decides (a resource attribute, a function evrule does not run) are
+    /// said to be so.
+    pub fn resolve_hint(&self) -> String {
+        let mut hints: Vec<&str> = Vec::new();
+        let mut undecidable = false;
+        for u in &self.unresolved {
+            match &u.hint {
+                Some(h) => {
+                    for part in h.split("; ") {
+                        if !hints.contains(&part) {
+                            hints.push(part);
+                        }
+                    }
+                }
+                None => undecidable = true,
+            }
+        }
+        let mut parts: Vec<String> = hints.iter().map(|h| h.to_string()).collect();
+        if undecidable {
+            let rest: Vec<&str> = self
+                .unresolved
+                .iter()
+                .filter(|u| u.hint.is_none())
+                .map(|u| u.what.as_str())
+                .collect();
+            parts.push(format!(
+                "no value given to evrule decides {}",
+                rest.join(", ")
+            ));
+        }
+        parts.join("; ")
+    }
+
+    /// [`RuleSource::resolve_hint`] for a command that takes its values
+    /// from a configuration section (`route`'s `parameters:`) rather than
+    /// from `-p`: `give var.env under `parameters:``.
+    pub fn resolve_hint_in(&self, section: &str) -> String {
+        let hint = self.resolve_hint();
+        let mut out = String::new();
+        for part in hint.split("; ") {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            // "give -p K=VALUE or a default ..." -> "give K under SECTION or a default ..."
+            match part.strip_prefix("give ") {
+                Some(rest) if rest.starts_with("-p ") => {
+                    let (flags, tail) = match rest.find(" or ") {
+                        Some(i) => rest.split_at(i),
+                        None => (rest, ""),
+                    };
+                    let keys: Vec<&str> = flags
+                        .split(" and ")
+                        .filter_map(|f| f.strip_prefix("-p ")?.strip_suffix("=VALUE"))
+                        .collect();
+                    out.push_str(&format!(
+                        "give {} under {section}{tail}",
+                        keys.join(" and ")
+                    ));
+                }
+                _ => out.push_str(part),
+            }
+        }
+        out
+    }
+
     /// Where a pattern offset is in the file (the pattern's start if `None`).
     ///
-    /// For a pattern held in a string, the line and column are those of
-    /// the string itself (AWS reports positions in the pattern text, which
-    /// users cannot see in their file), and `inner` names the position
+    /// For a pattern held in a string whose layout maps exactly onto the
+    /// file (a one-line string, a YAML literal block), the line and column
+    /// are those of the character itself: one place per problem. For other
+    /// strings they are those of the string, and `inner` names the position
     /// inside the pattern text.
     pub fn locate(&self, pattern_offset: Option<usize>) -> Location {
-        let inner = match (self.embedded, pattern_offset, &self.pattern) {
+        let exact = matches!(self.map, PosMap::Segments(_));
+        let inner = match (self.embedded && !exact, pattern_offset, &self.pattern) {
             (true, Some(at), Some(text)) => Some(text_line_col(text, at)),
             _ => None,
         };
@@ -537,9 +612,10 @@ struct Ctx<'a> {
     options: &'a LoadOptions,
 }
 
-/// Top-level keys of an event; a file found by a directory walk is taken
-/// for a bare pattern only if it uses nothing else.
-const ENVELOPE: &[&str] = &[
+/// Top-level keys of an event (and `$or`); a file found by a directory
+/// walk is taken for a bare pattern only if it uses nothing else, and
+/// `check` warns about a pattern that names another.
+pub const ENVELOPE: &[&str] = &[
     "version",
     "id",
     "detail-type",
@@ -549,6 +625,7 @@ const ENVELOPE: &[&str] = &[
     "region",
     "resources",
     "detail",
+    "replay-name",
     "$or",
 ];
 
@@ -636,6 +713,7 @@ impl Ctx<'_> {
                 file: self.file.clone(),
                 name: stem,
                 auto_named: false,
+                id: None,
                 state: "ENABLED".to_string(),
                 format: Format::Pattern,
                 pattern: Some(text[start..].to_string()),
@@ -676,6 +754,7 @@ impl Ctx<'_> {
             file: self.file.clone(),
             name,
             auto_named: false,
+            id: None,
             state: state.map_or_else(|| "ENABLED".to_string(), |s| s.to_ascii_uppercase()),
             format,
             pattern: text,

@@ -8,6 +8,9 @@
 //! operand, a string elsewhere. Where no placeholder can stand in (an
 //! interpolation in place of keys, a `%{ if }` directive between values, or
 //! the whole text being one interpolation) the pattern is unknown.
+//!
+//! An interpolation whose value is known (a variable with a value, a
+//! simple local) is replaced by that value's text, as Terraform would.
 
 use super::doc::Unresolved;
 use super::render::UNKNOWN;
@@ -30,11 +33,19 @@ struct Piece {
     escape: bool,
     /// `%{ ... }` rather than `${ ... }`.
     directive: bool,
+    /// The text it stands for, when known.
+    value: Option<String>,
 }
 
 /// Fill `content`, whose bytes map onto the file by `segments` (content
-/// offset, file offset), each run advancing byte by byte.
-pub fn fill(content: &str, segments: &[(usize, usize)]) -> Filled {
+/// offset, file offset), each run advancing byte by byte. `known` gives
+/// the text an interpolation stands for (its expression without `${` and
+/// `}`), when that is known.
+pub fn fill(
+    content: &str,
+    segments: &[(usize, usize)],
+    known: &dyn Fn(&str) -> Option<String>,
+) -> Filled {
     let file_at = |c: usize| {
         let i = segments.partition_point(|&(s, _)| s <= c);
         match i.checked_sub(1).map(|i| segments[i]) {
@@ -42,13 +53,19 @@ pub fn fill(content: &str, segments: &[(usize, usize)]) -> Filled {
             None => c,
         }
     };
-    let pieces = pieces(content);
+    let mut pieces = pieces(content);
+    for p in &mut pieces {
+        if !p.escape && !p.directive {
+            p.value = known(content[p.start + 2..p.end.saturating_sub(1)].trim());
+        }
+    }
     let unresolved: Vec<Unresolved> = pieces
         .iter()
-        .filter(|p| !p.escape)
+        .filter(|p| !p.escape && p.value.is_none())
         .map(|p| Unresolved {
             what: content[p.start..p.end].to_string(),
             offset: file_at(p.start),
+            hint: None,
         })
         .collect();
     let Some(edits) = edits(content, &pieces) else {
@@ -103,6 +120,7 @@ fn pieces(content: &str) -> Vec<Piece> {
                 end: i + 3,
                 escape: true,
                 directive: false,
+                value: None,
             });
             i += 3;
         } else if (c == b'$' || c == b'%') && b[i + 1] == b'{' {
@@ -112,6 +130,7 @@ fn pieces(content: &str) -> Vec<Piece> {
                 end,
                 escape: false,
                 directive: c == b'%',
+                value: None,
             });
             i = end;
         } else {
@@ -180,6 +199,11 @@ fn edits(content: &str, pieces: &[Piece]) -> Option<Vec<(usize, usize, String)>>
             next.next();
             if p.escape {
                 edits.push((p.start, p.start + 1, String::new()));
+            } else if let Some(value) = &p.value {
+                if !in_string {
+                    value_starts(&mut stack, &mut top_values);
+                }
+                edits.push((p.start, p.end, value.clone()));
             } else if in_string {
                 // Kept as written unless its own quotes would end the
                 // JSON string early.
@@ -302,8 +326,37 @@ fn placeholder(stack: &mut [Frame]) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    fn none(_: &str) -> Option<String> {
+        None
+    }
+
     fn text(content: &str) -> Option<String> {
-        fill(content, &[(0, 0)]).text
+        fill(content, &[(0, 0)], &none).text
+    }
+
+    #[test]
+    fn known_values_are_put_in() {
+        let known = |e: &str| match e {
+            "var.env" => Some("prod".to_string()),
+            "var.min" => Some("5".to_string()),
+            _ => None,
+        };
+        let f = fill(
+            r#"{"a": ["x-${var.env}"], "n": [{"numeric": [">", ${var.min}]}], "b": ["${var.other}"]}"#,
+            &[(0, 0)],
+            &known,
+        );
+        assert_eq!(
+            f.text.as_deref(),
+            Some(r#"{"a": ["x-prod"], "n": [{"numeric": [">", 5]}], "b": ["${var.other}"]}"#)
+        );
+        assert_eq!(f.unresolved.len(), 1);
+        assert_eq!(f.unresolved[0].what, "${var.other}");
+        // the whole text as one known interpolation
+        let whole = |_: &str| Some(r#"{"source":["aws.s3"]}"#.to_string());
+        let f = fill("${jsonencode(local.p)}", &[(0, 0)], &whole);
+        assert_eq!(f.text.as_deref(), Some(r#"{"source":["aws.s3"]}"#));
+        assert!(f.unresolved.is_empty());
     }
 
     #[test]
@@ -335,7 +388,7 @@ mod tests {
 
     #[test]
     fn escapes_are_literal() {
-        let f = fill(r#"{"a": ["$${x}"]}"#, &[(0, 0)]);
+        let f = fill(r#"{"a": ["$${x}"]}"#, &[(0, 0)], &none);
         assert_eq!(f.text.as_deref(), Some(r#"{"a": ["${x}"]}"#));
         assert!(f.unresolved.is_empty());
     }
@@ -353,7 +406,7 @@ mod tests {
     #[test]
     fn segments_follow_the_edits() {
         // content "{\"s\": ${v}}" at file offset 100
-        let f = fill("{\"s\": ${v}}", &[(0, 100)]);
+        let f = fill("{\"s\": ${v}}", &[(0, 100)], &none);
         assert_eq!(f.text.as_deref(), Some("{\"s\": [\"evrule:unresolved\"]}"));
         assert_eq!(f.segments[0], (0, 100));
         assert_eq!(f.segments[1], (6, 106));

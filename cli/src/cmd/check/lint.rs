@@ -6,7 +6,9 @@ use evrule::pattern::{Condition, ConditionKind, FieldValue, Object};
 use evrule::Pattern;
 
 use super::{Problem, Severity};
-use crate::sources::RuleSource;
+use crate::cmd::sample::detail_types_by_source;
+use crate::sources::suggest::nearest;
+use crate::sources::{RuleSource, ENVELOPE};
 
 /// `source` values of AWS services (`aws.<service>`), for the unknown
 /// source warning. Not exhaustive: common services only.
@@ -143,7 +145,121 @@ const AWS_SOURCES: &[&str] = &[
 /// Add the warnings for `pattern` of `rule` to `out`.
 pub fn lint(rule: &RuleSource, pattern: &Pattern, out: &mut Vec<Problem>) {
     sources(rule, pattern.root(), "", out);
+    envelope(rule, pattern.root(), "", out);
+    detail_types(rule, pattern.root(), &[], "", out);
     dead(rule, pattern.root(), out);
+}
+
+fn pointer_key(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Top-level fields that no EventBridge event has (`Source`,
+/// `detailType`): such a rule matches nothing.
+fn envelope(rule: &RuleSource, obj: &Object, path: &str, out: &mut Vec<Problem>) {
+    let keys = || ENVELOPE.iter().copied().filter(|k| *k != "$or");
+    for field in &obj.fields {
+        let top = field.key.split('.').next().unwrap_or_default();
+        if ENVELOPE.contains(&top) {
+            continue;
+        }
+        let hint = nearest(top, keys()).map(|k| format!("did you mean `{k}`?"));
+        out.push(
+            Problem::at(
+                rule,
+                Severity::Warning,
+                "unknown-top-level-field",
+                &format!("{path}/{}", pointer_key(&field.key)),
+                Some(field.key_span.start),
+                format!(
+                    "no EventBridge event has a top-level field `{top}` (an event has {}; \
+                 its own fields are under `detail`)",
+                    keys().collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .with_hint(hint),
+        );
+    }
+    for or in &obj.ors {
+        for (i, branch) in or.branches.iter().enumerate() {
+            envelope(rule, branch, &format!("{path}/$or/{i}"), out);
+        }
+    }
+}
+
+/// Exact values of a top-level field of `obj` (`None` when the field is
+/// absent or matched other than by exact strings).
+fn exact<'p>(obj: &'p Object, key: &str) -> Option<Vec<(&'p str, usize, usize)>> {
+    let field = obj.fields.iter().find(|f| f.key == key)?;
+    let FieldValue::Conditions(conditions) = &field.value else {
+        return None;
+    };
+    conditions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match &c.kind {
+            ConditionKind::String(s) => Some((s.as_str(), i, c.span.start)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A `detail-type` that the named AWS `source` never sends (`Object
+/// Create` for `aws.s3`), judged by the sample catalogue, for sources it
+/// knows. `sources` are the exact sources of the enclosing branches.
+fn detail_types(
+    rule: &RuleSource,
+    obj: &Object,
+    outer: &[&str],
+    path: &str,
+    out: &mut Vec<Problem>,
+) {
+    let own = exact(obj, "source").map(|s| s.into_iter().map(|(v, _, _)| v).collect::<Vec<_>>());
+    let sources: &[&str] = own.as_deref().unwrap_or(outer);
+    let table = detail_types_by_source();
+    let known: Option<Vec<&str>> = (!sources.is_empty())
+        .then(|| {
+            sources
+                .iter()
+                .map(|s| {
+                    table
+                        .iter()
+                        .find(|(t, _)| t == s)
+                        .map(|(_, d)| d.iter().map(String::as_str).collect::<Vec<_>>())
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(|lists| lists.concat())
+        })
+        .flatten();
+    if let (Some(known), Some(values)) = (&known, exact(obj, "detail-type")) {
+        for (value, i, at) in values {
+            if known.contains(&value) {
+                continue;
+            }
+            let hint =
+                nearest(value, known.iter().copied()).map(|k| format!("did you mean `{k}`?"));
+            out.push(
+                Problem::at(
+                    rule,
+                    Severity::Warning,
+                    "unknown-detail-type",
+                    &format!("{path}/detail-type/{i}"),
+                    Some(at),
+                    format!(
+                        "{} never sends detail-type `{value}` (known: {})",
+                        sources.join(", "),
+                        known.join(", ")
+                    ),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+    for or in &obj.ors {
+        for (i, branch) in or.branches.iter().enumerate() {
+            detail_types(rule, branch, sources, &format!("{path}/$or/{i}"), out);
+        }
+    }
 }
 
 /// `source` values that look like AWS's but name no service we know.

@@ -87,9 +87,24 @@ pub fn load(
             continue;
         };
         if let Err(e) = matcher.add(&rule.name, text) {
-            match duplicate(&problems, rule) {
-                Some(p) => report(&[&p], format, style),
-                None => output::error(&format!(
+            let first = loaded
+                .rules
+                .iter()
+                .find(|r| r.name == rule.name && matcher.rule_id(&r.name).is_some());
+            match (duplicate(&problems, rule), first) {
+                (Some(p), _) => report(&[&p], format, style),
+                // Same names in unrelated files are fine for `check`, but
+                // one matcher holds one rule per name.
+                (None, Some(first)) => output::error(&format!(
+                    "{}:{}: rule `{}` has the name of the rule at {}:{}; \
+                     rules matched together need distinct names",
+                    rule.file.path().display(),
+                    rule.line(),
+                    rule.name,
+                    first.file.path().display(),
+                    first.line()
+                )),
+                (None, None) => output::error(&format!(
                     "{}:{}: {e}",
                     rule.file.path().display(),
                     rule.line()
@@ -127,12 +142,12 @@ fn left_out(rule: &RuleSource) {
         .first()
         .map_or_else(|| rule.locate(None), |u| rule.locate_in_file(u.offset));
     output::error(&format!(
-        "{}:{}: rule `{}` left out: its pattern could not be resolved statically ({}); \
-         give values with --parameter KEY=VALUE",
+        "{}:{}: rule `{}` left out: its pattern could not be resolved statically ({}); {}",
         rule.file.path().display(),
         at.line,
         rule.name,
-        rule.unresolved_list()
+        rule.unresolved_list(),
+        rule.resolve_hint()
     ));
 }
 

@@ -192,6 +192,8 @@ impl Bus {
     /// Route one event read at `at` (`file:line`). A bad event is reported
     /// and skipped; `Err` means the bus cannot go on (the archive failed).
     pub fn route(&mut self, event: &[u8], at: &str) -> Result<(), ()> {
+        // Blanks before the object are JSON's, not a sign of a non-object.
+        let event = event.trim_ascii();
         if event.first() != Some(&b'{') {
             let why = match serde_json::from_slice::<serde_json::Value>(event) {
                 Ok(_) => "an event must be a JSON object".to_string(),

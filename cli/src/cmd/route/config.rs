@@ -164,7 +164,8 @@ pub fn load(path: &Path) -> Result<BusConfig, Vec<String>> {
             problems.at(
                 key,
                 format!(
-                    "unknown key `{name}` (expected one of: {})",
+                    "unknown key `{name}`{} (expected one of: {})",
+                    did_you_mean(&name, KEYS, ""),
                     KEYS.join(", ")
                 ),
             );
@@ -302,9 +303,10 @@ fn add_file(
         let Some(pattern) = rule.pattern.as_deref().filter(|_| rule.is_static()) else {
             problems.push(format!(
                 "{at}: rule {}: its pattern depends on {}, which is not known before \
-                 deployment (give values under `parameters:`)",
+                 deployment ({})",
                 rule.name,
-                rule.unresolved_list()
+                rule.unresolved_list(),
+                rule.resolve_hint_in("`parameters:`")
             ));
             continue;
         };
@@ -372,7 +374,8 @@ fn archive_settings(node: &Node, dir: &Path, problems: &mut Problems<'_>) -> Arc
             other => problems.at(
                 k,
                 format!(
-                    "unknown key `archive.{other}` (expected dir, pattern, retention_days, fsync)"
+                    "unknown key `archive.{other}`{} (expected dir, pattern, retention_days, fsync)",
+                    did_you_mean(other, &["dir", "pattern", "retention_days", "fsync"], "archive.")
                 ),
             ),
         }
@@ -424,13 +427,31 @@ fn delivery_settings(node: &Node, problems: &mut Problems<'_>) -> DeliverySettin
             other => problems.at(
                 k,
                 format!(
-                    "unknown key `delivery.{other}` (expected backoff_base_ms, backoff_cap_ms, \
-                     timeout_ms, workers, queue_capacity, grace_ms)"
+                    "unknown key `delivery.{other}`{} (expected backoff_base_ms, backoff_cap_ms, \
+                     timeout_ms, workers, queue_capacity, grace_ms)",
+                    did_you_mean(
+                        other,
+                        &[
+                            "backoff_base_ms",
+                            "backoff_cap_ms",
+                            "timeout_ms",
+                            "workers",
+                            "queue_capacity",
+                            "grace_ms"
+                        ],
+                        "delivery."
+                    )
                 ),
             ),
         }
     }
     s
+}
+
+/// `; did you mean `PREFIXkey`?` for the key nearest to `key`, or nothing.
+fn did_you_mean(key: &str, keys: &[&str], prefix: &str) -> String {
+    sources::suggest::nearest(key, keys.iter().copied())
+        .map_or_else(String::new, |k| format!("; did you mean `{prefix}{k}`?"))
 }
 
 fn number<T: std::str::FromStr>(node: &Node, what: &str, problems: &mut Problems<'_>) -> Option<T> {

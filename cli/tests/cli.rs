@@ -458,7 +458,7 @@ fn invalid_utf8_names_the_position() {
     assert_eq!(
         r.stdout,
         format!(
-            "{{\"file\": {:?}, \"rule\": \"\", \"path\": \"\", \"line\": 2, \"column\": 15, \"message\": \"invalid UTF-8\", \"severity\": \"error\"}}\n",
+            "{{\"file\": {:?}, \"rule\": \"\", \"path\": \"\", \"line\": 2, \"column\": 15, \"message\": \"invalid UTF-8\", \"severity\": \"error\", \"code\": \"syntax-error\"}}\n",
             f.display().to_string()
         )
     );

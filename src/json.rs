@@ -271,7 +271,10 @@ fn decode_unicode(bytes: &[u8], at: usize) -> Result<(char, usize), EscapeError>
             Ok((char::from_u32(cp).expect("surrogate pair decodes"), 12))
         }
         0xDC00..=0xDFFF => Err(EscapeError::LoneTrailingSurrogate),
-        _ => Ok((char::from_u32(first).expect("non-surrogate BMP code point"), 6)),
+        _ => Ok((
+            char::from_u32(first).expect("non-surrogate BMP code point"),
+            6,
+        )),
     }
 }
 

@@ -251,7 +251,14 @@ fn explain_reads_every_input_match_reads() {
     // JSON names each event's index, file and line.
     let r = run_in(
         dir.path(),
-        &["explain", "-r", "r.json", "--format", "json", "ev/2.ndjson.gz"],
+        &[
+            "explain",
+            "-r",
+            "r.json",
+            "--format",
+            "json",
+            "ev/2.ndjson.gz",
+        ],
         b"",
     );
     let lines: Vec<serde_json::Value> = r
@@ -261,8 +268,16 @@ fn explain_reads_every_input_match_reads() {
         .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(
-        (&lines[1]["event"], &lines[1]["event_file"], &lines[1]["event_line"]),
-        (&serde_json::json!(1), &serde_json::json!("ev/2.ndjson.gz"), &serde_json::json!(2))
+        (
+            &lines[1]["event"],
+            &lines[1]["event_file"],
+            &lines[1]["event_line"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!("ev/2.ndjson.gz"),
+            &serde_json::json!(2)
+        )
     );
 }
 
@@ -276,7 +291,11 @@ fn explain_goes_on_past_bad_lines_then_exits_2() {
         "evrule: ev.ndjson:2: invalid event: EOF while parsing a value at line 1 column 12\n\
          evrule: ev.ndjson:4: invalid event: event is not a JSON object at line 1 column 1\n"
     );
-    let headers: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("event ")).collect();
+    let headers: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("event "))
+        .collect();
     assert_eq!(headers, ["event ev.ndjson:1", "event ev.ndjson:3"]);
 }
 
@@ -329,7 +348,11 @@ fn test_runs_every_suite_and_reports_broken_ones() {
     assert!(r.stdout.contains(
         "suite broken.yaml\n  ERROR the suite could not run\n    broken.yaml:5: case `c` expects unknown rule `nope`\n"
     ));
-    assert!(r.stdout.ends_with("1 passed, 1 failed, 2 errors\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.ends_with("1 passed, 1 failed, 2 errors\n"),
+        "{}",
+        r.stdout
+    );
     let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
     assert!(xml.contains("<testsuites name=\"evrule\" tests=\"4\" failures=\"1\" errors=\"2\">"));
     assert!(xml.contains(
@@ -358,7 +381,13 @@ fn test_writes_the_report_even_when_no_suite_can_run() {
     let dir = suites_fixture();
     let r = run_in(
         dir.path(),
-        &["test", "--junit", "report.xml", "broken.yaml", "missing.yaml"],
+        &[
+            "test",
+            "--junit",
+            "report.xml",
+            "broken.yaml",
+            "missing.yaml",
+        ],
         b"",
     );
     assert_eq!(r.code, 2);
@@ -369,8 +398,13 @@ fn test_writes_the_report_even_when_no_suite_can_run() {
     );
     assert!(r.stdout.ends_with("0 passed, 0 failed, 2 errors\n"));
     let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
-    assert!(xml.contains("tests=\"2\" failures=\"0\" errors=\"2\""), "{xml}");
-    assert!(xml.contains("<error message=\"missing.yaml: no such file or directory\" type=\"suite-error\">"));
+    assert!(
+        xml.contains("tests=\"2\" failures=\"0\" errors=\"2\""),
+        "{xml}"
+    );
+    assert!(xml.contains(
+        "<error message=\"missing.yaml: no such file or directory\" type=\"suite-error\">"
+    ));
 }
 
 // ---- exit codes, one rule ----
@@ -426,7 +460,12 @@ fn sample_time_must_be_rfc_3339() {
     );
     let r = evrule(&["sample", "object-created", "--time", "2024-02-30T00:00:00Z"]);
     assert_eq!(r.code, 2);
-    let r = evrule(&["sample", "object-created", "--time", "2024-05-01T12:00:00+02:00"]);
+    let r = evrule(&[
+        "sample",
+        "object-created",
+        "--time",
+        "2024-05-01T12:00:00+02:00",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("\"time\": \"2024-05-01T12:00:00+02:00\""));
 }
@@ -437,7 +476,12 @@ fn completions_offer_the_sample_kinds() {
     for shell in ["bash", "zsh"] {
         let r = evrule(&["completions", shell]);
         assert_eq!(r.code, 0);
-        for kind in ["object-created", "cloudtrail", "apigw-putevents", "s3-legacy"] {
+        for kind in [
+            "object-created",
+            "cloudtrail",
+            "apigw-putevents",
+            "s3-legacy",
+        ] {
             assert!(r.stdout.contains(kind), "{shell}: {kind}");
         }
     }

@@ -172,10 +172,12 @@ fn heredoc(line: &str) -> Option<String> {
 fn shows(output: &[&str], expected: &[String]) -> Result<(), String> {
     let mut at = 0;
     for want in expected.iter().filter(|w| w.as_str() != "...") {
-        let found = output[at..].iter().position(|got| match want.strip_suffix("...") {
-            Some(prefix) => got.starts_with(prefix),
-            None => got.trim_end() == want.trim_end(),
-        });
+        let found = output[at..]
+            .iter()
+            .position(|got| match want.strip_suffix("...") {
+                Some(prefix) => got.starts_with(prefix),
+                None => got.trim_end() == want.trim_end(),
+            });
         match found {
             Some(n) => at += n + 1,
             None => return Err(format!("no line `{want}` (in order)")),
@@ -230,7 +232,11 @@ fn run(dir: &Path, path: &std::ffi::OsStr, command: &str) -> (Option<i32>, Strin
 fn readme_examples_run_as_pasted() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let examples = examples(&readme).unwrap_or_else(|e| panic!("{e}"));
-    assert!(examples.len() >= 10, "found only {} examples", examples.len());
+    assert!(
+        examples.len() >= 10,
+        "found only {} examples",
+        examples.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&root().join("testdata"), &dir.path().join("testdata"));
     let bin = Path::new(env!("CARGO_BIN_EXE_evrule")).parent().unwrap();
@@ -277,6 +283,10 @@ fn the_conventions_themselves() {
     assert_eq!(got[2].command, "evrule c\n");
     assert!(examples("<!-- not run -->\n```sh\nx\n```\n").is_err());
     assert!(examples("```sh\ncat <<E\nx\n```\n").is_err());
-    assert!(shows(&["a", "b 1", "c"], &["a".into(), "...".into(), "b ...".into(), "c".into()]).is_ok());
+    assert!(shows(
+        &["a", "b 1", "c"],
+        &["a".into(), "...".into(), "b ...".into(), "c".into()]
+    )
+    .is_ok());
     assert!(shows(&["c", "a"], &["a".into(), "c".into()]).is_err());
 }

@@ -1370,11 +1370,18 @@ fn destination_files_are_created_only_when_something_is_delivered() {
             "rules:\n  - {{Name: r, EventPattern: {{source: [test]}}, Targets: [{{Id: f, Arn: F}}, {{Id: g, Arn: G}}]}}\n  - {{Name: never, EventPattern: {{source: [other]}}, Targets: [{{Id: n, Arn: N}}, {{Id: m, Arn: M}}]}}\ndestinations:\n  F: file:out/live.ndjson\n  G: dir:out/each\n  N: file:unused/never.ndjson\n  M: dir:unused/never\n{FAST}"
         ),
     );
-    let r = evrule(d, &["route", "--config", "bus.yaml"], &events(2, |_| String::new()));
+    let r = evrule(
+        d,
+        &["route", "--config", "bus.yaml"],
+        &events(2, |_| String::new()),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(read_lines(&d.join("out/live.ndjson")).len(), 2);
     assert_eq!(std::fs::read_dir(d.join("out/each")).unwrap().count(), 2);
-    assert!(!d.join("unused").exists(), "nothing delivered, nothing created");
+    assert!(
+        !d.join("unused").exists(),
+        "nothing delivered, nothing created"
+    );
     // A path that can never be written is still an error before any event.
     write(d, "blocker", "a file, not a directory");
     write(
@@ -1384,7 +1391,11 @@ fn destination_files_are_created_only_when_something_is_delivered() {
             "rules:\n  - {{Name: r, EventPattern: {{source: [test]}}, Targets: [{{Id: f, Arn: F}}]}}\ndestinations:\n  F: file:blocker/live.ndjson\n{FAST}"
         ),
     );
-    let r = evrule(d, &["route", "--config", "bad.yaml"], &events(1, |_| String::new()));
+    let r = evrule(
+        d,
+        &["route", "--config", "bad.yaml"],
+        &events(1, |_| String::new()),
+    );
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
@@ -1426,7 +1437,10 @@ fn replay_of_an_empty_window_says_what_the_archive_holds() {
     assert!(line.starts_with(prefix), "{line}");
     let (first, last) = line[prefix.len()..].split_once(" to ").unwrap();
     let year = |t: &str| t[..4].parse::<u32>().unwrap();
-    assert!(year(first) >= 2024 && first <= last && last.ends_with('Z'), "{line}");
+    assert!(
+        year(first) >= 2024 && first <= last && last.ends_with('Z'),
+        "{line}"
+    );
     // An archive with nothing in it says so.
     std::fs::create_dir_all(d.join("empty")).unwrap();
     let r = evrule(
@@ -1443,7 +1457,8 @@ fn replay_of_an_empty_window_says_what_the_archive_holds() {
         "",
     );
     assert!(
-        r.stderr.starts_with("evrule: no archived event arrived in [2001-01-01T00:00:00Z, "),
+        r.stderr
+            .starts_with("evrule: no archived event arrived in [2001-01-01T00:00:00Z, "),
         "{}",
         r.stderr
     );

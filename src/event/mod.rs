@@ -1246,9 +1246,10 @@ impl<'a> Scan<'a> {
     /// end of the event is an EOF, as serde_json says.
     fn unicode_escape(&self, i: usize) -> Res<(char, usize)> {
         json::decode_escape(self.b, i).map_err(|e| match e {
-            EscapeError::Eof | EscapeError::NotHex { truncated: true, .. } => {
-                (self.b.len(), "EOF while parsing a string")
-            }
+            EscapeError::Eof
+            | EscapeError::NotHex {
+                truncated: true, ..
+            } => (self.b.len(), "EOF while parsing a string"),
             EscapeError::NotHex { at, .. } | EscapeError::Unknown { at } => (at, "invalid escape"),
             EscapeError::LoneLeadingSurrogate => (i, "lone leading surrogate in hex escape"),
             EscapeError::LoneTrailingSurrogate => (i, "lone trailing surrogate in hex escape"),

@@ -141,9 +141,11 @@ impl Pattern {
             }
         };
         let Value::Object(members) = &doc.value else {
-            return Err(Errors::new(vec![
-                Error::new(Kind::Pattern, "Filter is not an object").at(text, doc.pos())
-            ]));
+            return Err(Errors::new(vec![Error::new(
+                Kind::Pattern,
+                "Filter is not an object",
+            )
+            .at(text, doc.pos())]));
         };
 
         let mut v = Validator::new(text, true, limits);

@@ -226,8 +226,9 @@ impl RouterBuilder {
             let arn = rule.arn(&config.region, &config.account);
             let mut targets = Vec::new();
             for target in &rule.targets {
-                let input =
-                    target.compile_input().map_err(|e| e.with_rule(rule.name.clone()))?;
+                let input = target
+                    .compile_input()
+                    .map_err(|e| e.with_rule(rule.name.clone()))?;
                 let destination = resolve(&target.arn, target, rule)?;
                 let dead_letter = match &target.dead_letter_config {
                     Some(d) => Some(resolve(&d.arn, target, rule)?),

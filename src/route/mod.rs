@@ -92,15 +92,15 @@ mod transform;
 
 pub use archive::{Archive, ArchiveConfig, ArchiveReader, ArchivedEvent, FsyncPolicy};
 pub use builder::RouterBuilder;
-pub use destinations::{Collect, JsonLines};
-pub use model::{
-    DeadLetterConfig, RetryPolicy, Rule, RuleSet, RuleState, SqsParameters,
-    Target, DEFAULT_MAX_TARGETS,
-};
 pub use delivery::{
     Clock, DeadLetter, Delivery, DeliveryResult, Destination, DropRecord, ExhaustedLimit,
     RouteOutcome, RouterConfig, RouterStats, RuleSelector, ShutdownReport, SystemClock,
     TargetStats,
+};
+pub use destinations::{Collect, JsonLines};
+pub use model::{
+    DeadLetterConfig, RetryPolicy, Rule, RuleSet, RuleState, SqsParameters, Target,
+    DEFAULT_MAX_TARGETS,
 };
 pub use replay::{with_replay_name, ReplayReport};
 pub use router::Router;

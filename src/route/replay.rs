@@ -140,4 +140,3 @@ pub fn with_replay_name(event: &[u8], name: &str) -> Result<Vec<u8>, Error> {
     out.extend_from_slice(&event[close..]);
     Ok(out)
 }
-

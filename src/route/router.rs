@@ -391,4 +391,3 @@ impl std::fmt::Debug for Router {
             .finish()
     }
 }
-

@@ -103,7 +103,11 @@ pub fn compile(rules: Vec<RuleSource>) -> Result<(Vec<Compiled>, Vec<RuleSource>
 /// One event to explain, or why there is none.
 enum Item {
     /// An event's text, from input `name` at 1-based `line`.
-    Event { name: String, line: usize, text: String },
+    Event {
+        name: String,
+        line: usize,
+        text: String,
+    },
     /// A line or document that is not an event, or an input that cannot
     /// be read: `name[:line]: reason`.
     Bad(String),
@@ -145,7 +149,9 @@ impl Iterator for Stream {
             match events.next(&mut self.buf) {
                 Ok(Next::End) => self.current = None,
                 Ok(Next::Bad(line, message)) => {
-                    return Some(Item::Bad(format!("{name}:{line}: invalid event: {message}")))
+                    return Some(Item::Bad(format!(
+                        "{name}:{line}: invalid event: {message}"
+                    )))
                 }
                 Ok(Next::Event(line)) => {
                     return Some(match std::str::from_utf8(&self.buf) {

@@ -540,7 +540,8 @@ fn prepare_checked(suite: Suite) -> Result<Ready, Prepare> {
                 r.name,
                 first.file.path().display(),
                 r.file.path().display()
-            ).into());
+            )
+            .into());
         }
     }
     let known: BTreeSet<String> = suite.rules.iter().map(|r| r.name.clone()).collect();
@@ -551,7 +552,8 @@ fn prepare_checked(suite: Suite) -> Result<Ready, Prepare> {
                 suite.path.display(),
                 case.line,
                 case.name
-            ).into());
+            )
+            .into());
         }
     }
     let (rules, unknown) = compile(suite.rules).map_err(|m| Prepare::Checked(m.join("\n")))?;
@@ -562,7 +564,8 @@ fn prepare_checked(suite: Suite) -> Result<Ready, Prepare> {
             r.name,
             r.unresolved_list(),
             r.resolve_hint()
-        ).into());
+        )
+        .into());
     }
     let mut builder = Matcher::builder();
     for c in rules.iter().filter(|c| !c.disabled()) {
@@ -678,12 +681,7 @@ fn summary(broken: &[Broken], outcomes: &[Outcome]) -> (usize, usize, usize) {
     (passed, failed, errors)
 }
 
-fn human(
-    ready: &[Ready],
-    broken: &[Broken],
-    outcomes: &[Outcome],
-    style: Style,
-) -> io::Result<()> {
+fn human(ready: &[Ready], broken: &[Broken], outcomes: &[Outcome], style: Style) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut current = None;
     for o in outcomes {
@@ -726,7 +724,11 @@ fn human(
     let (passed, failed, errors) = summary(broken, outcomes);
     write!(out, "{passed} passed, {failed} failed")?;
     if errors > 0 {
-        write!(out, ", {errors} error{}", if errors == 1 { "" } else { "s" })?;
+        write!(
+            out,
+            ", {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        )?;
     }
     writeln!(out)?;
     out.flush()

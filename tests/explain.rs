@@ -10,45 +10,15 @@ use serde_json::Value;
 /// pair of every match case.
 fn pairs() -> Vec<(String, String, String, String)> {
     let mut out = vec![];
-    for file in [
-        "aws-recorded.jsonl",
-        "ruler-correctness.jsonl",
-        "generated-public.jsonl",
-        "spec-examples.jsonl",
-    ] {
-        let path = format!("{}/testdata/conformance/{file}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            // A few validation lines hold the non-JSON token `Infinity`.
-            let Ok(v) = serde_json::from_str::<Value>(line) else {
-                continue;
-            };
-            let Some(rules) = v.get("rules").and_then(Value::as_array) else {
-                continue;
-            };
-            let events: Vec<String> = match v.get("events_text").and_then(Value::as_array) {
-                Some(ts) => ts.iter().map(|t| t.as_str().unwrap().to_string()).collect(),
-                None => v["events"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e.to_string())
-                    .collect(),
-            };
-            for r in rules {
-                let name = r["name"].as_str().unwrap().to_string();
-                let pattern = match r.get("pattern_text").and_then(Value::as_str) {
-                    Some(t) => t.to_string(),
-                    None => r["pattern"].to_string(),
-                };
-                for e in &events {
-                    out.push((
-                        format!("{file}:{}", v["id"].as_str().unwrap()),
-                        name.clone(),
-                        pattern.clone(),
-                        e.clone(),
-                    ));
-                }
+    for case in crate::support::match_cases() {
+        for (name, pattern) in &case.rules {
+            for e in &case.events {
+                out.push((
+                    format!("{}:{}", case.file, case.id),
+                    name.clone(),
+                    pattern.clone(),
+                    e.clone(),
+                ));
             }
         }
     }

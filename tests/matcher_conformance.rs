@@ -2,77 +2,12 @@
 //! each case in its own matcher, and all cases' rules in one matcher at
 //! once (renamed per case), which must give the same answers.
 
-use serde_json::Value;
 use std::collections::BTreeMap;
 
-struct Case {
-    file: &'static str,
-    id: String,
-    rules: Vec<(String, String)>,
-    events: Vec<String>,
-    expected: Vec<Vec<String>>,
-}
+use crate::support::{match_cases, MatchCase as Case};
 
 fn load() -> Vec<Case> {
-    let mut out = vec![];
-    for file in [
-        "aws-recorded.jsonl",
-        "ruler-correctness.jsonl",
-        "generated-public.jsonl",
-        "spec-examples.jsonl",
-    ] {
-        let path = format!("{}/testdata/conformance/{file}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            // A few validation lines hold the non-JSON token `Infinity`.
-            let Ok(v) = serde_json::from_str::<Value>(line) else {
-                continue;
-            };
-            let Some(rules) = v.get("rules").and_then(Value::as_array) else {
-                continue;
-            };
-            let rules = rules
-                .iter()
-                .map(|r| {
-                    let name = r["name"].as_str().unwrap().to_string();
-                    let text = match r.get("pattern_text").and_then(Value::as_str) {
-                        Some(t) => t.to_string(),
-                        None => r["pattern"].to_string(),
-                    };
-                    (name, text)
-                })
-                .collect();
-            let events = match v.get("events_text").and_then(Value::as_array) {
-                Some(ts) => ts.iter().map(|t| t.as_str().unwrap().to_string()).collect(),
-                None => v["events"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e.to_string())
-                    .collect(),
-            };
-            let expected = v["expected"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| {
-                    l.as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|n| n.as_str().unwrap().to_string())
-                        .collect()
-                })
-                .collect();
-            out.push(Case {
-                file,
-                id: v["id"].as_str().unwrap().to_string(),
-                rules,
-                events,
-                expected,
-            });
-        }
-    }
-    out
+    match_cases()
 }
 
 fn run(trusted: bool) {

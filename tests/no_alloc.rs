@@ -4,94 +4,64 @@
 //! `$or`, arrays of objects, non-ASCII case folding), in one matcher.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
 
-struct Counting;
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+// The tests share one binary and run on many threads: only allocations made
+// by the thread that asked for counting are counted.
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with`: a thread being torn down may still allocate.
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+    }
+}
+
+/// Counts the calling thread's allocations while it asks to; otherwise the
+/// system allocator, unchanged.
+pub struct Counting;
 
 // SAFETY: defers to the system allocator; only counts calls.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
+        count();
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
+        count();
         unsafe { System.realloc(p, l, n) }
     }
 }
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 #[test]
 fn find_allocates_nothing_in_the_steady_state() {
     let mut m = evrule::Matcher::new();
     let mut events = Vec::new();
-    for file in [
-        "aws-recorded.jsonl",
-        "ruler-correctness.jsonl",
-        "generated-public.jsonl",
-        "spec-examples.jsonl",
-    ] {
-        let path = format!("{}/testdata/conformance/{file}", env!("CARGO_MANIFEST_DIR"));
-        for (ci, line) in std::fs::read_to_string(path).unwrap().lines().enumerate() {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let Some(rules) = v.get("rules").and_then(|r| r.as_array()) else {
-                continue;
-            };
-            for r in rules {
-                let text = match r.get("pattern_text").and_then(|t| t.as_str()) {
-                    Some(t) => t.to_string(),
-                    None => r["pattern"].to_string(),
-                };
-                m.add(
-                    &format!("{file}:{ci}:{}", r["name"].as_str().unwrap()),
-                    &text,
-                )
-                .unwrap();
-            }
-            // The exact source texts where spellings matter (long numbers).
-            match v.get("events_text").and_then(|t| t.as_array()) {
-                Some(texts) => events.extend(
-                    texts
-                        .iter()
-                        .map(|t| t.as_str().unwrap().as_bytes().to_vec()),
-                ),
-                None => {
-                    for e in v["events"].as_array().unwrap() {
-                        events.push(e.to_string().into_bytes());
-                    }
-                }
-            }
+    for (ci, case) in crate::support::match_cases().into_iter().enumerate() {
+        for (name, text) in &case.rules {
+            m.add(&format!("{}:{ci}:{name}", case.file), text).unwrap();
         }
+        // The exact source texts, where spellings matter (long numbers).
+        events.extend(case.events.into_iter().map(String::into_bytes));
     }
     let mut cache = m.create_cache();
     let mut warm = 0;
     for e in &events {
         warm += m.find(e, &mut cache).unwrap().len();
     }
-    COUNTING.store(true, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
     let mut again = 0;
     for e in &events {
         again += m.find(e, &mut cache).unwrap().len();
     }
-    COUNTING.store(false, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(false));
     assert!(warm > 0);
     assert_eq!(again, warm);
-    assert_eq!(
-        ALLOCS.load(Ordering::Relaxed),
-        0,
-        "allocations in the steady state"
-    );
+    assert_eq!(ALLOCS.with(Cell::get), 0, "allocations in the steady state");
 }

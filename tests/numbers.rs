@@ -18,7 +18,6 @@ use std::cmp::Ordering;
 use evrule::explain::explain;
 use evrule::{reference, Config, Matcher, Pattern};
 use proptest::prelude::*;
-use proptest::test_runner::Config as ProptestConfig;
 
 /// A decimal value: `(-1)^neg * 0.DIGITS * 10^point`, where DIGITS has no
 /// leading or trailing zero; zero is no digits, not negative.
@@ -387,17 +386,7 @@ fn matcher(rules: &[Rule], trusted: bool) -> Matcher {
     m
 }
 
-fn config(default_cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default_cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+use crate::support::proptest_config as config;
 
 /// Spellings tried per double.
 const SPELLINGS: usize = 8;

@@ -22,19 +22,8 @@
 use evrule::pattern::{ConditionKind, FieldValue, Object, WildcardPart};
 use evrule::{reference, Config, Matcher, Pattern};
 use proptest::prelude::*;
-use proptest::test_runner::Config as ProptestConfig;
 
-fn config(default_cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default_cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+use crate::support::proptest_config as config;
 
 // ---------------------------------------------------------------------------
 // Vocabulary.
@@ -591,8 +580,7 @@ fn reference_answer(pattern: &Pattern, event: &str) -> bool {
         .unwrap_or_else(|e| panic!("generated event is invalid: {event}: {e}"))
 }
 
-#[path = "support/ijson.rs"]
-mod ijson;
+use crate::support::ijson;
 use ijson::trusted_applies;
 
 fn check_one(text: &str, pattern: &Pattern, event: &str) -> Result<(), TestCaseError> {

@@ -4,32 +4,9 @@
 //! root, so the expected output names them exactly as a user would see them.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn evrule(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_evrule"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run evrule");
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
-}
+use crate::support::{evrule, root};
 
 fn lines(s: &str) -> Vec<&str> {
     s.lines().collect()

@@ -7,12 +7,9 @@
 //! Only `check` and `list` exist on this branch; `match` is being written in
 //! parallel and gets the same tests once it lands.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::support::{output_in, root};
 
 struct Run {
     code: i32,
@@ -20,12 +17,10 @@ struct Run {
     stderr: String,
 }
 
+/// `evrule args` from the repository root; output that is not UTF-8 is
+/// shown lossily (hostile inputs may be echoed).
 fn evrule(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_evrule"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run evrule");
+    let out = output_in(&root(), args, b"");
     Run {
         code: out.status.code().expect("exit code, not a signal"),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

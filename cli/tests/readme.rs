@@ -20,16 +20,14 @@
 //! wrote, as when pasting them in turn, and nothing is written into the
 //! repository), with the built `evrule` first on `PATH`, through `sh -c`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::root;
+
 /// No example may take longer than this.
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// One command of an example, with what its output must show.
 #[derive(Debug)]

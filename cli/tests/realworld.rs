@@ -4,32 +4,7 @@
 //! line, and `check` reports errors only for patterns AWS would reject
 //! (values unknown before deployment are notes).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn evrule(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_evrule"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run evrule");
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
-}
+use crate::support::evrule;
 
 /// `line name (format, state[, not static])` of every rule in `path`.
 fn list(path: &str) -> Vec<String> {

@@ -17,10 +17,11 @@ use serde_json::Value;
 
 const FAST: &str = "delivery: {backoff_base_ms: 1, backoff_cap_ms: 5}\n";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+use crate::support::{root, run_in, Run};
+
+/// `evrule args` in `dir`, with `stdin` as its input.
+fn evrule(dir: &Path, args: &[&str], stdin: &str) -> Run {
+    run_in(dir, args, stdin.as_bytes())
 }
 
 impl Run {
@@ -29,29 +30,6 @@ impl Run {
         let last = self.stdout.lines().last().unwrap_or_default();
         serde_json::from_str(last)
             .unwrap_or_else(|e| panic!("summary {last:?}: {e}\nstderr: {}", self.stderr))
-    }
-}
-
-fn evrule(dir: &Path, args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_evrule"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run evrule");
-    let mut input = child.stdin.take().unwrap();
-    let text = stdin.to_string();
-    let writer = thread::spawn(move || {
-        let _ = input.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().expect("wait for evrule");
-    writer.join().unwrap();
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
     }
 }
 
@@ -1282,10 +1260,6 @@ fn intrinsic_functions_outside_templates_are_rejected() {
         r.stderr,
         "evrule: bus.yaml:2:5: unsupported value !GetAtt Queue.Arn (intrinsic functions are evaluated in CloudFormation templates only)\n"
     );
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! bugs fixed without cargo-fuzz or a nightly compiler. The `rule_files`
 //! corpus needs the CLI crate and is replayed by `cli/tests/fuzz_corpus.rs`.
 
-#[allow(dead_code)]
+// The fuzz targets bring their own copy of `support/ijson.rs`, as the fuzz
+// workspace cannot see this crate's tests.
+#[allow(dead_code, clippy::duplicate_mod)]
 #[path = "../fuzz/src/targets.rs"]
 mod targets;
 

@@ -65,11 +65,35 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn format_rfc3339(t: SystemTime) -> String {
-    let secs = (to_millis(t) / 1000) as i64;
+    write_rfc3339(to_millis(t) / 1000 * 1000)
+}
+
+/// [`format_rfc3339`] with milliseconds when the time has any
+/// (`2015-11-11T21:29:54.250Z`); the form replay and sample messages use.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use evrule::time::format_rfc3339_millis;
+/// let t = UNIX_EPOCH + Duration::from_millis(1_447_277_394_250);
+/// assert_eq!(format_rfc3339_millis(t), "2015-11-11T21:29:54.250Z");
+/// assert_eq!(format_rfc3339_millis(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn format_rfc3339_millis(t: SystemTime) -> String {
+    write_rfc3339(to_millis(t))
+}
+
+fn write_rfc3339(ms: u64) -> String {
+    let (secs, ms) = ((ms / 1000) as i64, ms % 1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
+    let frac = if ms == 0 {
+        String::new()
+    } else {
+        format!(".{ms:03}")
+    };
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{frac}Z",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
@@ -252,6 +276,18 @@ mod tests {
             parse_rfc3339("1969-12-31T23:59:59Z").unwrap_err().message(),
             "`1969-12-31T23:59:59Z` is before 1970"
         );
+    }
+
+    #[test]
+    fn formats_what_it_parses_with_milliseconds() {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "2024-02-29T23:59:59.250Z",
+            "2000-03-01T00:00:00Z",
+            "2099-12-31T12:00:00.001Z",
+        ] {
+            assert_eq!(format_rfc3339_millis(parse_rfc3339(text).unwrap()), text);
+        }
     }
 
     #[test]

@@ -215,7 +215,7 @@ fn sample(kind: &str, flags: &SampleFlags) -> Result<Node, String> {
     if let Some(time) = &flags.time {
         // The same reader as `replay --from`: a sample with a time AWS
         // would never send is no example of anything.
-        super::replay::parse_time(time).map_err(|e| format!("--time: {e}"))?;
+        evrule::time::parse_rfc3339(time).map_err(|e| format!("--time: {}", e.message()))?;
     }
     let Some(found) = find(kind) else {
         return Err(format!(

@@ -791,7 +791,7 @@ fn string_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
     match line.as_bytes().first()? {
         _ if is_literal_block(text, node.offset) => literal_block_segments(text, node),
         b'"' => {
-            let segments = json::string_segments(text, node.offset);
+            let segments = evrule::json::string_segments(text, node.offset);
             // The string must close on this line for the map to hold.
             let closes = line.len() > 1 && line[1..].contains('"');
             closes.then_some(segments)

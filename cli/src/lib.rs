@@ -3,3 +3,4 @@
 //! same module from here.
 
 pub mod sources;
+pub mod walk;

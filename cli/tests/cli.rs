@@ -566,3 +566,36 @@ fn dead_rule_warning_only_when_certain() {
         )
     );
 }
+
+/// Issue 12: one directory walk for rules and events. Links are followed
+/// by both; a loop is reported once, by name, and the walk goes on.
+#[cfg(unix)]
+#[test]
+fn rule_and_event_walks_follow_links_and_report_loops() {
+    use std::os::unix::fs::symlink;
+    let t = crate::support::fixture(&[
+        (
+            "real/rules.json",
+            br#"{"Name": "r", "EventPattern": {"source": ["a"]}}"#,
+        ),
+        ("real/e.json", br#"{"source": "a"}"#),
+    ]);
+    let d = t.path();
+    symlink(d.join("real"), d.join("linked")).unwrap();
+    symlink(d.join("real"), d.join("real/back")).unwrap();
+    let r = crate::support::run_in(d, &["list", "."], b"");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("linked/rules.json") && r.stdout.contains("real/rules.json"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stderr
+            .matches("symbolic link loop: leads back to")
+            .count(),
+        2,
+        "{}",
+        r.stderr
+    );
+}

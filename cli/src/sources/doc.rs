@@ -49,8 +49,10 @@ impl SourceFile {
             Ok(i) => i,
             Err(i) => i - 1,
         };
+        // The line from the table; the column counted the library's one way.
         let start = self.line_starts[line];
-        (line + 1, self.text[start..offset].chars().count() + 1)
+        let (_, column) = evrule::json::line_col(&self.text.as_bytes()[start..], offset - start);
+        (line + 1, column)
     }
 
     /// Byte offset of a 1-based line and a 0-based column in characters.

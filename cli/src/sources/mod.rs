@@ -386,31 +386,25 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<SourceError>) {
     (found, errors)
 }
 
+/// Rule files below `dir`, by the one walk of [`crate::walk`]; build and
+/// dependency folders are left out.
 fn walk(dir: &Path, found: &mut Vec<Candidate>, errors: &mut Vec<SourceError>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return errors.push(SourceError::new(dir, io_message(&e))),
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    let in_cdk_out = dir.file_name().is_some_and(|n| n == "cdk.out");
-    for entry in entries {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "node_modules" || name == "target" {
-            continue;
-        }
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            walk(&path, found, errors);
-        } else if kind.is_file() && may_hold_rules(&name, in_cdk_out) {
-            found.push(Candidate {
-                path,
-                explicit: false,
-            });
+    for file in crate::walk::files(dir, |name| name == "node_modules" || name == "target") {
+        match file {
+            Ok(path) => {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                let in_cdk_out = path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == "cdk.out");
+                if may_hold_rules(&name, in_cdk_out) {
+                    found.push(Candidate {
+                        path,
+                        explicit: false,
+                    });
+                }
+            }
+            Err(e) => errors.push(SourceError::new(&e.path, e.message)),
         }
     }
 }
@@ -432,13 +426,7 @@ fn may_hold_rules(name: &str, in_cdk_out: bool) -> bool {
     .any(|ext| name.ends_with(ext))
 }
 
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => format!("cannot read: {e}"),
-    }
-}
+use crate::walk::io_message;
 
 /// Everything found under some paths.
 #[derive(Debug, Default)]

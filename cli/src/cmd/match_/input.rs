@@ -104,25 +104,16 @@ pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
     out
 }
 
+/// Event files below `dir`, by the one walk of [`evrule_cli::walk`].
 fn walk(dir: &Path, out: &mut Vec<Input>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return out.push(Input::Unreadable(dir.to_path_buf(), io_message(&e))),
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        // Follow symbolic links, as a named path would be.
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path.is_file() && may_hold_events(&name) {
-            out.push(Input::File(path));
+    for file in evrule_cli::walk::files(dir, |_| false) {
+        match file {
+            Ok(path) => {
+                if may_hold_events(&path.file_name().unwrap_or_default().to_string_lossy()) {
+                    out.push(Input::File(path));
+                }
+            }
+            Err(e) => out.push(Input::Unreadable(e.path, e.message)),
         }
     }
 }
@@ -136,14 +127,7 @@ fn may_hold_events(name: &str) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
-fn io_message(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        io::ErrorKind::IsADirectory => "is a directory".to_string(),
-        _ => format!("cannot read: {e}"),
-    }
-}
+use evrule_cli::walk::io_message;
 
 /// Counts bytes read from the underlying file into a progress bar.
 struct Counting {

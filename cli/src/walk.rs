@@ -104,8 +104,6 @@ pub fn io_message(e: &io::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[cfg(unix)]
     #[test]
     fn links_are_followed_and_loops_reported_once() {

@@ -1,14 +1,33 @@
 //! The `evrule` command-line tool.
 //!
-//! Layout: `flags` holds the raw clap flags of every command; each command
-//! lives in `cmd/<name>.rs`, turns its flags into validated settings and
-//! runs; `sources` reads rule files of every format; `output` holds what
-//! commands share about writing (exit codes, colour, broken pipes).
+//! Layout:
+//!
+//! - `flags`: the raw clap flags of every command;
+//! - `cmd/<name>.rs`: one file per command, each with `run(flags, ..) ->
+//!   Exit`; commands use the shared modules below, never each other;
+//! - `diagnostics`: problems in rules (`Problem`, `Severity`) and their
+//!   renderers (human, JSON, GitHub, SARIF), shared by every command that
+//!   reads rules;
+//! - `rules`: rule files to a matcher or to parsed patterns, refusing
+//!   invalid rules with `check`'s messages (`match`, `bench`, `explain`,
+//!   `test`);
+//! - `events`: event inputs (files, directories, `.gz`, NDJSON, stdin);
+//! - `bus`: the local bus behind `route` and `replay` (configuration,
+//!   destinations, input thread, summary);
+//! - `output`: exit codes, colour, broken pipes, snippets, and `refuse`,
+//!   the one way a command stops on invalid flags;
+//! - from the `evrule_cli` library: `sources` (rule files of every
+//!   format) and `walk` (the one directory walk).
+//!
 //! `main` only dispatches and turns the outcome into an exit code.
 
+mod bus;
 mod cmd;
+mod diagnostics;
+mod events;
 mod flags;
 mod output;
+mod rules;
 use evrule_cli::sources;
 
 use std::process::ExitCode;
@@ -23,11 +42,9 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Check(flags) => cmd::check::run(flags, color),
         Command::List(flags) => cmd::list::run(flags, color),
-        Command::Match(flags) => cmd::match_::run(flags, color),
+        Command::Match(flags) => cmd::matching::run(flags, color),
         Command::Bench(flags) => cmd::bench::run(flags, color),
-        Command::TestEventPattern(flags) => {
-            return ExitCode::from(cmd::test_event_pattern::run(flags))
-        }
+        Command::TestEventPattern(flags) => cmd::test_event_pattern::run(flags),
         Command::Sample(flags) => cmd::sample::run(*flags),
         Command::Completions(flags) => cmd::completions::run(flags),
         Command::Explain(flags) => cmd::explain::run(flags, color),

@@ -16,6 +16,9 @@ pub enum Exit {
     Failure,
     /// 2: the command could not do its job (bad input, unreadable file).
     Error,
+    /// An AWS CLI exit code, for `test-event-pattern`, which stands in for
+    /// `aws events test-event-pattern` (0, 252, 254 or 255).
+    Aws(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -24,6 +27,7 @@ impl From<Exit> for ExitCode {
             Exit::Success => 0,
             Exit::Failure => 1,
             Exit::Error => 2,
+            Exit::Aws(code) => code,
         })
     }
 }
@@ -93,6 +97,16 @@ impl Style {
             text.to_string()
         }
     }
+}
+
+/// Problems that stop a command before it starts (invalid flags, an
+/// unreadable configuration): each on stderr, then exit code 2. Every
+/// command turns its flags into settings or exits through here.
+pub fn refuse<P: AsRef<str>>(problems: &[P]) -> Exit {
+    for p in problems {
+        error(p.as_ref());
+    }
+    Exit::Error
 }
 
 /// Parse `KEY=VALUE` flags.

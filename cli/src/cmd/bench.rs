@@ -11,10 +11,10 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::match_::input::{self, Input, Next};
-use super::match_::rules::{self, RuleSet};
+use crate::events::{self as input, Input, Next};
 use crate::flags::{BenchFlags, MatchFormat};
 use crate::output::{self, json_str, Exit};
+use crate::rules::{self, RuleSet};
 use crate::sources::LoadOptions;
 
 /// Validated settings of `bench`.
@@ -87,10 +87,7 @@ impl Report {
 pub fn run(flags: BenchFlags, color: bool) -> Exit {
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
-        Err(e) => {
-            output::error(&e);
-            return Exit::Error;
-        }
+        Err(e) => return output::refuse(&[e]),
     };
     let rules = match rules::load(
         &settings.rules,
@@ -118,7 +115,7 @@ pub fn run(flags: BenchFlags, color: bool) -> Exit {
 /// Read every input into memory; `None` (after saying why) if one cannot
 /// be read. Events that cannot be cut out are reported and skipped.
 fn load_corpus(inputs: &[Input]) -> Option<Corpus> {
-    let progress = super::match_::progress_bar(inputs);
+    let progress = crate::events::progress_bar(inputs);
     let mut corpus = Corpus::default();
     let mut buf = Vec::new();
     let mut ok = true;

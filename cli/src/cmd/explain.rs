@@ -11,13 +11,11 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use evrule::explain::{explain, Explanation};
-use evrule::{Limits, Pattern};
 
-use crate::cmd::check::{self, Severity};
-use crate::cmd::match_::event_error;
-use crate::cmd::match_::input::{self, Events, Input, Next};
+use crate::events::{self as input, event_error, Events, Input, Next};
 use crate::flags::{ExplainFlags, ExplainFormat};
 use crate::output::{self, json_str, Exit, Style};
+use crate::rules::{compile, Compiled};
 use crate::sources::{self, LoadOptions, RuleSource};
 
 /// Validated settings of `explain`.
@@ -43,61 +41,6 @@ impl Settings {
             events: input::discover(&flags.events),
         })
     }
-}
-
-/// A rule whose pattern parsed.
-pub struct Compiled {
-    /// Where the rule came from.
-    pub rule: RuleSource,
-    /// Its pattern.
-    pub pattern: Pattern,
-}
-
-impl Compiled {
-    /// EventBridge never delivers events to a disabled rule.
-    pub fn disabled(&self) -> bool {
-        self.rule.state == "DISABLED"
-    }
-}
-
-/// Parse the pattern of every rule. Invalid rules make the result `Err`,
-/// with `check`'s messages (`file:line:column: error[rule]: reason`); rules whose pattern is unknown until deployment
-/// are returned in the second list.
-pub fn compile(rules: Vec<RuleSource>) -> Result<(Vec<Compiled>, Vec<RuleSource>), Vec<String>> {
-    let limits = Limits::new();
-    let invalid: Vec<String> = check::problems(&rules, &limits)
-        .into_iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(|p| {
-            format!(
-                "{}:{}:{}: error[{}]: {}",
-                p.file, p.line, p.column, p.rule, p.message
-            )
-        })
-        .collect();
-    if !invalid.is_empty() {
-        return Err(invalid);
-    }
-    let mut compiled = Vec::new();
-    let mut unknown = Vec::new();
-    for rule in rules {
-        match rule
-            .pattern
-            .as_deref()
-            .map(|t| Pattern::parse_with(t, &limits))
-        {
-            Some(Ok(pattern)) => compiled.push(Compiled { rule, pattern }),
-            // `check` found every invalid pattern already.
-            Some(Err(errors)) => {
-                return Err(errors
-                    .iter()
-                    .map(|e| format!("{}: error[{}]: {e}", rule.file.path().display(), rule.name))
-                    .collect())
-            }
-            None => unknown.push(rule),
-        }
-    }
-    Ok((compiled, unknown))
 }
 
 /// One event to explain, or why there is none.
@@ -179,10 +122,7 @@ impl Iterator for Stream {
 pub fn run(flags: ExplainFlags, color: bool) -> Exit {
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
-        Err(e) => {
-            output::error(&e);
-            return Exit::Error;
-        }
+        Err(e) => return output::refuse(&[e]),
     };
     let loaded = sources::load(&settings.rules, &settings.load);
     if output::source_errors(&loaded.errors) {

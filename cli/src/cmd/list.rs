@@ -32,10 +32,7 @@ impl Settings {
 pub fn run(flags: ListFlags, color: bool) -> Exit {
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
-        Err(e) => {
-            output::error(&e);
-            return Exit::Error;
-        }
+        Err(e) => return output::refuse(&[e]),
     };
     output::finish(list(&settings, Style::new(color)))
 }
@@ -73,7 +70,7 @@ fn list(settings: &Settings, style: Style) -> io::Result<Exit> {
     Ok(if output::source_errors(&loaded.errors) {
         Exit::Error
     } else if loaded.rules.is_empty() {
-        output::error(&super::check::no_rules_found(&settings.paths));
+        output::error(&crate::diagnostics::no_rules_found(&settings.paths));
         Exit::Failure
     } else {
         Exit::Success

@@ -1,12 +1,16 @@
-//! One module per subcommand. Each has `run(flags, color) -> Exit`, which
-//! validates its flags into settings, does the work and writes the output.
+//! One file per subcommand. Each has `run(flags, ..) -> Exit` (with
+//! `color` when it styles its output), which turns its flags into settings
+//! (`Settings::from_flags`, or `output::refuse` on invalid flags), does the
+//! work and writes the output. Commands share code only through the
+//! modules beside `cmd` (`diagnostics`, `rules`, `events`, `bus`,
+//! `output`), never through each other.
 
 pub mod bench;
 pub mod check;
 pub mod completions;
 pub mod explain;
 pub mod list;
-pub mod match_;
+pub mod matching;
 pub mod replay;
 pub mod route;
 pub mod sample;

@@ -14,8 +14,7 @@ use evrule::route::{with_replay_name, Archive};
 use evrule::time::{format_rfc3339_millis, parse_rfc3339};
 use serde_json::Value;
 
-use super::route::bus::{self, Bus};
-use super::route::{config, report};
+use crate::bus::{self, config, Bus};
 use crate::flags::{ReplayFlags, RouteFormat};
 use crate::output::{self, Exit};
 
@@ -85,20 +84,20 @@ fn check_name(name: &str) -> Result<(), String> {
 pub fn run(flags: ReplayFlags) -> Exit {
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
-        Err(problems) => return report(&problems),
+        Err(problems) => return output::refuse(&problems),
     };
     let archive = match Archive::open_read_only(&settings.archive) {
         Ok(a) => a,
-        Err(e) => return report(&[format!("archive: {e}")]),
+        Err(e) => return output::refuse(&[format!("archive: {e}")]),
     };
     let mut reader = match archive.read(settings.from, settings.to) {
         Ok(r) => r,
-        Err(e) => return report(&[format!("archive: {e}")]),
+        Err(e) => return output::refuse(&[format!("archive: {e}")]),
     };
     // Replayed events are not archived again.
     let mut bus = match Bus::start(&settings.config, None) {
         Ok(b) => b,
-        Err(problems) => return report(&problems),
+        Err(problems) => return output::refuse(&problems),
     };
     bus::catch_interrupts();
     let mut interrupted = false;

@@ -17,13 +17,8 @@ use evrule::route::{Archive, ArchiveConfig};
 use crate::flags::{RouteFlags, RouteFormat};
 use crate::output::{self, Exit};
 
-pub mod bus;
-pub mod config;
-pub mod destination;
-mod input;
-
-use bus::Bus;
-use config::BusConfig;
+use crate::bus::config::{self, BusConfig};
+use crate::bus::{self, input, Bus};
 
 /// Validated settings of `route`.
 #[derive(Debug)]
@@ -73,19 +68,19 @@ impl Settings {
 pub fn run(flags: RouteFlags) -> Exit {
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
-        Err(problems) => return report(&problems),
+        Err(problems) => return output::refuse(&problems),
     };
     let archiving = settings.archive.is_some();
     let archive = match settings.archive {
         Some((dir, c)) => match Archive::open(&dir, c) {
             Ok(a) => Some(a),
-            Err(e) => return report(&[format!("archive {}: {e}", dir.display())]),
+            Err(e) => return output::refuse(&[format!("archive {}: {e}", dir.display())]),
         },
         None => None,
     };
     let mut bus = match Bus::start(&settings.config, archive) {
         Ok(b) => b,
-        Err(problems) => return report(&problems),
+        Err(problems) => return output::refuse(&problems),
     };
     bus::catch_interrupts();
     let items = input::spawn(settings.events);
@@ -111,12 +106,4 @@ pub fn run(flags: RouteFlags) -> Exit {
     let summary = bus.finish(interrupted, archiving);
     let exit = summary.exit();
     output::finish(summary.print(settings.format).map(|()| exit))
-}
-
-/// Report problems that stop the command before it starts.
-pub fn report(problems: &[String]) -> Exit {
-    for p in problems {
-        output::error(p);
-    }
-    Exit::Error
 }

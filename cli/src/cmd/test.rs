@@ -24,9 +24,9 @@ use std::sync::Arc;
 use evrule::explain::{explain, Explanation};
 use evrule::Matcher;
 
-use super::explain::{compile, Compiled};
 use crate::flags::{TestFlags, TestFormat};
 use crate::output::{self, json_str, Exit, Style};
+use crate::rules::{compile, Compiled};
 use crate::sources::doc::{Node, Value};
 use crate::sources::{self, Format, LoadOptions, PosMap, RuleSource, SourceFile};
 
@@ -119,10 +119,7 @@ struct Broken {
 pub fn run(flags: TestFlags, color: bool) -> Exit {
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
-        Err(e) => {
-            output::error(&e);
-            return Exit::Error;
-        }
+        Err(e) => return output::refuse(&[e]),
     };
     // A broken suite stops only itself: the others still run, it shows in
     // the report as an errored test case, and the run ends with 2.
@@ -599,7 +596,7 @@ fn run_cases(ready: &[Ready]) -> Vec<Outcome> {
                     case.line,
                     case.name,
                     case.origin,
-                    crate::cmd::match_::event_error(&e)
+                    crate::events::event_error(&e)
                 )),
             });
             out.push(Outcome {

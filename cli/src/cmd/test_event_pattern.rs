@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use evrule::{Matcher, Pattern};
 
 use crate::flags::{AwsOutput, TestEventPatternFlags};
+use crate::output::Exit;
 
 /// Exit code of the AWS CLI when the service returned an error.
 pub const SERVICE_ERROR: u8 = 254;
@@ -23,7 +24,11 @@ pub const USAGE_ERROR: u8 = 252;
 const REQUIRED: &[&str] = &["id", "account", "source", "time", "region", "detail-type"];
 
 /// How the command ended, as an AWS CLI exit code.
-pub fn run(flags: TestEventPatternFlags) -> u8 {
+pub fn run(flags: TestEventPatternFlags) -> Exit {
+    Exit::Aws(aws_exit(flags))
+}
+
+fn aws_exit(flags: TestEventPatternFlags) -> u8 {
     let (pattern, event) = match parameters(&flags) {
         Ok(p) => p,
         Err(message) => {

@@ -13,11 +13,13 @@
 //! back as an error with its position.
 
 use std::fs::File;
+use std::io::IsTerminal;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use flate2::read::MultiGzDecoder;
-use indicatif::ProgressBar;
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Longest event (line or document) held in memory, far above the
 /// matcher's own size limit so that the matcher reports the real size.
@@ -128,6 +130,39 @@ fn may_hold_events(name: &str) -> bool {
 }
 
 use evrule_cli::walk::io_message;
+
+/// Below this many bytes of input no progress bar is shown.
+const PROGRESS_MIN_BYTES: u64 = 64 << 20;
+
+/// Why an event is invalid, as `match`, `explain` and `test` say it. The
+/// position is within the event (line 1 for NDJSON).
+pub fn event_error(e: &evrule::Error) -> String {
+    match (e.line(), e.column()) {
+        (Some(l), Some(c)) => format!("{} at line {l} column {c}", e.message()),
+        _ => e.message().to_string(),
+    }
+}
+
+/// A bar over the input's bytes, when stderr is a terminal and the input
+/// is large enough for the wait to be noticed.
+pub fn progress_bar(inputs: &[Input]) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = inputs.iter().filter_map(Input::size).sum();
+    if total < PROGRESS_MIN_BYTES {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta})",
+        )
+        .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
+}
 
 /// Counts bytes read from the underlying file into a progress bar.
 struct Counting {

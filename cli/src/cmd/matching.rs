@@ -6,24 +6,17 @@
 //! in input order; a bad event is reported (stderr, and in the JSON output)
 //! and the others go on, but the run then ends with exit code 2.
 
-pub mod input;
-pub mod rules;
-
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use evrule::Matcher;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
+use crate::events::{self as input, event_error, progress_bar, Input, Next};
 use crate::flags::{MatchFlags, MatchFormat};
 use crate::output::{self, json_str, Exit, Style};
+use crate::rules::{self, RuleSet};
 use crate::sources::LoadOptions;
-use input::{Input, Next};
-use rules::RuleSet;
-
-/// Below this many bytes of input no progress bar is shown.
-const PROGRESS_MIN_BYTES: u64 = 64 << 20;
 
 /// Validated settings of `match`.
 #[derive(Debug)]
@@ -56,10 +49,7 @@ impl Settings {
 pub fn run(flags: MatchFlags, color: bool) -> Exit {
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
-        Err(e) => {
-            output::error(&e);
-            return Exit::Error;
-        }
+        Err(e) => return output::refuse(&[e]),
     };
     let rules = match rules::load(
         &settings.rules,
@@ -181,15 +171,6 @@ fn run_events(settings: &Settings, rules: &RuleSet, style: Style) -> io::Result<
     } else {
         Exit::Failure
     })
-}
-
-/// Why an event is invalid, as `match`, `explain` and `test` say it. The
-/// position is within the event (line 1 for NDJSON).
-pub fn event_error(e: &evrule::Error) -> String {
-    match (e.line(), e.column()) {
-        (Some(l), Some(c)) => format!("{} at line {l} column {c}", e.message()),
-        _ => e.message().to_string(),
-    }
 }
 
 /// Writes one line per event (nothing with `--count`).
@@ -324,25 +305,4 @@ fn report(progress: Option<&ProgressBar>, message: &str) {
         Some(bar) => bar.suspend(|| output::error(message)),
         None => output::error(message),
     }
-}
-
-/// A bar over the input's bytes, when stderr is a terminal and the input
-/// is large enough for the wait to be noticed.
-pub fn progress_bar(inputs: &[Input]) -> Option<ProgressBar> {
-    if !io::stderr().is_terminal() {
-        return None;
-    }
-    let total: u64 = inputs.iter().filter_map(Input::size).sum();
-    if total < PROGRESS_MIN_BYTES {
-        return None;
-    }
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta})",
-        )
-        .expect("a valid template"),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    Some(bar)
 }

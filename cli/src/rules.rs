@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use evrule::{Config, Limits, Matcher, RuleId};
+use evrule::{Config, Limits, Matcher, Pattern, RuleId};
 
-use crate::cmd::check::{self, Problem, Severity};
+use crate::diagnostics::{self, Problem, Severity};
 use crate::output::{self, Exit, Style};
 use crate::sources::{self, LoadOptions, RuleSource};
 
@@ -67,7 +67,7 @@ pub fn load(
     if output::source_errors(&loaded.errors) {
         return Err(Exit::Error);
     }
-    let problems = check::problems(&loaded.rules, &Limits::new());
+    let problems = diagnostics::problems(&loaded.rules, &Limits::new());
     let style = Style::new(color && io::stderr().is_terminal());
     let errors: Vec<&Problem> = problems
         .iter()
@@ -175,9 +175,64 @@ fn report(problems: &[&Problem], format: ProblemFormat, style: Style) {
     let mut err = io::stderr().lock();
     for p in problems {
         let _ = match format {
-            ProblemFormat::Human => check::human_problem(&mut err, p, style),
-            ProblemFormat::Json => check::json_problem(&mut err, p),
+            ProblemFormat::Human => diagnostics::human_problem(&mut err, p, style),
+            ProblemFormat::Json => diagnostics::json_problem(&mut err, p),
         };
     }
     let _ = err.flush();
+}
+
+/// A rule whose pattern parsed.
+pub struct Compiled {
+    /// Where the rule came from.
+    pub rule: RuleSource,
+    /// Its pattern.
+    pub pattern: Pattern,
+}
+
+impl Compiled {
+    /// EventBridge never delivers events to a disabled rule.
+    pub fn disabled(&self) -> bool {
+        self.rule.state == "DISABLED"
+    }
+}
+
+/// Parse the pattern of every rule. Invalid rules make the result `Err`,
+/// with `check`'s messages (`file:line:column: error[rule]: reason`); rules whose pattern is unknown until deployment
+/// are returned in the second list.
+pub fn compile(rules: Vec<RuleSource>) -> Result<(Vec<Compiled>, Vec<RuleSource>), Vec<String>> {
+    let limits = Limits::new();
+    let invalid: Vec<String> = diagnostics::problems(&rules, &limits)
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| {
+            format!(
+                "{}:{}:{}: error[{}]: {}",
+                p.file, p.line, p.column, p.rule, p.message
+            )
+        })
+        .collect();
+    if !invalid.is_empty() {
+        return Err(invalid);
+    }
+    let mut compiled = Vec::new();
+    let mut unknown = Vec::new();
+    for rule in rules {
+        match rule
+            .pattern
+            .as_deref()
+            .map(|t| Pattern::parse_with(t, &limits))
+        {
+            Some(Ok(pattern)) => compiled.push(Compiled { rule, pattern }),
+            // `check` found every invalid pattern already.
+            Some(Err(errors)) => {
+                return Err(errors
+                    .iter()
+                    .map(|e| format!("{}: error[{}]: {e}", rule.file.path().display(), rule.name))
+                    .collect())
+            }
+            None => unknown.push(rule),
+        }
+    }
+    Ok((compiled, unknown))
 }

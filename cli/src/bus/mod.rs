@@ -17,10 +17,14 @@ use std::time::{Duration, Instant};
 use evrule::route::{Archive, Destination, DropRecord, Router, RouterConfig, TargetStats};
 use serde_json::{json, Value};
 
-use super::config::BusConfig;
-use super::destination::{self, DestinationSpec, OpenSettings};
+pub mod config;
+pub mod destination;
+pub mod input;
+
 use crate::flags::RouteFormat;
 use crate::output::{self, Exit};
+use config::BusConfig;
+use destination::{DestinationSpec, OpenSettings};
 
 static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
 

@@ -9,6 +9,7 @@ mod conformance;
 mod explain;
 mod fuzz_corpus;
 mod hostile;
+mod import_cycles;
 mod live_updates;
 mod matcher_conformance;
 mod no_alloc;

@@ -206,7 +206,7 @@ const COMPLETIONS_EXAMPLES: &str = "Examples:
 fn sample_help() -> String {
     format!(
         "{SAMPLE_EXAMPLES}\n\nKinds:\n{}",
-        crate::cmd::sample::kinds_help()
+        crate::catalogue::kinds_help()
     )
 }
 
@@ -445,7 +445,7 @@ impl clap::builder::TypedValueParser for SampleKind {
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
         Some(Box::new(
-            crate::cmd::sample::kind_names().map(clap::builder::PossibleValue::new),
+            crate::catalogue::kind_names().map(clap::builder::PossibleValue::new),
         ))
     }
 }

@@ -22,6 +22,7 @@
 //! `main` only dispatches and turns the outcome into an exit code.
 
 mod bus;
+mod catalogue;
 mod cmd;
 mod diagnostics;
 mod events;

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use evrule::route::{FsyncPolicy, Rule, RuleSet};
 
-use super::destination::DestinationSpec;
+use super::destination::{resolve, DestinationSpec};
 use crate::sources::doc::{Node, SourceFile, Value};
 use crate::sources::{self, LoadOptions};
 
@@ -463,14 +463,4 @@ fn number<T: std::str::FromStr>(node: &Node, what: &str, problems: &mut Problems
         problems.at(node, format!("`{what}` must be a whole number"));
     }
     parsed
-}
-
-/// `rel` taken from `dir`, without a leading `./` when `dir` is the
-/// current directory (paths in messages read as the user wrote them).
-pub fn resolve(dir: &Path, rel: &str) -> PathBuf {
-    if dir == Path::new(".") {
-        PathBuf::from(rel)
-    } else {
-        dir.join(rel)
-    }
 }

@@ -53,7 +53,7 @@ impl DestinationSpec {
             if p.is_empty() {
                 Err(format!("`{uri}` names no path"))
             } else {
-                Ok(super::config::resolve(base, p))
+                Ok(resolve(base, p))
             }
         };
         if let Some(p) = uri.strip_prefix("file:") {
@@ -503,5 +503,15 @@ impl Destination for HttpSink {
                 }
             }
         }
+    }
+}
+
+/// `rel` taken from `dir`, without a leading `./` when `dir` is the
+/// current directory (paths in messages read as the user wrote them).
+pub fn resolve(dir: &Path, rel: &str) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(rel)
+    } else {
+        dir.join(rel)
     }
 }

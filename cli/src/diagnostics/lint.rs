@@ -6,7 +6,7 @@ use evrule::pattern::{Condition, ConditionKind, FieldValue, Object};
 use evrule::Pattern;
 
 use super::{Problem, Severity};
-use crate::cmd::sample::detail_types_by_source;
+use crate::catalogue::detail_types_by_source;
 use crate::sources::suggest::nearest;
 use crate::sources::{RuleSource, ENVELOPE};
 

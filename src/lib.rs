@@ -25,8 +25,9 @@
 //!    fan-out, retries with back-off, dead letters, FIFO groups, an archive
 //!    with replay.
 //!
-//! [`reference`](mod@reference) is the slow, obviously-correct evaluator the tests hold
-//! the automaton to.
+//! With the `reference` feature, `evrule::reference` is the slow,
+//! obviously-correct evaluator the tests and fuzz targets hold the
+//! automaton to; it is for testing and not part of the stable API.
 //!
 //! # Example
 //!
@@ -96,7 +97,13 @@ mod event;
 pub mod json;
 mod matcher;
 pub mod pattern;
+#[cfg(feature = "reference")]
 pub mod reference;
+// `explain` walks patterns the reference's way; without the feature the
+// module is private, and what only tests call is unused.
+#[cfg(not(feature = "reference"))]
+#[allow(dead_code)]
+mod reference;
 mod shared;
 
 pub use error::{Error, Errors};

@@ -1,6 +1,6 @@
 //! Why a pattern does or does not match an event, condition by condition.
 //!
-//! [`explain`] answers the same question as [`crate::reference::matches`]
+//! [`explain`] answers the same question as the reference evaluator (`reference::matches`, with the `reference` feature)
 //! (it runs the reference evaluator's search, so the verdicts agree by
 //! construction, and a test checks it over every conformance case) and
 //! then says why, in the shape of the pattern:
@@ -42,7 +42,7 @@ pub(super) const MAX_CONFLICTS: usize = 10;
 
 /// Why `pattern` does or does not match `event` (JSON text).
 ///
-/// Errors as [`crate::reference::matches`] does: when the event is not
+/// Errors as the reference evaluator (`reference::matches`, with the `reference` feature) does: when the event is not
 /// JSON, nested deeper than 512 levels, or not an object.
 ///
 /// ```

@@ -30,7 +30,7 @@ pub struct Explanation {
 
 impl Explanation {
     /// Whether the pattern matches the event (always the answer of
-    /// [`crate::reference::matches`]).
+    /// the reference evaluator (`reference::matches`, with the `reference` feature)).
     ///
     /// ```
     /// use evrule::{explain::explain, Pattern};

@@ -149,7 +149,7 @@ pub trait Destination: Send + Sync {
     /// Whether [`deliver`](Destination::deliver) is quick and never
     /// blocks (an in-memory queue, a counter). The router then makes the
     /// first attempt of a non-FIFO target's delivery on the thread that
-    /// calls [`Router::route`], sparing the hand-off to a worker; should
+    /// calls [`Router::route`](crate::route::Router::route), sparing the hand-off to a worker; should
     /// that attempt fail, the retries and the dead-letter handling go
     /// through the workers as usual. `false` unless overridden.
     ///
@@ -306,7 +306,7 @@ impl RouterConfig {
     }
 
     /// Tasks waiting to start (including FIFO tasks waiting for their
-    /// lane) before [`Router::route`] blocks. At least 1.
+    /// lane) before [`Router::route`](crate::route::Router::route) blocks. At least 1.
     ///
     /// ```
     /// let _ = evrule::route::RouterConfig::new().queue_capacity(16);
@@ -431,7 +431,7 @@ impl RouterStats {
     }
 }
 
-/// What [`Router::route`] did with one event.
+/// What [`Router::route`](crate::route::Router::route) did with one event.
 ///
 /// ```
 /// let o = evrule::route::RouteOutcome::default();

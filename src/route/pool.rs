@@ -1,6 +1,6 @@
 //! Delivery: fan-out, retries with back-off, dead letters, FIFO order.
 //!
-//! [`Router::route`] matches an event, renders the input of every target
+//! [`Router::route`](crate::route::Router::route) matches an event, renders the input of every target
 //! of every matched enabled rule on the caller's thread, and queues one
 //! task per target (all of an event's tasks under one lock). A fixed pool
 //! of worker threads takes tasks from a bounded queue (the caller blocks

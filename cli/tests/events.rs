@@ -807,7 +807,8 @@ fn test_event_pattern_errors_like_the_aws_cli() {
     assert_eq!(
         r.stderr,
         "\nAn error occurred (InvalidEventPatternException) when calling the TestEventPattern \
-         operation: Event pattern is not valid. Reason: Empty arrays are not allowed\n"
+         operation: Event pattern is not valid. Reason: Empty arrays are not allowed  at [Source: \
+         (String)\"{\"source\": []}\"; line: 1, column: 12]\n"
     );
     let r = evrule(&[
         "test-event-pattern",

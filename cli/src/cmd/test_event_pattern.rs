@@ -134,10 +134,35 @@ fn value(flag: &str, raw: &str) -> Result<String, String> {
     })
 }
 
+/// Longest pattern text quoted in an error, as the service quotes it.
+const QUOTE_MAX: usize = 500;
+
+/// The service's message for an invalid pattern: the reason, then where
+/// it is, in the service's frame (`at [Source: (String)"..."; line: 1,
+/// column: 9]`). Our line and column are those of the offending value's
+/// first character (the service's parser reports where it had read to).
+fn invalid_pattern(e: &evrule::Error, pattern: &str) -> String {
+    let mut message = format!("Event pattern is not valid. Reason: {}", e.message());
+    if let (Some(line), Some(column)) = (e.line(), e.column()) {
+        let quoted = match pattern.char_indices().nth(QUOTE_MAX) {
+            Some((cut, _)) => format!(
+                "{}\"[truncated {} chars]",
+                &pattern[..cut],
+                pattern[cut..].chars().count()
+            ),
+            None => format!("{pattern}\""),
+        };
+        message.push_str(&format!(
+            "  at [Source: (String)\"{quoted}; line: {line}, column: {column}]"
+        ));
+    }
+    message
+}
+
 /// The service's answer, or its error message.
 fn test(pattern: &str, event: &str) -> Result<bool, String> {
-    let pattern = Pattern::parse(pattern)
-        .map_err(|e| format!("Event pattern is not valid. Reason: {}", e.message()))?;
+    let pattern_text = pattern;
+    let pattern = Pattern::parse(pattern).map_err(|e| invalid_pattern(&e, pattern_text))?;
     let invalid_event = |reason: &str| format!("Parameter Event is not valid. Reason: {reason}");
     let parsed: serde_json::Value =
         serde_json::from_str(event).map_err(|e| invalid_event(&e.to_string()))?;
@@ -152,7 +177,7 @@ fn test(pattern: &str, event: &str) -> Result<bool, String> {
     let mut matcher = Matcher::new();
     matcher
         .add_pattern("pattern", &pattern)
-        .map_err(|e| format!("Event pattern is not valid. Reason: {}", e.message()))?;
+        .map_err(|e| invalid_pattern(&e, pattern_text))?;
     let found = matcher
         .matches(event.as_bytes())
         .map_err(|e| invalid_event(e.message()))?;
@@ -171,7 +196,18 @@ mod tests {
         assert_eq!(test(r#"{"source": ["b"]}"#, EVENT), Ok(false));
         assert_eq!(
             test(r#"{"source": []}"#, EVENT),
-            Err("Event pattern is not valid. Reason: Empty arrays are not allowed".into())
+            Err(
+                "Event pattern is not valid. Reason: Empty arrays are not allowed  \
+                 at [Source: (String)\"{\"source\": []}\"; line: 1, column: 12]"
+                    .into()
+            )
+        );
+        // Long patterns are quoted up to 500 characters, as the service does.
+        let long = format!(r#"{{"a": ["{}"], "b": []}}"#, "x".repeat(600));
+        let message = test(&long, EVENT).unwrap_err();
+        assert!(
+            message.ends_with(r#"xxx"[truncated 120 chars]; line: 1, column: 618]"#),
+            "{message}"
         );
         assert_eq!(
             test(r#"{"source": ["a"]}"#, r#"{"source": "a"}"#),

@@ -436,3 +436,35 @@ fn completions_offer_the_sample_kinds() {
     let r = evrule(&["sample", "Object Created"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// A YAML flow collection left open is reported where it opened (where the
+/// fix goes), once; an error inside a well-formed multi-line one stays put.
+#[test]
+fn yaml_errors_point_where_the_unclosed_construct_opened() {
+    let t = fixture(&[
+        (
+            "open.yaml",
+            b"rules:\n  - name: a\n    pattern: {\"source\": [\"a\"]\n  - name: b\n",
+        ),
+        (
+            "comma.yaml",
+            b"rules:\n  - name: a\n    pattern: {\n      \"source\": [\"a\"]\n      \"region\": [\"b\"]\n    }\n",
+        ),
+    ]);
+    let r = run_in(t.path(), &["check", "open.yaml"], b"");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(
+            "open.yaml:3:14: error: invalid YAML: this flow mapping `{` is never closed (invalid indentation)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(t.path(), &["check", "comma.yaml"], b"");
+    assert!(
+        r.stdout
+            .starts_with("comma.yaml:5:7: error: invalid YAML: while parsing a flow mapping"),
+        "{}",
+        r.stdout
+    );
+}

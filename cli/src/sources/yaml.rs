@@ -26,10 +26,14 @@ pub fn parse(file: &SourceFile) -> Result<Vec<Node>, ReadError> {
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
-            ReadError::at(
-                format!("invalid YAML: {}", e.info()),
-                file.offset_of(m.line(), m.col()),
-            )
+            let at = file.offset_of(m.line(), m.col());
+            match unclosed_flow(file, &stack, at) {
+                Some((what, opened)) => ReadError::at(
+                    format!("invalid YAML: this {what} is never closed ({})", e.info()),
+                    opened,
+                ),
+                None => ReadError::at(format!("invalid YAML: {}", e.info()), at),
+            }
         })?;
         let offset = file.offset_of(span.start.line(), span.start.col());
         let (node, size, anchor) = match event {
@@ -112,6 +116,33 @@ pub fn parse(file: &SourceFile) -> Result<Vec<Node>, ReadError> {
         }
     }
     Ok(docs)
+}
+
+/// The innermost open flow collection (`{...}`, `[...]`), when a parse
+/// error at `at` means that it was never closed: the error is on a later
+/// line, and that line is back at (or left of) the indentation of the line
+/// where the collection opened, or the input ended. Such an error is
+/// reported where the collection opened, which is where the fix goes; an
+/// error inside a well-indented multi-line flow collection (a missing
+/// comma) stays where it is.
+fn unclosed_flow(file: &SourceFile, stack: &[Frame], at: usize) -> Option<(&'static str, usize)> {
+    let text = file.text();
+    let frame = stack.last()?;
+    let opened = frame.node.offset;
+    let what = match text.as_bytes().get(opened)? {
+        b'{' => "flow mapping `{`",
+        b'[' => "flow sequence `[`",
+        _ => return None,
+    };
+    let (open_line, _) = file.line_col(opened);
+    let (line, column) = file.line_col(at);
+    if line <= open_line {
+        return None;
+    }
+    let open_text = file.line_text(open_line);
+    let indent = open_text.len() - open_text.trim_start_matches(' ').len();
+    let at_end = text[at.min(text.len())..].trim().is_empty();
+    (at_end || column - 1 <= indent).then_some((what, opened))
 }
 
 /// Apply YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`) in a mapping:

@@ -374,7 +374,7 @@ fn unreadable_files_are_errors_with_positions() {
         [
             "evrule: testdata/rules-invalid/nameless.yaml:2:5: rule has no `name`",
             "evrule: testdata/rules-invalid/trailing-comma.json:4:3: invalid JSON: trailing comma",
-            "evrule: testdata/rules-invalid/unclosed.yaml:4:3: invalid YAML: invalid indentation",
+            "evrule: testdata/rules-invalid/unclosed.yaml:3:14: invalid YAML: this flow mapping `{` is never closed (invalid indentation)",
             "evrule: testdata/rules-invalid/unterminated-heredoc.tf:2:19: invalid Terraform: unterminated heredoc: no closing `EOF`",
         ]
     );

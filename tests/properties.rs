@@ -850,3 +850,99 @@ fn generators_produce_matches_and_valid_patterns() {
     assert!(valid * 2 > total, "only {valid} of {total} patterns valid");
     assert!(matched * 3 > pairs, "only {matched} of {pairs} pairs match");
 }
+
+// ---------------------------------------------------------------------------
+// (e) exists:false beside siblings in arrays of objects (spec §5): the
+// field is judged against the elements chosen by the paths that sort
+// before it. Field names sort before and after each other (`a` < `m` <
+// `z`, and `a.b` dotted paths), values hold or not, and the key is
+// present, absent or null in each element.
+
+/// Field names whose full paths sort in every order against each other.
+const SIBLINGS: &[&str] = &["a", "m", "z", "a.b", "b"];
+
+/// One element of the array: for each sibling name, absent, null, or one
+/// of two values.
+fn element() -> impl Strategy<Value = String> {
+    proptest::collection::vec((pick(SIBLINGS), 0u8..4), 0..4).prop_map(|members| {
+        let members: Vec<String> = members
+            .into_iter()
+            .filter(|&(_, v)| v != 0)
+            .map(|(k, v)| {
+                let value = match v {
+                    1 => "null",
+                    2 => "\"x\"",
+                    _ => "\"y\"",
+                };
+                format!("{}: {value}", json_string(k))
+            })
+            .collect();
+        format!("{{{}}}", members.join(", "))
+    })
+}
+
+/// A sub-rule under `arr` with one `exists: false` field and 1-2 sibling
+/// conditions, in a random order of writing (the spec orders by path, not
+/// by how the pattern is written), sometimes with a field outside the
+/// array too.
+fn exists_false_pattern() -> impl Strategy<Value = (String, Pattern)> {
+    let sibling = (pick(SIBLINGS), 0u8..3).prop_map(|(k, c)| {
+        let cond = match c {
+            0 => r#"["x"]"#,
+            1 => r#"[{"exists": true}]"#,
+            _ => r#"[{"anything-but": "y"}]"#,
+        };
+        format!("{}: {cond}", json_string(k))
+    });
+    (
+        pick(SIBLINGS),
+        proptest::collection::vec(sibling, 1..3),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_filter_map("valid pattern", |(absent, mut fields, first, outside)| {
+            let field = format!(r#"{}: [{{"exists": false}}]"#, json_string(absent));
+            if first {
+                fields.insert(0, field);
+            } else {
+                fields.push(field);
+            }
+            let mut text = format!(r#"{{"arr": {{{}}}"#, fields.join(", "));
+            if outside {
+                text.push_str(r#", "top": ["t"]"#);
+            }
+            text.push('}');
+            Pattern::parse(&text).ok().map(|p| (text, p))
+        })
+}
+
+fn array_event() -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec(element(), 0..4),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(elements, top, single)| {
+            let arr = if single && elements.len() == 1 {
+                elements[0].clone()
+            } else {
+                format!("[{}]", elements.join(", "))
+            };
+            let top = if top { r#", "top": "t""# } else { "" };
+            format!(r#"{{"arr": {arr}{top}}}"#)
+        })
+}
+
+proptest! {
+    #![proptest_config(config(2000))]
+
+    #[test]
+    fn exists_false_beside_siblings_in_arrays(
+        (text, p) in exists_false_pattern(),
+        events in proptest::collection::vec(array_event(), 1..6),
+    ) {
+        for e in &events {
+            check_one(&text, &p, e)?;
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod explain;
 mod fuzz_corpus;
 mod hostile;
 mod issue11;
+mod messages;
 mod readme;
 mod realworld;
 mod route;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::inbox::{dead_letter_json, Inbox};
+use crate::inbox::{dead_letter_json, with_raw, Inbox};
 use crate::state::Shared;
 
 /// Longest long-poll.
@@ -29,14 +29,32 @@ const MAX_WAIT: Duration = Duration::from_secs(300);
 /// An admin answer: status and JSON body.
 pub(crate) struct Answer {
     pub(crate) status: u16,
-    pub(crate) body: Value,
+    pub(crate) body: String,
+}
+
+fn answer(body: Value) -> Answer {
+    Answer {
+        status: 200,
+        body: body.to_string(),
+    }
 }
 
 fn error(status: u16, message: String) -> Answer {
+    let code = match status {
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        _ => "BadRequest",
+    };
     Answer {
         status,
-        body: json!({"__type": if status == 404 { "NotFound" } else { "BadRequest" }, "message": message}),
+        body: json!({"__type": code, "message": message}).to_string(),
     }
+}
+
+/// `[a,b,...]` of JSON texts.
+fn array(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    format!("[{}]", items.join(","))
 }
 
 /// Percent-decode a query component (`+` is a space).
@@ -140,14 +158,12 @@ async fn wait_for(inbox: &Inbox, n: usize, timeout: Duration, poll: bool, count:
 
 /// Dead letters of one target (or all): those the inbox took, then the
 /// drops the routers kept.
-fn dead_letters(shared: &Shared, target: Option<&str>) -> Vec<Value> {
+fn dead_letters(shared: &Shared, target: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     for (_, records, _) in shared.destinations.inbox.read(true, target) {
         for r in records {
             if let Some(d) = &r.dead_letter {
-                let mut v = dead_letter_json(d, r.queue.as_deref());
-                v["event"] = serde_json::from_str(&r.body).unwrap_or(Value::String(r.body.clone()));
-                out.push(v);
+                out.push(with_raw(dead_letter_json(d, r.queue.as_deref()), "event", &r.body));
             }
         }
     }
@@ -156,9 +172,7 @@ fn dead_letters(shared: &Shared, target: Option<&str>) -> Vec<Value> {
             if target.is_some_and(|t| t != drop.reason.target_arn) {
                 continue;
             }
-            let mut v = dead_letter_json(&drop.reason, None);
-            v["event"] = serde_json::from_str(&drop.event).unwrap_or(Value::String(drop.event.clone()));
-            out.push(v);
+            out.push(with_raw(dead_letter_json(&drop.reason, None), "event", &drop.event));
         }
     }
     out
@@ -173,48 +187,31 @@ pub(crate) async fn handle(shared: &Shared, method: &str, path: &str, query: &st
     let inbox = &shared.destinations.inbox;
     let target = q.target.as_deref();
     match (method, path) {
-        ("GET", "/_evrule/health") => Answer {
-            status: 200,
-            body: json!({"status": "ok"}),
-        },
+        ("GET", "/_evrule/health") => answer(json!({"status": "ok"})),
         ("GET", "/_evrule/deliveries") => {
             let done = wait_for(inbox, q.wait, q.timeout, false, || inbox.count(false, target)).await;
-            let mut groups: Vec<Value> = inbox
+            let groups: Vec<String> = inbox
                 .read(false, target)
                 .into_iter()
                 .map(|(t, records, evicted)| {
-                    json!({
-                        "target": t,
-                        "deliveries": records.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
-                        "evicted": evicted,
-                    })
+                    let head = json!({"target": t, "evicted": evicted, "timedOut": !done});
+                    with_raw(head, "deliveries", &array(records.iter().map(|r| r.to_json())))
                 })
                 .collect();
-            let mut body = if target.is_some() {
-                groups.pop().unwrap_or_else(|| json!({}))
-            } else {
-                json!({ "targets": groups })
+            let body = match target {
+                Some(_) => groups.into_iter().next().unwrap_or_default(),
+                None => with_raw(json!({"timedOut": !done}), "targets", &array(groups)),
             };
-            body["timedOut"] = json!(!done);
             Answer { status: 200, body }
         }
         ("GET", "/_evrule/dead-letters") => {
             let done = wait_for(inbox, q.wait, q.timeout, true, || dead_letters(shared, target).len()).await;
-            let mut body = json!({ "deadLetters": dead_letters(shared, target) });
-            if let Some(t) = target {
-                body["target"] = json!(t);
-            }
-            body["timedOut"] = json!(!done);
+            let head = json!({"target": target, "timedOut": !done});
+            let body = with_raw(head, "deadLetters", &array(dead_letters(shared, target)));
             Answer { status: 200, body }
         }
-        ("DELETE", "/_evrule/deliveries") => Answer {
-            status: 200,
-            body: json!({"cleared": inbox.clear(false, target)}),
-        },
-        ("DELETE", "/_evrule/dead-letters") => Answer {
-            status: 200,
-            body: json!({"cleared": inbox.clear(true, target)}),
-        },
+        ("DELETE", "/_evrule/deliveries") => answer(json!({"cleared": inbox.clear(false, target)})),
+        ("DELETE", "/_evrule/dead-letters") => answer(json!({"cleared": inbox.clear(true, target)})),
         (_, "/_evrule/deliveries" | "/_evrule/dead-letters" | "/_evrule/health") => {
             error(405, format!("{method} is not supported on {path} (use GET or DELETE)"))
         }

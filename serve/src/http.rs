@@ -304,7 +304,7 @@ async fn admin_request(app: &Arc<App>, req: Request<Incoming>, path: &str) -> Re
         }
     }
     let answer = admin::handle(&app.shared, &method, path, &query).await;
-    response(answer.status, "application/json", answer.body.to_string().into_bytes())
+    response(answer.status, "application/json", answer.body.into_bytes())
 }
 
 /// Serve one connection until it closes, idles out or the server stops.

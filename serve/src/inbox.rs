@@ -41,12 +41,34 @@ pub(crate) struct Record {
     pub(crate) queue: Option<String>,
 }
 
+/// `text` as a JSON value in a document being written: as it is when it is
+/// JSON (keeping its key order and number spelling), else as a string.
+pub(crate) fn raw_json(text: &str) -> String {
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        text.trim().to_string()
+    } else {
+        Value::String(text.to_string()).to_string()
+    }
+}
+
+/// `fields` (an object) with `key: raw` added at the end.
+pub(crate) fn with_raw(fields: Value, key: &str, raw: &str) -> String {
+    let mut text = fields.to_string();
+    text.pop();
+    if text.len() > 1 {
+        text.push(',');
+    }
+    text.push_str(&Value::String(key.to_string()).to_string());
+    text.push(':');
+    text.push_str(&raw_json(raw));
+    text.push('}');
+    text
+}
+
 impl Record {
-    pub(crate) fn to_json(&self) -> Value {
-        // Bodies are JSON (the router checks rendered inputs); embed them as
-        // values, and as a string in the unlikely case one is not.
-        let body = serde_json::from_str::<Value>(&self.body)
-            .unwrap_or_else(|_| Value::String(self.body.clone()));
+    /// The record as the deliveries endpoint shows it; `body` is the JSON
+    /// delivered, as delivered.
+    pub(crate) fn to_json(&self) -> String {
         let mut out = json!({
             "seq": self.seq,
             "receivedTime": ids::epoch(self.received),
@@ -56,7 +78,6 @@ impl Record {
             "targetArn": self.target_arn,
             "attempt": self.attempt,
             "ingestionTime": ids::epoch(self.ingestion_time),
-            "body": body,
         });
         if let Some(g) = &self.message_group_id {
             out["messageGroupId"] = Value::String(g.clone());
@@ -64,7 +85,7 @@ impl Record {
         if let Some(d) = &self.dead_letter {
             out["deadLetter"] = dead_letter_json(d, self.queue.as_deref());
         }
-        out
+        with_raw(out, "body", &self.body)
     }
 }
 
@@ -261,6 +282,15 @@ mod tests {
     }
 
     #[test]
+    fn bodies_keep_their_text() {
+        let record = Inbox::new(1);
+        record.accept(&delivery("arn:q", r#"{"z": 1, "a": 1.50}"#), None);
+        let text = record.read(false, None)[0].1[0].to_json();
+        assert!(text.ends_with(r#","body":{"z": 1, "a": 1.50}}"#), "{text}");
+        assert_eq!(with_raw(json!({}), "b", "not json"), r#"{"b":"not json"}"#);
+    }
+
+    #[test]
     fn queues_are_bounded_and_ordered() {
         let inbox = Inbox::new(2);
         for i in 0..3 {
@@ -290,7 +320,8 @@ mod tests {
         inbox.accept(&d, Some("arn:dlq"));
         assert_eq!(inbox.count(false, Some("arn:dlq")), 1);
         assert_eq!(inbox.count(true, Some("arn:failed")), 1);
-        let json = inbox.read(true, Some("arn:failed"))[0].1[0].to_json();
+        let json: Value =
+            serde_json::from_str(&inbox.read(true, Some("arn:failed"))[0].1[0].to_json()).unwrap();
         assert_eq!(json["deadLetter"]["deadLetterQueue"], "arn:dlq");
         assert_eq!(json["deadLetter"]["limit"], "MaximumRetryAttempts");
     }

@@ -10,6 +10,7 @@ pub mod match_;
 pub mod replay;
 pub mod route;
 pub mod sample;
+pub mod serve;
 pub mod test;
 pub mod test_event_pattern;
 

@@ -58,6 +58,9 @@ pub enum Command {
     /// Re-send a time window of archived events through the current rules.
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(ReplayFlags),
+    /// Serve the EventBridge API on localhost for AWS SDKs and the AWS CLI.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeFlags),
 }
 
 const CHECK_EXAMPLES: &str = "Examples:
@@ -635,4 +638,69 @@ pub struct ReplayFlags {
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = RouteFormat::Human)]
     pub format: RouteFormat,
+}
+
+const SERVE_EXAMPLES: &str = "Examples:
+  evrule serve
+  evrule serve --port 0 --state .evrule-state rules.yaml
+  evrule serve --config bus.yaml --credentials ~/.aws/credentials
+  aws --endpoint-url http://127.0.0.1:4010 events list-rules
+
+Targets without a destination in --config deliver to the inbox:
+  curl 'http://127.0.0.1:4010/_evrule/deliveries?target=ARN'
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 2 could not start.";
+
+/// `evrule serve`.
+#[derive(Debug, Args)]
+pub struct ServeFlags {
+    /// Rule files or directories (any format `check` reads), loaded with their
+    /// targets into the default bus at start.
+    #[arg(value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+
+    /// A bus configuration as `route` reads it: its `destinations` receive the
+    /// targets with those ARNs; its rules are loaded too.
+    #[arg(long, value_name = "BUS")]
+    pub config: Option<PathBuf>,
+
+    /// Port to listen on (0: any free port; the one chosen is printed).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
+
+    /// Address to listen on. Anything but loopback lets other machines in.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+
+    /// Keep buses, rules, targets, archives and tags in DIR across restarts.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+
+    /// Verify SigV4 signatures against the keys of this AWS credentials file.
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
+
+    /// Region of requests whose signature names none.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+
+    /// Account of requests whose credentials name none.
+    #[arg(long, default_value = "123456789012")]
+    pub account: String,
+
+    /// Most bytes of entries per PutEvents request, by AWS's size rule.
+    #[arg(long, value_name = "BYTES", default_value_t = 262_144)]
+    pub max_entries_size: usize,
+
+    /// Deliveries kept per inbox target (older ones are dropped).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub inbox_capacity: usize,
+
+    /// Most connections served at once.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// A CloudFormation parameter value for rule files (repeatable).
+    #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
 }

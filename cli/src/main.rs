@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         Command::Test(flags) => cmd::test::run(flags, color),
         Command::Route(flags) => cmd::route::run(flags),
         Command::Replay(flags) => cmd::replay::run(flags),
+        Command::Serve(flags) => cmd::serve::run(flags),
     };
     exit.into()
 }

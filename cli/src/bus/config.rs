@@ -280,7 +280,7 @@ fn load_rules(
 }
 
 /// Add the rules of one rule file, with the targets the file gives them.
-fn add_file(
+pub fn add_file(
     set: &mut RuleSet,
     path: &Path,
     options: &LoadOptions,

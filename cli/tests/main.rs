@@ -15,6 +15,7 @@ mod messages;
 mod readme;
 mod realworld;
 mod route;
+mod serve;
 
 /// A test file that is not declared above would silently never run
 /// (`autotests = false`): every `.rs` file here must be a module.

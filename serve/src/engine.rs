@@ -16,7 +16,7 @@
 //! rule's targets.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -148,7 +148,11 @@ pub(crate) struct Engine {
     events: ArcSwapOption<Router>,
     scheduled: ArcSwapOption<Router>,
     latest: Mutex<Arc<RuleSets>>,
-    dirty: AtomicBool,
+    /// Bumped by every change of rules; `built` is the generation the
+    /// routers in place were built from. A request that sees them differ
+    /// waits for the rebuild, so it never routes with no router or an old one.
+    generation: AtomicU64,
+    built: AtomicU64,
     build: Mutex<()>,
     retiring: Mutex<Vec<Arc<Router>>>,
     totals: Mutex<Totals>,
@@ -179,7 +183,8 @@ impl Engine {
             events: ArcSwapOption::empty(),
             scheduled: ArcSwapOption::empty(),
             latest: Mutex::new(Arc::new(RuleSets::default())),
-            dirty: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            built: AtomicU64::new(0),
             build: Mutex::new(()),
             retiring: Mutex::new(Vec::new()),
             totals: Mutex::new(Totals::default()),
@@ -202,8 +207,9 @@ impl Engine {
                 sets.events.push(rule);
             }
         }
-        *lock(&self.latest) = Arc::new(sets);
-        self.dirty.store(true, Ordering::Release);
+        let mut latest = lock(&self.latest);
+        *latest = Arc::new(sets);
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn config(&self) -> RouterConfig {
@@ -284,14 +290,19 @@ impl Engine {
 
     /// Build and swap in routers for the latest rules, if they changed.
     fn refresh(&self) {
-        if !self.dirty.load(Ordering::Acquire) {
+        if self.built.load(Ordering::Acquire) == self.generation.load(Ordering::Acquire) {
             return;
         }
         let _building = lock(&self.build);
-        if !self.dirty.swap(false, Ordering::AcqRel) {
+        // Read the rules and their generation together (set_rules bumps it
+        // while holding `latest`).
+        let (sets, generation) = {
+            let latest = lock(&self.latest);
+            (Arc::clone(&latest), self.generation.load(Ordering::Acquire))
+        };
+        if self.built.load(Ordering::Acquire) == generation {
             return;
         }
-        let sets = Arc::clone(&lock(&self.latest));
         let events = if sets.events.is_empty() {
             None
         } else {
@@ -306,6 +317,7 @@ impl Engine {
         retiring.extend(self.events.swap(events.map(Arc::new)));
         retiring.extend(self.scheduled.swap(scheduled.map(Arc::new)));
         drop(retiring);
+        self.built.store(generation, Ordering::Release);
         self.reap();
     }
 

@@ -385,6 +385,7 @@ impl<'a, 'p> Input<'a, 'p> {
         member: &str,
         prefix: String,
     ) -> Result<Option<Input<'a, 'q>>, ApiError> {
+        let prefix = format!("{}{prefix}", self.prefix);
         match self.get(member) {
             None => Ok(None),
             Some(Value::Object(obj)) => Ok(Some(Input {

@@ -82,6 +82,10 @@ pub(crate) fn finish(problems: Vec<String>) -> Result<(), ApiError> {
     }
 }
 
+/// A member's pattern as the API model writes it (for messages), and the
+/// function that tests a value against it.
+pub(crate) type PatternCheck<'p> = (&'p str, fn(&str) -> bool);
+
 impl<'a, 'p> Input<'a, 'p> {
     /// The top level of a request body (an object, see [`parse_body`]).
     pub(crate) fn new(body: &'a Value, problems: &'p mut Vec<String>) -> Input<'a, 'p> {
@@ -149,7 +153,7 @@ impl<'a, 'p> Input<'a, 'p> {
         required: bool,
         min: usize,
         max: usize,
-        pattern: Option<(&str, fn(&str) -> bool)>,
+        pattern: Option<PatternCheck<'_>>,
     ) -> Result<Option<&'a str>, ApiError> {
         let s = if required {
             self.required_string(member)?
@@ -169,7 +173,7 @@ impl<'a, 'p> Input<'a, 'p> {
         member: &str,
         min: usize,
         max: usize,
-        pattern: Option<(&str, fn(&str) -> bool)>,
+        pattern: Option<PatternCheck<'_>>,
     ) {
         let len = text.chars().count();
         if len < min {

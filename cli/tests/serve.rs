@@ -22,7 +22,10 @@ fn request(port: u16, head: &str, body: &str) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -71,7 +74,10 @@ fn serve_answers_sdk_calls_delivers_and_stops_on_sigterm() {
         .next()
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("no port in {line:?}"));
-    assert!(line.starts_with("evrule serve: listening on http://127.0.0.1:"), "{line}");
+    assert!(
+        line.starts_with("evrule serve: listening on http://127.0.0.1:"),
+        "{line}"
+    );
 
     let (status, body) = action(port, "ListRules", "{}");
     assert_eq!(status, 200);
@@ -91,7 +97,10 @@ fn serve_answers_sdk_calls_delivers_and_stops_on_sigterm() {
     let got: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(got["deliveries"][0]["body"]["detail"]["id"], 7);
     let (status, body) = action(port, "DescribeConnection", "{}");
-    assert_eq!((status, body["__type"].as_str()), (400, Some("UnknownOperationException")));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("UnknownOperationException"))
+    );
 
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
@@ -105,5 +114,8 @@ fn serve_answers_sdk_calls_delivers_and_stops_on_sigterm() {
         "{stderr}"
     );
     let written = std::fs::read_to_string(dir.path().join("out.ndjson")).unwrap();
-    assert!(written.contains(r#"\"id\":7"#) || written.contains(r#""id":7"#), "{written}");
+    assert!(
+        written.contains(r#"\"id\":7"#) || written.contains(r#""id":7"#),
+        "{written}"
+    );
 }

@@ -80,12 +80,18 @@ async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> u16 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let clients: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(32);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let count = Arc::new(Count(AtomicU64::new(0)));
-    let rule = Rule::new("orders", r#"{"source": ["com.example.orders"], "detail": {"customer": {"tier": ["gold"]}}}"#)
-        .with_target(Target::new("q", TARGET));
+    let rule = Rule::new(
+        "orders",
+        r#"{"source": ["com.example.orders"], "detail": {"customer": {"tier": ["gold"]}}}"#,
+    )
+    .with_target(Target::new("q", TARGET));
     let server = Server::start(
         ServeConfig::new()
             .port(0)

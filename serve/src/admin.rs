@@ -131,7 +131,13 @@ fn parse_query(query: &str) -> Result<Query, String> {
 
 /// Wait until `count()` reaches `n` or the time is up; true when it did.
 /// `poll` also rechecks every 50 ms (for drops, which nothing announces).
-async fn wait_for(inbox: &Inbox, n: usize, timeout: Duration, poll: bool, count: impl Fn() -> usize) -> bool {
+async fn wait_for(
+    inbox: &Inbox,
+    n: usize,
+    timeout: Duration,
+    poll: bool,
+    count: impl Fn() -> usize,
+) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         let notified = inbox.notify.notified();
@@ -163,7 +169,11 @@ fn dead_letters(shared: &Shared, target: Option<&str>) -> Vec<String> {
     for (_, records, _) in shared.destinations.inbox.read(true, target) {
         for r in records {
             if let Some(d) = &r.dead_letter {
-                out.push(with_raw(dead_letter_json(d, r.queue.as_deref()), "event", &r.body));
+                out.push(with_raw(
+                    dead_letter_json(d, r.queue.as_deref()),
+                    "event",
+                    &r.body,
+                ));
             }
         }
     }
@@ -172,7 +182,11 @@ fn dead_letters(shared: &Shared, target: Option<&str>) -> Vec<String> {
             if target.is_some_and(|t| t != drop.reason.target_arn) {
                 continue;
             }
-            out.push(with_raw(dead_letter_json(&drop.reason, None), "event", &drop.event));
+            out.push(with_raw(
+                dead_letter_json(&drop.reason, None),
+                "event",
+                &drop.event,
+            ));
         }
     }
     out
@@ -228,7 +242,8 @@ mod tests {
 
     #[test]
     fn queries_decode() {
-        let q = parse_query("target=arn%3Aaws%3Asqs%3Aus-east-1%3A1%3Aq&wait=2&timeout=1.5").unwrap();
+        let q =
+            parse_query("target=arn%3Aaws%3Asqs%3Aus-east-1%3A1%3Aq&wait=2&timeout=1.5").unwrap();
         assert_eq!(q.target.as_deref(), Some("arn:aws:sqs:us-east-1:1:q"));
         assert_eq!((q.wait, q.timeout), (2, Duration::from_millis(1500)));
         let q = parse_query("target=arn:aws:sqs:x&wait=1").unwrap();

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwapOption;
 use evrule::route::{
-    Archive, Delivery, DeliveryResult, Destination, DropRecord, Router, RouterConfig, Rule,
-    RouterStats, TargetStats,
+    Archive, Delivery, DeliveryResult, Destination, DropRecord, Router, RouterConfig, RouterStats,
+    Rule, TargetStats,
 };
 
 use crate::inbox::{Inbox, InboxSink};

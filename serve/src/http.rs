@@ -101,7 +101,10 @@ fn error_response(e: &ApiError) -> Response<Body> {
 }
 
 /// The body, bounded in size and in time.
-async fn read_body(req: Request<Incoming>, settings: &HttpSettings) -> Result<(http::request::Parts, Bytes), ApiError> {
+async fn read_body(
+    req: Request<Incoming>,
+    settings: &HttpSettings,
+) -> Result<(http::request::Parts, Bytes), ApiError> {
     let too_large = || ApiError {
         code: "RequestEntityTooLargeException",
         message: format!(
@@ -129,7 +132,10 @@ async fn read_body(req: Request<Incoming>, settings: &HttpSettings) -> Result<(h
             ),
             status: 408,
         }),
-        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             Err(too_large())
         }
         Ok(Err(e)) => Err(ApiError::new(
@@ -156,7 +162,11 @@ fn header_pairs(parts: &http::request::Parts) -> Vec<(String, String)> {
 /// Account and region of a request: the signature's when it is verified
 /// (or, without `--credentials`, the credential scope as sent), else the
 /// server's defaults. An access key id of twelve digits names the account.
-fn caller(app: &App, parts: &http::request::Parts, body: &[u8]) -> Result<(String, String), ApiError> {
+fn caller(
+    app: &App,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> Result<(String, String), ApiError> {
     let headers = header_pairs(parts);
     let (access_key, region, account) = match &app.credentials {
         Some(creds) => {
@@ -268,7 +278,11 @@ async fn api_request(app: &Arc<App>, req: Request<Incoming>) -> Response<Body> {
     }
 }
 
-async fn handle(app: Arc<App>, activity: Arc<Activity>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+async fn handle(
+    app: Arc<App>,
+    activity: Arc<Activity>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
     activity.busy.fetch_add(1, Ordering::Relaxed);
     activity.touch();
     app.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -358,7 +372,11 @@ pub(crate) struct Served {
 }
 
 /// Accept connections until `stop` turns true, then drain them.
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut stop: watch::Receiver<bool>) -> Served {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    mut stop: watch::Receiver<bool>,
+) -> Served {
     let permits = Arc::new(Semaphore::new(app.settings.max_connections.max(1)));
     let mut connections = JoinSet::new();
     loop {

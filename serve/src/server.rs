@@ -9,7 +9,7 @@ use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use evrule::route::{Destination, DropRecord, Rule, RouterStats, Target};
+use evrule::route::{Destination, DropRecord, RouterStats, Rule, Target};
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
@@ -65,7 +65,10 @@ impl std::fmt::Debug for ServeConfig {
             .field("account", &self.account)
             .field("state_dir", &self.state_dir)
             .field("credentials", &self.credentials)
-            .field("destinations", &self.destinations.keys().collect::<Vec<_>>())
+            .field(
+                "destinations",
+                &self.destinations.keys().collect::<Vec<_>>(),
+            )
             .field("rules", &self.rules.len())
             .finish_non_exhaustive()
     }
@@ -203,7 +206,11 @@ impl ServeConfig {
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn destination(mut self, arn: impl Into<String>, destination: Arc<dyn Destination>) -> Self {
+    pub fn destination(
+        mut self,
+        arn: impl Into<String>,
+        destination: Arc<dyn Destination>,
+    ) -> Self {
         self.destinations.insert(arn.into(), destination);
         self
     }
@@ -478,8 +485,15 @@ fn load_rules(shared: &Shared, account: &str, region: &str, rules: &[Rule]) -> R
             let bus = shared.new_bus(account, region, &bus_name, now);
             region_state.buses.insert(bus_name.clone(), bus);
         }
-        let bus = region_state.buses.get_mut(&bus_name).expect("inserted above");
-        let tags = bus.rules.get(&rule.name).map(|r| r.tags.clone()).unwrap_or_default();
+        let bus = region_state
+            .buses
+            .get_mut(&bus_name)
+            .expect("inserted above");
+        let tags = bus
+            .rules
+            .get(&rule.name)
+            .map(|r| r.tags.clone())
+            .unwrap_or_default();
         bus.rules.insert(
             rule.name.clone(),
             RuleInfo {
@@ -490,7 +504,11 @@ fn load_rules(shared: &Shared, account: &str, region: &str, rules: &[Rule]) -> R
                 state: rule.state.as_str().to_string(),
                 description: rule.description.clone(),
                 role_arn: None,
-                targets: rule.targets.iter().map(|t| (target_json(t), t.clone())).collect(),
+                targets: rule
+                    .targets
+                    .iter()
+                    .map(|t| (target_json(t), t.clone()))
+                    .collect(),
                 tags,
                 created_by: account.to_string(),
                 next_fire: None,
@@ -519,8 +537,12 @@ impl Server {
         let mut notices = Vec::new();
         let (archive_root, scratch) = match &config.state_dir {
             Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| fail(format!("{}: cannot create the state directory: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    fail(format!(
+                        "{}: cannot create the state directory: {e}",
+                        dir.display()
+                    ))
+                })?;
                 notices.push(format!(
                     "state: kept in {} (buses, rules, targets, archives, tags); deliveries in flight are in memory",
                     dir.display()
@@ -568,13 +590,19 @@ impl Server {
                 .map(|b| b.rules.len())
                 .sum();
             if !registry.regions.is_empty() {
-                notices.push(format!("state: loaded {rules} rules from {}", dir.display()));
+                notices.push(format!(
+                    "state: loaded {rules} rules from {}",
+                    dir.display()
+                ));
             }
             *lock(&shared.registry) = registry;
         }
         load_rules(&shared, &config.account, &config.region, &config.rules).map_err(fail)?;
         if !config.rules.is_empty() {
-            notices.push(format!("rules: loaded {} rules given at start", config.rules.len()));
+            notices.push(format!(
+                "rules: loaded {} rules given at start",
+                config.rules.len()
+            ));
         }
         shared
             .save()

@@ -180,7 +180,11 @@ pub(crate) fn parse_arn(arn: &str) -> Option<EventsArn<'_>> {
 
 /// A bus named by name or ARN: (account, region, name), the account and
 /// region those of the ARN or of the caller.
-pub(crate) fn resolve_bus(given: Option<&str>, account: &str, region: &str) -> (String, String, String) {
+pub(crate) fn resolve_bus(
+    given: Option<&str>,
+    account: &str,
+    region: &str,
+) -> (String, String, String) {
     match given {
         None => (account.into(), region.into(), "default".into()),
         Some(text) => match parse_arn(text).filter(|a| a.kind == "event-bus") {
@@ -344,9 +348,6 @@ mod tests {
             ),
             ("111122223333".into(), "eu-west-1".into(), "orders".into())
         );
-        assert_eq!(
-            resolve_bus(None, "123456789012", "us-east-1").2,
-            "default"
-        );
+        assert_eq!(resolve_bus(None, "123456789012", "us-east-1").2, "default");
     }
 }

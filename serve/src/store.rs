@@ -177,14 +177,16 @@ pub(crate) fn load(shared: &Shared, dir: &Path) -> Result<Registry, String> {
         Err(e) => return Err(format!("{}: cannot read the state: {e}", path.display())),
     };
     let bad = |why: &str| format!("{}: {why}", path.display());
-    let doc: Value = serde_json::from_str(&contents).map_err(|e| bad(&format!("not valid JSON: {e}")))?;
+    let doc: Value =
+        serde_json::from_str(&contents).map_err(|e| bad(&format!("not valid JSON: {e}")))?;
     if doc["version"].as_u64() != Some(VERSION) {
         return Err(bad(&format!("unknown state version {}", doc["version"])));
     }
     let now = shared.now();
     let mut registry = Registry::default();
     for r in doc["regions"].as_array().into_iter().flatten() {
-        let (Some(account), Some(region_name)) = (text_of(r, "account"), text_of(r, "region")) else {
+        let (Some(account), Some(region_name)) = (text_of(r, "account"), text_of(r, "region"))
+        else {
             return Err(bad("a region has no account or name"));
         };
         let mut region = Region::default();
@@ -197,8 +199,8 @@ pub(crate) fn load(shared: &Shared, dir: &Path) -> Result<Registry, String> {
             bus.extra = b["extra"].as_object().cloned().unwrap_or_default();
             bus.tags = tags_from(&b["tags"]);
             for rule in b["rules"].as_array().into_iter().flatten() {
-                let info = rule_from(rule, now)
-                    .map_err(|e| bad(&format!("rule of bus {name}: {e}")))?;
+                let info =
+                    rule_from(rule, now).map_err(|e| bad(&format!("rule of bus {name}: {e}")))?;
                 bus.rules.insert(info.name.clone(), info);
             }
             bus.sync();

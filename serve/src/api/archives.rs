@@ -18,7 +18,9 @@ use std::time::SystemTime;
 use evrule::route::{with_replay_name, Archive, ArchiveConfig};
 use serde_json::{json, Map, Value};
 
-use super::input::{finish, is_name, is_resource_arn, page, Input, NAME_PATTERN, RESOURCE_ARN_PATTERN};
+use super::input::{
+    finish, is_name, is_resource_arn, page, Input, NAME_PATTERN, RESOURCE_ARN_PATTERN,
+};
 use super::rules::check_pattern;
 use super::{ApiError, Ctx};
 use crate::engine::{lock, ArchiveSlot, Engine};
@@ -62,7 +64,12 @@ fn resource_arn<'a>(
 }
 
 /// Where an archive keeps its log.
-pub(crate) fn archive_dir(root: &std::path::Path, account: &str, region: &str, name: &str) -> PathBuf {
+pub(crate) fn archive_dir(
+    root: &std::path::Path,
+    account: &str,
+    region: &str,
+    name: &str,
+) -> PathBuf {
     root.join("archives").join(account).join(region).join(name)
 }
 
@@ -81,7 +88,10 @@ pub(crate) fn open_archive(
     let archive = Archive::open(dir, config)?;
     // Count what an existing log holds (after a restart).
     let (mut events, mut bytes) = (0u64, 0u64);
-    for e in archive.read(std::time::UNIX_EPOCH, SystemTime::now() + std::time::Duration::from_secs(86_400 * 365 * 100))? {
+    for e in archive.read(
+        std::time::UNIX_EPOCH,
+        SystemTime::now() + std::time::Duration::from_secs(86_400 * 365 * 100),
+    )? {
         let e = e?;
         events += 1;
         bytes += e.event.len() as u64;
@@ -119,9 +129,7 @@ pub(crate) fn create_archive(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiEr
         .ok_or_else(|| ApiError::no_bus(source))?;
     let now = ctx.now();
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     if region.archives.contains_key(name) {
         return Err(ApiError::already_exists(format!(
             "Archive {name} already exists."
@@ -203,9 +211,7 @@ pub(crate) fn describe_archive(ctx: &Ctx<'_>, body: &Value) -> Result<Value, Api
     finish(problems)?;
     let name = name.unwrap_or_default();
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     let archive = region.archives.get(name).ok_or_else(|| no_archive(name))?;
     Ok(archive_json(archive, true))
 }
@@ -234,9 +240,7 @@ pub(crate) fn list_archives(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiErr
         &[prefix.is_some(), source.is_some(), state.is_some()],
     )?;
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     let all: Vec<Value> = region
         .archives
         .values()
@@ -260,10 +264,11 @@ pub(crate) fn delete_archive(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiEr
     finish(problems)?;
     let name = name.unwrap_or_default();
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
-    let archive = region.archives.remove(name).ok_or_else(|| no_archive(name))?;
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
+    let archive = region
+        .archives
+        .remove(name)
+        .ok_or_else(|| no_archive(name))?;
     if let Some(bus) = region.buses.get(&archive.bus) {
         bus.engine
             .archives
@@ -289,7 +294,9 @@ pub(crate) fn start_replay(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiErro
     let mut filters = None;
     match input.structure("Destination", "destination.".into())? {
         Some(mut d) => {
-            dest_arn = d.checked_string("Arn", true, 1, 1600, None)?.map(str::to_string);
+            dest_arn = d
+                .checked_string("Arn", true, 1, 1600, None)?
+                .map(str::to_string);
             filters = d
                 .string_list("FilterArns", false, (0, usize::MAX), (1, 1600))?
                 .map(|f| f.into_iter().map(str::to_string).collect::<HashSet<_>>());
@@ -298,7 +305,10 @@ pub(crate) fn start_replay(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiErro
     }
     finish(problems)?;
     let (name, source) = (name.unwrap_or_default(), source.unwrap_or_default());
-    let (start, end) = (start.unwrap_or(SystemTime::UNIX_EPOCH), end.unwrap_or(SystemTime::UNIX_EPOCH));
+    let (start, end) = (
+        start.unwrap_or(SystemTime::UNIX_EPOCH),
+        end.unwrap_or(SystemTime::UNIX_EPOCH),
+    );
     let archive_name = parse_arn(source)
         .filter(|a| a.kind == "archive")
         .map(|a| a.name.to_string())
@@ -310,9 +320,7 @@ pub(crate) fn start_replay(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiErro
     }
     let now = ctx.now();
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     let archive = region
         .archives
         .get(&archive_name)
@@ -333,7 +341,10 @@ pub(crate) fn start_replay(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiErro
         .get(&archive.bus)
         .map(|b| Arc::clone(&b.engine))
         .ok_or_else(|| ApiError::no_bus(&archive.bus))?;
-    let arn = format!("arn:aws:events:{}:{}:replay/{name}", ctx.region, ctx.account);
+    let arn = format!(
+        "arn:aws:events:{}:{}:replay/{name}",
+        ctx.region, ctx.account
+    );
     let info = Arc::new(Mutex::new(ReplayInfo {
         name: name.to_string(),
         arn: arn.clone(),
@@ -449,9 +460,7 @@ pub(crate) fn describe_replay(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiE
     finish(problems)?;
     let name = name.unwrap_or_default();
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     let replay = region
         .replays
         .get(name)
@@ -474,9 +483,7 @@ pub(crate) fn list_replays(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiErro
         &[prefix.is_some(), source.is_some(), state.is_some()],
     )?;
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     let all: Vec<Value> = region
         .replays
         .values()

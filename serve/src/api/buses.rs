@@ -57,15 +57,11 @@ pub(crate) fn create_event_bus(ctx: &Ctx<'_>, body: &Value) -> Result<Value, Api
         )));
     }
     if name.contains('/') {
-        return Err(ApiError::validation(
-            "Event bus name must not contain '/'.",
-        ));
+        return Err(ApiError::validation("Event bus name must not contain '/'."));
     }
     let now = ctx.now();
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     if region.buses.contains_key(name) {
         return Err(ApiError::already_exists(format!(
             "Event bus {name} already exists."
@@ -128,9 +124,7 @@ pub(crate) fn list_event_buses(ctx: &Ctx<'_>, body: &Value) -> Result<Value, Api
     let limit = input.integer("Limit", 1, 100)?;
     finish(problems)?;
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     let all: Vec<Value> = region
         .buses
         .values()
@@ -155,9 +149,7 @@ pub(crate) fn delete_event_bus(ctx: &Ctx<'_>, body: &Value) -> Result<Value, Api
         return Err(ApiError::validation("Cannot delete event bus default."));
     }
     let mut registry = lock(&ctx.shared.registry);
-    let region = ctx
-        .shared
-        .region(&mut registry, &ctx.account, &ctx.region);
+    let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
     // Deleting a bus that is not there succeeds, as on AWS.
     if let Some(bus) = region.buses.remove(name) {
         ctx.shared.drop_engine(&ctx.account, &ctx.region, name);

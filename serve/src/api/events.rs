@@ -63,9 +63,10 @@ impl Entry<'_> {
                 "InvalidArgument",
                 "Parameter Detail is not valid. Reason: Detail is a required argument.",
             )),
-            (Some(s), _, _) if s.starts_with("aws.") => {
-                Some(("NotAuthorizedForSourceException", "Not authorized for the source."))
-            }
+            (Some(s), _, _) if s.starts_with("aws.") => Some((
+                "NotAuthorizedForSourceException",
+                "Not authorized for the source.",
+            )),
             (_, _, Some(d)) if !is_object(d) => Some(("MalformedDetail", "Detail is malformed.")),
             _ => None,
         }
@@ -163,7 +164,10 @@ fn entries_text(items: &[Value]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-fn read_entries<'a>(input: &mut Input<'a, '_>, items: &'a [Value]) -> Result<Vec<Entry<'a>>, ApiError> {
+fn read_entries<'a>(
+    input: &mut Input<'a, '_>,
+    items: &'a [Value],
+) -> Result<Vec<Entry<'a>>, ApiError> {
     let mut entries = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let mut e = input.element("Entries", i, item)?;
@@ -249,12 +253,13 @@ pub(crate) fn put_entries(ctx: &Ctx<'_>, entries: &[Entry<'_>]) -> Value {
         let (account, region, bus) = resolve_bus(entry.bus, &ctx.account, &ctx.region);
         if let Some(engine) = ctx.shared.engine(&account, &region, &bus) {
             let event = envelope(entry, &id, &account, &region, now);
-            let routed = engine
-                .archive(event.as_bytes(), now)
-                .and_then(|()| match engine.router() {
-                    Some(router) => router.route_at(event.as_bytes(), now).map(|_| ()),
-                    None => Ok(()),
-                });
+            let routed =
+                engine
+                    .archive(event.as_bytes(), now)
+                    .and_then(|()| match engine.router() {
+                        Some(router) => router.route_at(event.as_bytes(), now).map(|_| ()),
+                        None => Ok(()),
+                    });
             if let Err(e) = routed {
                 failed += 1;
                 let code = if e.is_event() {
@@ -286,8 +291,7 @@ pub(crate) fn test_event_pattern(_: &Ctx<'_>, body: &Value) -> Result<Value, Api
             format!("Parameter Event is not valid. Reason: {reason}"),
         )
     };
-    let parsed: Value =
-        serde_json::from_str(event).map_err(|e| invalid_event(&e.to_string()))?;
+    let parsed: Value = serde_json::from_str(event).map_err(|e| invalid_event(&e.to_string()))?;
     let Some(fields) = parsed.as_object() else {
         return Err(invalid_event("Provided Event must be a JSON object"));
     };
@@ -344,7 +348,10 @@ mod tests {
         assert_eq!(e.problem().unwrap().0, "NotAuthorizedForSourceException");
         e.source = Some("app");
         e.detail = Some("[1]");
-        assert_eq!(e.problem(), Some(("MalformedDetail", "Detail is malformed.")));
+        assert_eq!(
+            e.problem(),
+            Some(("MalformedDetail", "Detail is malformed."))
+        );
         e.detail = Some("{\"a\": 1} x");
         assert_eq!(e.problem().unwrap().0, "MalformedDetail");
         e.detail = Some(" {\"a\": 1} ");

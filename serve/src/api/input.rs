@@ -209,7 +209,10 @@ impl<'a, 'p> Input<'a, 'p> {
                 self.violation(
                     Some(text),
                     member,
-                    &format!("Member must satisfy enum value set: [{}]", values.join(", ")),
+                    &format!(
+                        "Member must satisfy enum value set: [{}]",
+                        values.join(", ")
+                    ),
                 );
                 return Ok(None);
             }
@@ -402,7 +405,12 @@ impl<'a, 'p> Input<'a, 'p> {
         index: usize,
         value: &'v Value,
     ) -> Result<Input<'v, 'q>, ApiError> {
-        let prefix = format!("{}{}.{}.member.", self.prefix, field_name(member), index + 1);
+        let prefix = format!(
+            "{}{}.{}.member.",
+            self.prefix,
+            field_name(member),
+            index + 1
+        );
         match value {
             Value::Object(obj) => Ok(Input {
                 obj,
@@ -551,8 +559,7 @@ pub(crate) fn is_resource_arn(s: &str) -> bool {
     let Some((account, resource)) = rest.split_once(':') else {
         return false;
     };
-    if !(account.is_empty() || account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if !(account.is_empty() || account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
         return false;
     }
     match resource.split_once('/') {
@@ -635,9 +642,7 @@ mod tests {
     fn wrong_types_are_serialization_errors() {
         let body = serde_json::json!({"Name": 5});
         let mut problems = Vec::new();
-        let err = Input::new(&body, &mut problems)
-            .string("Name")
-            .unwrap_err();
+        let err = Input::new(&body, &mut problems).string("Name").unwrap_err();
         assert_eq!(err.code, "SerializationException");
         assert_eq!(err.message, "Expected a string for name, found a number.");
         assert_eq!(

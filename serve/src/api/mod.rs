@@ -45,7 +45,11 @@ enum Effect {
 /// Every action the server answers. Any other gets `UnknownOperationException`.
 const ACTIONS: &[(&str, Handler, Effect)] = &[
     ("PutEvents", events::put_events, Effect::Reads),
-    ("TestEventPattern", events::test_event_pattern, Effect::Reads),
+    (
+        "TestEventPattern",
+        events::test_event_pattern,
+        Effect::Reads,
+    ),
     ("PutRule", rules::put_rule, Effect::Writes),
     ("DescribeRule", rules::describe_rule, Effect::Reads),
     ("ListRules", rules::list_rules, Effect::Reads),
@@ -54,7 +58,11 @@ const ACTIONS: &[(&str, Handler, Effect)] = &[
     ("DisableRule", rules::disable_rule, Effect::Writes),
     ("PutTargets", targets::put_targets, Effect::Writes),
     ("RemoveTargets", targets::remove_targets, Effect::Writes),
-    ("ListTargetsByRule", targets::list_targets_by_rule, Effect::Reads),
+    (
+        "ListTargetsByRule",
+        targets::list_targets_by_rule,
+        Effect::Reads,
+    ),
     (
         "ListRuleNamesByTarget",
         targets::list_rule_names_by_target,
@@ -73,13 +81,20 @@ const ACTIONS: &[(&str, Handler, Effect)] = &[
     ("ListReplays", archives::list_replays, Effect::Reads),
     ("TagResource", tags::tag_resource, Effect::Writes),
     ("UntagResource", tags::untag_resource, Effect::Writes),
-    ("ListTagsForResource", tags::list_tags_for_resource, Effect::Reads),
+    (
+        "ListTagsForResource",
+        tags::list_tags_for_resource,
+        Effect::Reads,
+    ),
 ];
 
 /// The action named by an `X-Amz-Target` value, if this API has it.
 pub(crate) fn action(target: &str) -> Option<&'static str> {
     let name = target.strip_prefix("AWSEvents.")?;
-    ACTIONS.iter().find(|(n, _, _)| *n == name).map(|(n, _, _)| *n)
+    ACTIONS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(n, _, _)| *n)
 }
 
 /// Run one action on a parsed request body.
@@ -90,7 +105,9 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, action: &str, body: &Value) -> Result<Valu
     let answer = handler(ctx, body)?;
     if *effect == Effect::Writes {
         ctx.shared.save().map_err(|e| {
-            ApiError::internal(format!("The change was made but the state could not be saved: {e}"))
+            ApiError::internal(format!(
+                "The change was made but the state could not be saved: {e}"
+            ))
         })?;
     }
     Ok(answer)

@@ -2,9 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::input::{
-    finish, is_bus_or_arn, is_name, page, Input, BUS_OR_ARN_PATTERN, NAME_PATTERN,
-};
+use super::input::{finish, is_bus_or_arn, is_name, page, Input, BUS_OR_ARN_PATTERN, NAME_PATTERN};
 use super::{tags, ApiError, Ctx};
 use crate::engine::lock;
 use crate::schedule::Schedule;
@@ -34,7 +32,10 @@ pub(super) fn bus_member(
     Ok(resolve_bus(bus, &ctx.account, &ctx.region))
 }
 
-pub(super) fn rule_name(input: &mut Input<'_, '_>, member: &str) -> Result<Option<String>, ApiError> {
+pub(super) fn rule_name(
+    input: &mut Input<'_, '_>,
+    member: &str,
+) -> Result<Option<String>, ApiError> {
     Ok(input
         .checked_string(member, true, 1, 64, Some((NAME_PATTERN, is_name)))?
         .map(str::to_string))
@@ -42,7 +43,10 @@ pub(super) fn rule_name(input: &mut Input<'_, '_>, member: &str) -> Result<Optio
 
 /// The bus, or ResourceNotFoundException naming it.
 pub(super) fn bus_mut<'r>(region: &'r mut Region, bus: &str) -> Result<&'r mut Bus, ApiError> {
-    region.buses.get_mut(bus).ok_or_else(|| ApiError::no_bus(bus))
+    region
+        .buses
+        .get_mut(bus)
+        .ok_or_else(|| ApiError::no_bus(bus))
 }
 
 /// Check a pattern as PutRule does, with AWS's reason on failure.

@@ -53,7 +53,10 @@ fn with_tags<T>(
             Ok(f(&mut bus.tags))
         }
         "rule" => {
-            let (bus_name, rule) = parsed.name.rsplit_once('/').unwrap_or(("default", parsed.name));
+            let (bus_name, rule) = parsed
+                .name
+                .rsplit_once('/')
+                .unwrap_or(("default", parsed.name));
             let bus = region
                 .buses
                 .get_mut(bus_name)

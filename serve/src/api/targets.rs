@@ -17,7 +17,11 @@ fn check_target(input: &mut Input<'_, '_>) -> Result<(), ApiError> {
     input.checked_string("Input", false, 0, 8192, None)?;
     input.checked_string("InputPath", false, 0, 256, None)?;
     let prefix = |m: &str| format!("{m}.");
-    if input.raw().get("InputTransformer").is_some_and(Value::is_object) {
+    if input
+        .raw()
+        .get("InputTransformer")
+        .is_some_and(Value::is_object)
+    {
         let base = prefix("inputTransformer");
         let mut tr = input
             .structure("InputTransformer", base)?
@@ -79,7 +83,10 @@ fn clean(obj: &Map<String, Value>) -> Map<String, Value> {
 pub(crate) fn put_targets(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError> {
     let mut problems = Vec::new();
     let mut input = Input::new(body, &mut problems);
-    let items = input.list("Targets", true, 1, 100)?.cloned().unwrap_or_default();
+    let items = input
+        .list("Targets", true, 1, 100)?
+        .cloned()
+        .unwrap_or_default();
     for (i, item) in items.iter().enumerate() {
         let mut t = input.element("Targets", i, item)?;
         check_target(&mut t)?;

@@ -263,8 +263,7 @@ fn aws_test_suite_signatures_verify() {
         let flipped = if bad.ends_with('0') { '1' } else { '0' };
         bad.pop();
         bad.push(flipped);
-        *headers.last_mut().unwrap() =
-            ("Authorization".to_string(), suite_auth(case.signed, &bad));
+        *headers.last_mut().unwrap() = ("Authorization".to_string(), suite_auth(case.signed, &bad));
         let err = verify(
             &suite_creds(),
             case.method,
@@ -490,10 +489,9 @@ fn unknown_key_missing_header_and_clock_skew_get_aws_errors() {
         verify(&creds, "POST", "/", "", &headers, body, late).unwrap_err(),
         AuthError {
             code: "InvalidSignatureException",
-            message:
-                "Signature expired: 20261203T183407Z is now earlier than 20261203T183408Z \
+            message: "Signature expired: 20261203T183407Z is now earlier than 20261203T183408Z \
                       (20261203T184908Z - 15 min.)"
-                    .to_string(),
+                .to_string(),
             status: 400
         }
     );

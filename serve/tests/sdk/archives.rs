@@ -27,7 +27,10 @@ async fn archive_then_replay_through_the_current_rules() {
         .await
         .unwrap();
     let archive_arn = out.archive_arn().unwrap().to_string();
-    assert_eq!(archive_arn, format!("arn:aws:events:{REGION}:{ACCOUNT}:archive/shop"));
+    assert_eq!(
+        archive_arn,
+        format!("arn:aws:events:{REGION}:{ACCOUNT}:archive/shop")
+    );
     assert_eq!(out.state().map(|s| s.as_str()), Some("ENABLED"));
 
     let start = DateTime::from_secs(
@@ -44,7 +47,12 @@ async fn archive_then_replay_through_the_current_rules() {
         .send()
         .await
         .unwrap();
-    let d = c.describe_archive().archive_name("shop").send().await.unwrap();
+    let d = c
+        .describe_archive()
+        .archive_name("shop")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(d.event_count(), 2);
     assert!(d.size_bytes() > 0);
     assert_eq!(d.retention_days(), Some(7));
@@ -52,8 +60,18 @@ async fn archive_then_replay_through_the_current_rules() {
     assert_eq!(d.event_source_arn(), Some(default_bus().as_str()));
 
     // A rule made after the events were archived gets the replayed ones.
-    c.put_rule().name("late").event_pattern(r#"{"source": ["shop"]}"#).send().await.unwrap();
-    c.put_targets().rule("late").targets(target("q", &queue("late"))).send().await.unwrap();
+    c.put_rule()
+        .name("late")
+        .event_pattern(r#"{"source": ["shop"]}"#)
+        .send()
+        .await
+        .unwrap();
+    c.put_targets()
+        .rule("late")
+        .targets(target("q", &queue("late")))
+        .send()
+        .await
+        .unwrap();
     let end = DateTime::from_secs(start.secs() + 3600);
     let out = c
         .start_replay()
@@ -61,14 +79,24 @@ async fn archive_then_replay_through_the_current_rules() {
         .event_source_arn(&archive_arn)
         .event_start_time(start)
         .event_end_time(end)
-        .destination(ReplayDestination::builder().arn(default_bus()).build().unwrap())
+        .destination(
+            ReplayDestination::builder()
+                .arn(default_bus())
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(out.state(), Some(&ReplayState::Starting));
     let mut state = None;
     for _ in 0..200 {
-        let d = c.describe_replay().replay_name("again").send().await.unwrap();
+        let d = c
+            .describe_replay()
+            .replay_name("again")
+            .send()
+            .await
+            .unwrap();
         state = d.state().cloned();
         if state == Some(ReplayState::Completed) {
             assert!(d.replay_end_time().is_some());
@@ -94,18 +122,34 @@ async fn archive_then_replay_through_the_current_rules() {
         .event_source_arn(&archive_arn)
         .event_start_time(start)
         .event_end_time(end)
-        .destination(ReplayDestination::builder().arn(default_bus()).build().unwrap())
+        .destination(
+            ReplayDestination::builder()
+                .arn(default_bus())
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap_err();
     assert_eq!(
         aws_error(&err),
-        ("ResourceAlreadyExistsException".into(), "Replay again already exists.".into())
+        (
+            "ResourceAlreadyExistsException".into(),
+            "Replay again already exists.".into()
+        )
     );
-    let err = c.describe_replay().replay_name("nope").send().await.unwrap_err();
+    let err = c
+        .describe_replay()
+        .replay_name("nope")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         aws_error(&err),
-        ("ResourceNotFoundException".into(), "Replay nope does not exist.".into())
+        (
+            "ResourceNotFoundException".into(),
+            "Replay nope does not exist.".into()
+        )
     );
 }
 
@@ -124,14 +168,28 @@ async fn replay_filters_and_validation() {
         .unwrap()
         .to_string();
     for name in ["one", "two"] {
-        c.put_rule().name(name).event_pattern(ANY).send().await.unwrap();
-        c.put_targets().rule(name).targets(target("q", &queue(name))).send().await.unwrap();
+        c.put_rule()
+            .name(name)
+            .event_pattern(ANY)
+            .send()
+            .await
+            .unwrap();
+        c.put_targets()
+            .rule(name)
+            .targets(target("q", &queue(name)))
+            .send()
+            .await
+            .unwrap();
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    c.put_events().entries(entry("a", "b", "{}")).send().await.unwrap();
+    c.put_events()
+        .entries(entry("a", "b", "{}"))
+        .send()
+        .await
+        .unwrap();
     t.deliveries(&queue("one"), 1);
     t.deliveries(&queue("two"), 1);
     c.start_replay()
@@ -151,7 +209,13 @@ async fn replay_filters_and_validation() {
         .unwrap();
     let two = t.bodies(&queue("two"), 2);
     assert_eq!(two[1]["replay-name"], "only-two");
-    let (_, one) = t.admin("GET", &format!("/_evrule/deliveries?target={}&wait=2&timeout=0.3", queue("one")));
+    let (_, one) = t.admin(
+        "GET",
+        &format!(
+            "/_evrule/deliveries?target={}&wait=2&timeout=0.3",
+            queue("one")
+        ),
+    );
     assert_eq!(one["deliveries"].as_array().unwrap().len(), 1);
 
     let err = c
@@ -160,7 +224,12 @@ async fn replay_filters_and_validation() {
         .event_source_arn(&arn)
         .event_start_time(DateTime::from_secs(now))
         .event_end_time(DateTime::from_secs(now - 1))
-        .destination(ReplayDestination::builder().arn(default_bus()).build().unwrap())
+        .destination(
+            ReplayDestination::builder()
+                .arn(default_bus())
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap_err();
@@ -212,12 +281,17 @@ async fn list_and_delete_archives() {
         .unwrap_err();
     assert_eq!(
         aws_error(&err),
-        ("ResourceAlreadyExistsException".into(), "Archive a1 already exists.".into())
+        (
+            "ResourceAlreadyExistsException".into(),
+            "Archive a1 already exists.".into()
+        )
     );
     let err = c
         .create_archive()
         .archive_name("x")
-        .event_source_arn(format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/missing"))
+        .event_source_arn(format!(
+            "arn:aws:events:{REGION}:{ACCOUNT}:event-bus/missing"
+        ))
         .send()
         .await
         .unwrap_err();
@@ -238,8 +312,14 @@ async fn list_and_delete_archives() {
             .filter_map(|a| a.archive_name().map(str::to_string))
             .collect::<Vec<_>>()
     };
-    assert_eq!(names(&c.list_archives().send().await.unwrap()), ["a1", "a2", "b1"]);
-    assert_eq!(names(&c.list_archives().name_prefix("a").send().await.unwrap()), ["a1", "a2"]);
+    assert_eq!(
+        names(&c.list_archives().send().await.unwrap()),
+        ["a1", "a2", "b1"]
+    );
+    assert_eq!(
+        names(&c.list_archives().name_prefix("a").send().await.unwrap()),
+        ["a1", "a2"]
+    );
     assert_eq!(
         names(
             &c.list_archives()
@@ -262,11 +342,24 @@ async fn list_and_delete_archives() {
     assert_eq!(aws_error(&err).0, "ValidationException");
 
     c.delete_archive().archive_name("a1").send().await.unwrap();
-    let err = c.describe_archive().archive_name("a1").send().await.unwrap_err();
+    let err = c
+        .describe_archive()
+        .archive_name("a1")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         aws_error(&err),
-        ("ResourceNotFoundException".into(), "Archive a1 does not exist.".into())
+        (
+            "ResourceNotFoundException".into(),
+            "Archive a1 does not exist.".into()
+        )
     );
-    let err = c.delete_archive().archive_name("a1").send().await.unwrap_err();
+    let err = c
+        .delete_archive()
+        .archive_name("a1")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(aws_error(&err).0, "ResourceNotFoundException");
 }

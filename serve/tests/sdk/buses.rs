@@ -28,12 +28,22 @@ async fn create_describe_list_delete() {
     assert_eq!(d.description(), Some("order events"));
     assert!(d.creation_time().is_some());
     // By ARN, and the default bus when no name is given.
-    let by_arn = c.describe_event_bus().name(bus_arn("orders")).send().await.unwrap();
+    let by_arn = c
+        .describe_event_bus()
+        .name(bus_arn("orders"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(by_arn.name(), Some("orders"));
     let default = c.describe_event_bus().send().await.unwrap();
     assert_eq!(default.arn(), Some(bus_arn("default").as_str()));
 
-    let err = c.create_event_bus().name("orders").send().await.unwrap_err();
+    let err = c
+        .create_event_bus()
+        .name("orders")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         aws_error(&err),
         (
@@ -61,7 +71,12 @@ async fn create_describe_list_delete() {
     assert_eq!(prefixed.event_buses().len(), 1);
 
     c.delete_event_bus().name("orders").send().await.unwrap();
-    let err = c.describe_event_bus().name("orders").send().await.unwrap_err();
+    let err = c
+        .describe_event_bus()
+        .name("orders")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         aws_error(&err),
         (
@@ -71,7 +86,12 @@ async fn create_describe_list_delete() {
     );
     // Deleting what is not there succeeds; the default bus stays.
     c.delete_event_bus().name("orders").send().await.unwrap();
-    let err = c.delete_event_bus().name("default").send().await.unwrap_err();
+    let err = c
+        .delete_event_bus()
+        .name("default")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(aws_error(&err).0, "ValidationException");
 }
 
@@ -100,10 +120,16 @@ async fn events_on_a_custom_bus_reach_only_its_rules() {
     e.event_bus_name = Some(bus_arn("orders"));
     c.put_events().entries(e).send().await.unwrap();
     let got = t.deliveries(&queue("on-orders"), 1);
-    assert_eq!(got[0]["ruleArn"], format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/orders/r"));
+    assert_eq!(
+        got[0]["ruleArn"],
+        format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/orders/r")
+    );
     let (_, body) = t.admin(
         "GET",
-        &format!("/_evrule/deliveries?target={}&wait=1&timeout=0.2", queue("on-default")),
+        &format!(
+            "/_evrule/deliveries?target={}&wait=1&timeout=0.2",
+            queue("on-default")
+        ),
     );
     assert_eq!(body["deliveries"].as_array().unwrap().len(), 0);
 }
@@ -128,7 +154,12 @@ async fn tags_of_rules_and_buses() {
         .await
         .unwrap();
     let rule = format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/orders/r");
-    let tags = c.list_tags_for_resource().resource_arn(&rule).send().await.unwrap();
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(&rule)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags(), [tag("a", "1")]);
     c.tag_resource()
         .resource_arn(&rule)
@@ -137,10 +168,25 @@ async fn tags_of_rules_and_buses() {
         .send()
         .await
         .unwrap();
-    let tags = c.list_tags_for_resource().resource_arn(&rule).send().await.unwrap();
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(&rule)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags(), [tag("a", "2"), tag("b", "3")]);
-    c.untag_resource().resource_arn(&rule).tag_keys("a").send().await.unwrap();
-    let tags = c.list_tags_for_resource().resource_arn(&rule).send().await.unwrap();
+    c.untag_resource()
+        .resource_arn(&rule)
+        .tag_keys("a")
+        .send()
+        .await
+        .unwrap();
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(&rule)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags(), [tag("b", "3")]);
     // PutRule on an existing rule leaves its tags alone.
     c.put_rule()
@@ -151,10 +197,20 @@ async fn tags_of_rules_and_buses() {
         .send()
         .await
         .unwrap();
-    let tags = c.list_tags_for_resource().resource_arn(&rule).send().await.unwrap();
+    let tags = c
+        .list_tags_for_resource()
+        .resource_arn(&rule)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags(), [tag("b", "3")]);
 
-    let bus = c.list_tags_for_resource().resource_arn(bus_arn("orders")).send().await.unwrap();
+    let bus = c
+        .list_tags_for_resource()
+        .resource_arn(bus_arn("orders"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bus.tags(), [tag("team", "shop")]);
 
     let err = c

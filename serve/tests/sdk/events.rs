@@ -11,11 +11,17 @@ use crate::support::*;
 async fn a_delivered_event_has_eventbridge_envelope() {
     let t = TestServer::start();
     let c = &t.client;
-    c.create_event_bus().name("orders-bus").send().await.unwrap();
+    c.create_event_bus()
+        .name("orders-bus")
+        .send()
+        .await
+        .unwrap();
     c.put_rule()
         .name("placed")
         .event_bus_name("orders-bus")
-        .event_pattern(r#"{"source": ["com.example.orders"], "detail": {"customer": {"tier": ["gold"]}}}"#)
+        .event_pattern(
+            r#"{"source": ["com.example.orders"], "detail": {"customer": {"tier": ["gold"]}}}"#,
+        )
         .send()
         .await
         .unwrap();
@@ -49,7 +55,10 @@ async fn a_delivered_event_has_eventbridge_envelope() {
     let d = &deliveries[0];
     assert_eq!(d["attempt"], 1);
     assert_eq!(d["rule"], "placed");
-    assert_eq!(d["ruleArn"], format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/orders-bus/placed"));
+    assert_eq!(
+        d["ruleArn"],
+        format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/orders-bus/placed")
+    );
     assert_eq!(d["targetId"], "q");
     // shared/events/apigw-putevents-delivered.constructed.json, with this account and id.
     let expected = json!({
@@ -83,9 +92,24 @@ async fn per_entry_errors_come_with_status_200() {
     let out = c
         .put_events()
         .entries(entry("app", "t", r#"{"ok": true}"#))
-        .entries(PutEventsRequestEntry::builder().detail_type("t").detail("{}").build())
-        .entries(PutEventsRequestEntry::builder().source("app").detail("{}").build())
-        .entries(PutEventsRequestEntry::builder().source("app").detail_type("t").build())
+        .entries(
+            PutEventsRequestEntry::builder()
+                .detail_type("t")
+                .detail("{}")
+                .build(),
+        )
+        .entries(
+            PutEventsRequestEntry::builder()
+                .source("app")
+                .detail("{}")
+                .build(),
+        )
+        .entries(
+            PutEventsRequestEntry::builder()
+                .source("app")
+                .detail_type("t")
+                .build(),
+        )
         .entries(entry("app", "t", "[1, 2]"))
         .entries(entry("app", "t", "{not json"))
         .entries(entry("aws.s3", "t", "{}"))
@@ -102,12 +126,26 @@ async fn per_entry_errors_come_with_status_200() {
     assert_eq!(
         got[1..],
         [
-            (Some("InvalidArgument"), Some("Parameter Source is not valid. Reason: Source is a required argument.")),
-            (Some("InvalidArgument"), Some("Parameter DetailType is not valid. Reason: DetailType is a required argument.")),
-            (Some("InvalidArgument"), Some("Parameter Detail is not valid. Reason: Detail is a required argument.")),
+            (
+                Some("InvalidArgument"),
+                Some("Parameter Source is not valid. Reason: Source is a required argument.")
+            ),
+            (
+                Some("InvalidArgument"),
+                Some(
+                    "Parameter DetailType is not valid. Reason: DetailType is a required argument."
+                )
+            ),
+            (
+                Some("InvalidArgument"),
+                Some("Parameter Detail is not valid. Reason: Detail is a required argument.")
+            ),
             (Some("MalformedDetail"), Some("Detail is malformed.")),
             (Some("MalformedDetail"), Some("Detail is malformed.")),
-            (Some("NotAuthorizedForSourceException"), Some("Not authorized for the source.")),
+            (
+                Some("NotAuthorizedForSourceException"),
+                Some("Not authorized for the source.")
+            ),
         ]
     );
 }
@@ -165,14 +203,30 @@ async fn request_limits() {
 async fn unknown_bus_entries_get_an_id_and_go_nowhere() {
     let t = TestServer::start();
     let c = &t.client;
-    c.put_rule().name("all").event_pattern(r#"{"source": ["a"]}"#).send().await.unwrap();
-    c.put_targets().rule("all").targets(target("q", &queue("all"))).send().await.unwrap();
+    c.put_rule()
+        .name("all")
+        .event_pattern(r#"{"source": ["a"]}"#)
+        .send()
+        .await
+        .unwrap();
+    c.put_targets()
+        .rule("all")
+        .targets(target("q", &queue("all")))
+        .send()
+        .await
+        .unwrap();
     let mut e = entry("a", "b", "{}");
     e.event_bus_name = Some("no-such-bus".into());
     let out = c.put_events().entries(e).send().await.unwrap();
     assert_eq!(out.failed_entry_count(), 0);
     assert_eq!(out.entries()[0].event_id().unwrap().len(), 36);
-    let (_, body) = t.admin("GET", &format!("/_evrule/deliveries?target={}&wait=1&timeout=0.3", queue("all")));
+    let (_, body) = t.admin(
+        "GET",
+        &format!(
+            "/_evrule/deliveries?target={}&wait=1&timeout=0.3",
+            queue("all")
+        ),
+    );
     assert_eq!(body["deliveries"], json!([]));
     assert_eq!(body["timedOut"], true);
 }
@@ -181,24 +235,56 @@ async fn unknown_bus_entries_get_an_id_and_go_nowhere() {
 async fn rule_changes_apply_to_the_next_put() {
     let t = TestServer::start();
     let c = &t.client;
-    let put = || c.put_events().entries(entry("shop", "order", r#"{"n": 1}"#)).send();
+    let put = || {
+        c.put_events()
+            .entries(entry("shop", "order", r#"{"n": 1}"#))
+            .send()
+    };
     put().await.unwrap();
-    c.put_rule().name("r").event_pattern(r#"{"source": ["shop"]}"#).send().await.unwrap();
-    c.put_targets().rule("r").targets(target("q", &queue("q"))).send().await.unwrap();
+    c.put_rule()
+        .name("r")
+        .event_pattern(r#"{"source": ["shop"]}"#)
+        .send()
+        .await
+        .unwrap();
+    c.put_targets()
+        .rule("r")
+        .targets(target("q", &queue("q")))
+        .send()
+        .await
+        .unwrap();
     put().await.unwrap();
     assert_eq!(t.deliveries(&queue("q"), 1).len(), 1);
     c.disable_rule().name("r").send().await.unwrap();
     put().await.unwrap();
     c.enable_rule().name("r").send().await.unwrap();
-    c.put_rule().name("r").event_pattern(r#"{"source": ["other"]}"#).send().await.unwrap();
+    c.put_rule()
+        .name("r")
+        .event_pattern(r#"{"source": ["other"]}"#)
+        .send()
+        .await
+        .unwrap();
     put().await.unwrap();
-    c.put_rule().name("r").event_pattern(r#"{"detail": {"n": [1]}}"#).send().await.unwrap();
-    c.put_targets().rule("r").targets(target("q2", &queue("q2"))).send().await.unwrap();
+    c.put_rule()
+        .name("r")
+        .event_pattern(r#"{"detail": {"n": [1]}}"#)
+        .send()
+        .await
+        .unwrap();
+    c.put_targets()
+        .rule("r")
+        .targets(target("q2", &queue("q2")))
+        .send()
+        .await
+        .unwrap();
     put().await.unwrap();
     assert_eq!(t.deliveries(&queue("q"), 2).len(), 2);
     assert_eq!(t.deliveries(&queue("q2"), 1).len(), 1);
     // DELETE clears the inbox.
-    let (status, body) = t.admin("DELETE", &format!("/_evrule/deliveries?target={}", queue("q")));
+    let (status, body) = t.admin(
+        "DELETE",
+        &format!("/_evrule/deliveries?target={}", queue("q")),
+    );
     assert_eq!((status, body["cleared"].clone()), (200, json!(2)));
     assert!(t.deliveries(&queue("q"), 0).is_empty());
 }
@@ -207,7 +293,12 @@ async fn rule_changes_apply_to_the_next_put() {
 async fn fan_out_and_transformers() {
     let t = TestServer::start();
     let c = &t.client;
-    c.put_rule().name("r").event_pattern(r#"{"source": ["s3"]}"#).send().await.unwrap();
+    c.put_rule()
+        .name("r")
+        .event_pattern(r#"{"source": ["s3"]}"#)
+        .send()
+        .await
+        .unwrap();
     let transformed = Target::builder()
         .id("t")
         .arn(queue("t"))
@@ -220,8 +311,18 @@ async fn fan_out_and_transformers() {
         )
         .build()
         .unwrap();
-    let constant = Target::builder().id("c").arn(queue("c")).input(r#"{"fixed": 1}"#).build().unwrap();
-    let path = Target::builder().id("p").arn(queue("p")).input_path("$.detail").build().unwrap();
+    let constant = Target::builder()
+        .id("c")
+        .arn(queue("c"))
+        .input(r#"{"fixed": 1}"#)
+        .build()
+        .unwrap();
+    let path = Target::builder()
+        .id("p")
+        .arn(queue("p"))
+        .input_path("$.detail")
+        .build()
+        .unwrap();
     c.put_targets()
         .rule("r")
         .targets(transformed)
@@ -230,8 +331,15 @@ async fn fan_out_and_transformers() {
         .send()
         .await
         .unwrap();
-    c.put_events().entries(entry("s3", "put", r#"{"key": "a.txt"}"#)).send().await.unwrap();
-    assert_eq!(t.bodies(&queue("t"), 1), [json!({"key": "a.txt", "rule": "r"})]);
+    c.put_events()
+        .entries(entry("s3", "put", r#"{"key": "a.txt"}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        t.bodies(&queue("t"), 1),
+        [json!({"key": "a.txt", "rule": "r"})]
+    );
     assert_eq!(t.bodies(&queue("c"), 1), [json!({"fixed": 1})]);
     assert_eq!(t.bodies(&queue("p"), 1), [json!({"key": "a.txt"})]);
 }
@@ -240,7 +348,12 @@ async fn fan_out_and_transformers() {
 async fn failed_input_goes_to_the_dead_letter_queue() {
     let t = TestServer::start();
     let c = &t.client;
-    c.put_rule().name("r").event_pattern(ANY).send().await.unwrap();
+    c.put_rule()
+        .name("r")
+        .event_pattern(ANY)
+        .send()
+        .await
+        .unwrap();
     // A quoted list is not valid JSON once rendered: delivery fails for good.
     let broken = Target::builder()
         .id("t")
@@ -252,16 +365,32 @@ async fn failed_input_goes_to_the_dead_letter_queue() {
                 .build()
                 .unwrap(),
         )
-        .dead_letter_config(aws_sdk_eventbridge::types::DeadLetterConfig::builder().arn(queue("dlq")).build())
+        .dead_letter_config(
+            aws_sdk_eventbridge::types::DeadLetterConfig::builder()
+                .arn(queue("dlq"))
+                .build(),
+        )
         .build()
         .unwrap();
-    c.put_targets().rule("r").targets(broken).send().await.unwrap();
-    c.put_events().entries(entry("a", "b", r#"{"list": ["HIGH"]}"#)).send().await.unwrap();
+    c.put_targets()
+        .rule("r")
+        .targets(broken)
+        .send()
+        .await
+        .unwrap();
+    c.put_events()
+        .entries(entry("a", "b", r#"{"list": ["HIGH"]}"#))
+        .send()
+        .await
+        .unwrap();
     let dlq = t.deliveries(&queue("dlq"), 1);
     assert_eq!(dlq.len(), 1);
     assert_eq!(dlq[0]["deadLetter"]["errorCode"], "INVALID_TARGET_INPUT");
     assert_eq!(dlq[0]["body"]["detail"], json!({"list": ["HIGH"]}));
-    let (_, body) = t.admin("GET", &format!("/_evrule/dead-letters?target={}&wait=1", queue("broken")));
+    let (_, body) = t.admin(
+        "GET",
+        &format!("/_evrule/dead-letters?target={}&wait=1", queue("broken")),
+    );
     let letters = body["deadLetters"].as_array().unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0]["deadLetterQueue"], queue("dlq"));
@@ -325,13 +454,28 @@ async fn test_event_pattern_answers_and_errors() {
 async fn concurrent_puts_all_arrive() {
     let t = TestServer::start();
     let c = t.client.clone();
-    c.put_targets().rule("r").targets(target("q", &queue("load"))).send().await.unwrap_err();
+    c.put_targets()
+        .rule("r")
+        .targets(target("q", &queue("load")))
+        .send()
+        .await
+        .unwrap_err();
     let mut expected = 0;
     for round in 0..4 {
         let pattern = format!(r#"{{"source": ["load"], "detail": {{"round": [{round}]}}}}"#);
-        c.put_rule().name("r").event_pattern(pattern).send().await.unwrap();
+        c.put_rule()
+            .name("r")
+            .event_pattern(pattern)
+            .send()
+            .await
+            .unwrap();
         if round == 0 {
-            c.put_targets().rule("r").targets(target("q", &queue("load"))).send().await.unwrap();
+            c.put_targets()
+                .rule("r")
+                .targets(target("q", &queue("load")))
+                .send()
+                .await
+                .unwrap();
         }
         let mut tasks = Vec::new();
         for task in 0..8 {

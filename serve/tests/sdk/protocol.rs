@@ -14,18 +14,40 @@ use crate::support::*;
 fn unknown_operations_and_bad_requests_get_clear_400s() {
     let t = TestServer::start();
     let (status, body) = call(t.addr, "CancelReplay", "{}");
-    assert_eq!((status, body["__type"].as_str()), (400, Some("UnknownOperationException")));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("UnknownOperationException"))
+    );
     let (status, body) = call(t.addr, "NoSuchThing", "{}");
-    assert_eq!((status, body["__type"].as_str()), (400, Some("UnknownOperationException")));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("UnknownOperationException"))
+    );
     let (status, body) = call(t.addr, "ListRules", "{\"Limit\": ");
-    assert_eq!((status, body["__type"].as_str()), (400, Some("SerializationException")));
-    assert!(body["message"].as_str().unwrap().starts_with("The request body is not valid JSON"));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("SerializationException"))
+    );
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("The request body is not valid JSON"));
     let (status, body) = call(t.addr, "ListRules", "[]");
-    assert_eq!((status, body["message"].as_str()), (400, Some("The request body must be a JSON object, found a list.")));
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (
+            400,
+            Some("The request body must be a JSON object, found a list.")
+        )
+    );
     let (status, body) = call(t.addr, "PutRule", r#"{"Name": 5}"#);
     assert_eq!(
         (status, body["__type"].as_str(), body["message"].as_str()),
-        (400, Some("SerializationException"), Some("Expected a string for name, found a number."))
+        (
+            400,
+            Some("SerializationException"),
+            Some("Expected a string for name, found a number.")
+        )
     );
     // An empty body is an empty request.
     let (status, body) = call(t.addr, "ListRules", "");
@@ -37,12 +59,24 @@ fn unknown_operations_and_bad_requests_get_clear_400s() {
          Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}",
     );
     assert_eq!(status, 400);
-    assert!(text.contains("The Content-Type must be application/x-amz-json-1.1"), "{text}");
-    let (status, _) = raw(t.addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(
+        text.contains("The Content-Type must be application/x-amz-json-1.1"),
+        "{text}"
+    );
+    let (status, _) = raw(
+        t.addr,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(status, 405);
-    let (status, _) = raw(t.addr, "GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let (status, _) = raw(
+        t.addr,
+        "GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(status, 404);
-    let (status, _) = raw(t.addr, "GET /_evrule/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let (status, _) = raw(
+        t.addr,
+        "GET /_evrule/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(status, 404);
     let (status, body) = t.admin("GET", "/_evrule/deliveries?wait=x");
     assert_eq!(status, 400, "{body}");
@@ -57,7 +91,10 @@ fn bodies_are_bounded() {
     let t = TestServer::with(config().max_body_bytes(1024));
     let big = format!(r#"{{"NamePrefix": "{}"}}"#, "a".repeat(2000));
     let (status, body) = call(t.addr, "ListRules", &big);
-    assert_eq!((status, body["__type"].as_str()), (413, Some("RequestEntityTooLargeException")));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (413, Some("RequestEntityTooLargeException"))
+    );
     // Chunked, without a length: cut off at the limit too.
     let mut req = String::from(
         "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Amz-Target: AWSEvents.ListRules\r\n\
@@ -94,11 +131,16 @@ fn slow_and_idle_clients_are_cut_off() {
     .unwrap();
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
-    assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 408"), "{}", String::from_utf8_lossy(&buf));
+    assert!(
+        String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&buf)
+    );
     // An idle keep-alive connection is closed.
     let mut s = TcpStream::connect(t.addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(b"GET /_evrule/health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /_evrule/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let started = Instant::now();
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
@@ -110,16 +152,32 @@ fn slow_and_idle_clients_are_cut_off() {
 async fn account_and_region_come_from_the_credential_scope() {
     let t = TestServer::start();
     let eu = client_for(t.addr, "111122223333", "x", "eu-west-1");
-    let out = eu.put_rule().name("r").event_pattern(ANY).send().await.unwrap();
-    assert_eq!(out.rule_arn(), Some("arn:aws:events:eu-west-1:111122223333:rule/r"));
+    let out = eu
+        .put_rule()
+        .name("r")
+        .event_pattern(ANY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.rule_arn(),
+        Some("arn:aws:events:eu-west-1:111122223333:rule/r")
+    );
     // Other regions and accounts are other places.
     let err = t.client.describe_rule().name("r").send().await.unwrap_err();
     assert_eq!(aws_error(&err).0, "ResourceNotFoundException");
     let d = eu.describe_rule().name("r").send().await.unwrap();
     assert_eq!(d.created_by(), Some("111122223333"));
     // Unsigned requests use the defaults.
-    let (_, body) = call(t.addr, "PutRule", r#"{"Name": "u", "EventPattern": "{\"source\": [\"x\"]}"}"#);
-    assert_eq!(body["RuleArn"], "arn:aws:events:us-east-1:123456789012:rule/u");
+    let (_, body) = call(
+        t.addr,
+        "PutRule",
+        r#"{"Name": "u", "EventPattern": "{\"source\": [\"x\"]}"}"#,
+    );
+    assert_eq!(
+        body["RuleArn"],
+        "arn:aws:events:us-east-1:123456789012:rule/u"
+    );
 }
 
 #[tokio::test]
@@ -133,8 +191,17 @@ async fn signatures_are_verified_with_credentials() {
     .unwrap();
     let t = TestServer::with(config().credentials(Keys::load(&path).unwrap()));
     let good = client_for(t.addr, "AKIDGOOD", "s3cret", "us-west-2");
-    let out = good.put_rule().name("r").event_pattern(ANY).send().await.unwrap();
-    assert_eq!(out.rule_arn(), Some("arn:aws:events:us-west-2:444455556666:rule/r"));
+    let out = good
+        .put_rule()
+        .name("r")
+        .event_pattern(ANY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.rule_arn(),
+        Some("arn:aws:events:us-west-2:444455556666:rule/r")
+    );
     let wrong_secret = client_for(t.addr, "AKIDGOOD", "nope", "us-west-2");
     let err = wrong_secret.list_rules().send().await.unwrap_err();
     assert_eq!(aws_error(&err).0, "InvalidSignatureException");
@@ -148,7 +215,10 @@ async fn signatures_are_verified_with_credentials() {
         )
     );
     let (status, body) = call(t.addr, "ListRules", "{}");
-    assert_eq!((status, body["__type"].as_str()), (400, Some("MissingAuthenticationTokenException")));
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("MissingAuthenticationTokenException"))
+    );
     // The inbox needs a signature too.
     let (status, _) = t.admin("GET", "/_evrule/deliveries");
     assert_eq!(status, 400);

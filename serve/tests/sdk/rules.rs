@@ -51,7 +51,12 @@ async fn put_describe_update_enable_disable_delete() {
     assert_eq!(d.event_pattern(), Some(r#"{"source": ["shop", "store"]}"#));
     assert_eq!(d.description(), None);
     assert_eq!(d.state(), Some(&RuleState::Disabled));
-    let targets = c.list_targets_by_rule().rule("orders").send().await.unwrap();
+    let targets = c
+        .list_targets_by_rule()
+        .rule("orders")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(targets.targets().len(), 1);
 
     // Deleting is refused while targets exist.
@@ -63,7 +68,12 @@ async fn put_describe_update_enable_disable_delete() {
             "Rule can't be deleted since it has targets.".into()
         )
     );
-    c.remove_targets().rule("orders").ids("q").send().await.unwrap();
+    c.remove_targets()
+        .rule("orders")
+        .ids("q")
+        .send()
+        .await
+        .unwrap();
     c.delete_rule().name("orders").send().await.unwrap();
     let err = c.describe_rule().name("orders").send().await.unwrap_err();
     assert_eq!(
@@ -83,9 +93,30 @@ async fn errors_name_the_rule_and_the_bus() {
     let c = &t.client;
     c.create_event_bus().name("orders").send().await.unwrap();
     for err in [
-        aws_error(&c.describe_rule().name("nope").event_bus_name("orders").send().await.unwrap_err()),
-        aws_error(&c.enable_rule().name("nope").event_bus_name("orders").send().await.unwrap_err()),
-        aws_error(&c.disable_rule().name("nope").event_bus_name("orders").send().await.unwrap_err()),
+        aws_error(
+            &c.describe_rule()
+                .name("nope")
+                .event_bus_name("orders")
+                .send()
+                .await
+                .unwrap_err(),
+        ),
+        aws_error(
+            &c.enable_rule()
+                .name("nope")
+                .event_bus_name("orders")
+                .send()
+                .await
+                .unwrap_err(),
+        ),
+        aws_error(
+            &c.disable_rule()
+                .name("nope")
+                .event_bus_name("orders")
+                .send()
+                .await
+                .unwrap_err(),
+        ),
         aws_error(
             &c.list_targets_by_rule()
                 .rule("nope")
@@ -244,7 +275,11 @@ async fn list_rules_filters_by_prefix_and_pages() {
             .await
             .unwrap();
         pages += 1;
-        seen.extend(page.rules().iter().filter_map(|r| r.name().map(str::to_string)));
+        seen.extend(
+            page.rules()
+                .iter()
+                .filter_map(|r| r.name().map(str::to_string)),
+        );
         token = page.next_token().map(str::to_string);
         if token.is_none() {
             break;
@@ -253,7 +288,12 @@ async fn list_rules_filters_by_prefix_and_pages() {
     assert_eq!(pages, 2);
     assert_eq!(seen, ["b-1", "b-2", "b-3", "b-4"]);
 
-    let err = c.list_rules().next_token("garbage").send().await.unwrap_err();
+    let err = c
+        .list_rules()
+        .next_token("garbage")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(aws_error(&err).0, "ValidationException");
     let err = c.list_rules().limit(101).send().await.unwrap_err();
     assert_eq!(

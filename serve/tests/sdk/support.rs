@@ -160,7 +160,11 @@ pub fn target(id: &str, arn: &str) -> aws_sdk_eventbridge::types::Target {
         .expect("id and arn")
 }
 
-pub fn entry(source: &str, detail_type: &str, detail: &str) -> aws_sdk_eventbridge::types::PutEventsRequestEntry {
+pub fn entry(
+    source: &str,
+    detail_type: &str,
+    detail: &str,
+) -> aws_sdk_eventbridge::types::PutEventsRequestEntry {
     aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
         .source(source)
         .detail_type(detail_type)

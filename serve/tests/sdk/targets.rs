@@ -1,6 +1,8 @@
 //! PutTargets, RemoveTargets, ListTargetsByRule, ListRuleNamesByTarget.
 
-use aws_sdk_eventbridge::types::{DeadLetterConfig, InputTransformer, RetryPolicy, SqsParameters, Target};
+use aws_sdk_eventbridge::types::{
+    DeadLetterConfig, InputTransformer, RetryPolicy, SqsParameters, Target,
+};
 
 use crate::support::*;
 
@@ -8,7 +10,12 @@ use crate::support::*;
 async fn put_list_replace_remove() {
     let t = TestServer::start();
     let c = &t.client;
-    c.put_rule().name("r").event_pattern(ANY).send().await.unwrap();
+    c.put_rule()
+        .name("r")
+        .event_pattern(ANY)
+        .send()
+        .await
+        .unwrap();
     let full = Target::builder()
         .id("full")
         .arn(queue("q.fifo"))
@@ -54,7 +61,13 @@ async fn put_list_replace_remove() {
     assert_eq!(listed.targets()[1].arn(), queue("other"));
 
     // Paging.
-    let first = c.list_targets_by_rule().rule("r").limit(1).send().await.unwrap();
+    let first = c
+        .list_targets_by_rule()
+        .rule("r")
+        .limit(1)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.targets()[0].id(), "full");
     let second = c
         .list_targets_by_rule()
@@ -84,7 +97,12 @@ async fn put_list_replace_remove() {
 async fn five_targets_at_most() {
     let t = TestServer::start();
     let c = &t.client;
-    c.put_rule().name("r").event_pattern(ANY).send().await.unwrap();
+    c.put_rule()
+        .name("r")
+        .event_pattern(ANY)
+        .send()
+        .await
+        .unwrap();
     let mut req = c.put_targets().rule("r");
     for i in 0..5 {
         req = req.targets(target(&format!("t{i}"), &queue(&format!("q{i}"))));
@@ -117,7 +135,12 @@ async fn five_targets_at_most() {
 async fn invalid_targets_get_aws_messages() {
     let t = TestServer::start();
     let c = &t.client;
-    c.put_rule().name("r").event_pattern(ANY).send().await.unwrap();
+    c.put_rule()
+        .name("r")
+        .event_pattern(ANY)
+        .send()
+        .await
+        .unwrap();
     let both = Target::builder()
         .id("t")
         .arn(queue("q"))
@@ -125,12 +148,19 @@ async fn invalid_targets_get_aws_messages() {
         .input_path("$.detail")
         .build()
         .unwrap();
-    let err = c.put_targets().rule("r").targets(both).send().await.unwrap_err();
+    let err = c
+        .put_targets()
+        .rule("r")
+        .targets(both)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
         aws_error(&err),
         (
             "ValidationException".into(),
-            "Only one of Input, InputPath, or InputTransformer must be provided for target t.".into()
+            "Only one of Input, InputPath, or InputTransformer must be provided for target t."
+                .into()
         )
     );
     let bad_placeholder = Target::builder()
@@ -155,11 +185,7 @@ async fn invalid_targets_get_aws_messages() {
         aws_error(&err).1,
         "InputTemplate for target t contains invalid placeholder notdefinedkey."
     );
-    let retries = Target::builder()
-        .id("ok")
-        .arn(queue("q"))
-        .build()
-        .unwrap();
+    let retries = Target::builder().id("ok").arn(queue("q")).build().unwrap();
     let bad = Target::builder()
         .id("bad id")
         .arn(queue("q"))
@@ -188,8 +214,17 @@ async fn rule_names_by_target() {
     let t = TestServer::start();
     let c = &t.client;
     for name in ["c", "a", "b", "d"] {
-        c.put_rule().name(name).event_pattern(ANY).send().await.unwrap();
-        let arn = if name == "d" { queue("other") } else { queue("shared") };
+        c.put_rule()
+            .name(name)
+            .event_pattern(ANY)
+            .send()
+            .await
+            .unwrap();
+        let arn = if name == "d" {
+            queue("other")
+        } else {
+            queue("shared")
+        };
         c.put_targets()
             .rule(name)
             .targets(target("t", &arn))

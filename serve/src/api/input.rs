@@ -20,6 +20,9 @@ pub(crate) const NON_PARTNER_BUS_PATTERN: &str =
 pub(crate) const RESOURCE_ARN_PATTERN: &str =
     r"^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:.+\/.+$";
 
+/// A pattern's text (for messages) and its test.
+pub(crate) type Pattern<'s> = (&'s str, fn(&str) -> bool);
+
 /// The members of one request (or one structure inside it) and the
 /// violations found so far.
 pub(crate) struct Input<'a, 'p> {
@@ -149,7 +152,7 @@ impl<'a, 'p> Input<'a, 'p> {
         required: bool,
         min: usize,
         max: usize,
-        pattern: Option<(&str, fn(&str) -> bool)>,
+        pattern: Option<Pattern<'_>>,
     ) -> Result<Option<&'a str>, ApiError> {
         let s = if required {
             self.required_string(member)?
@@ -169,7 +172,7 @@ impl<'a, 'p> Input<'a, 'p> {
         member: &str,
         min: usize,
         max: usize,
-        pattern: Option<(&str, fn(&str) -> bool)>,
+        pattern: Option<Pattern<'_>>,
     ) {
         let len = text.chars().count();
         if len < min {

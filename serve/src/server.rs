@@ -681,6 +681,10 @@ impl Server {
                     report.stats.targets.extend(r.stats.targets);
                     report.stats.drops.extend(r.stats.drops);
                 }
+                // Replays that finished since the last change are kept as such.
+                if let Err(e) = shared.save() {
+                    eprintln!("evrule serve: cannot write the state at shutdown: {e}");
+                }
                 if let Some(dir) = scratch {
                     let _ = std::fs::remove_dir_all(dir);
                 }

@@ -20,6 +20,9 @@ pub(crate) const NON_PARTNER_BUS_PATTERN: &str =
 pub(crate) const RESOURCE_ARN_PATTERN: &str =
     r"^arn:aws([a-z]|\-)*:events:([a-z]|\d|\-)*:([0-9]{12})?:.+\/.+$";
 
+/// A pattern's text (for messages) and its test.
+pub(crate) type Pattern<'s> = (&'s str, fn(&str) -> bool);
+
 /// The members of one request (or one structure inside it) and the
 /// violations found so far.
 pub(crate) struct Input<'a, 'p> {
@@ -81,10 +84,6 @@ pub(crate) fn finish(problems: Vec<String>) -> Result<(), ApiError> {
         ))),
     }
 }
-
-/// A member's pattern as the API model writes it (for messages), and the
-/// function that tests a value against it.
-pub(crate) type PatternCheck<'p> = (&'p str, fn(&str) -> bool);
 
 impl<'a, 'p> Input<'a, 'p> {
     /// The top level of a request body (an object, see [`parse_body`]).
@@ -153,7 +152,7 @@ impl<'a, 'p> Input<'a, 'p> {
         required: bool,
         min: usize,
         max: usize,
-        pattern: Option<PatternCheck<'_>>,
+        pattern: Option<Pattern<'_>>,
     ) -> Result<Option<&'a str>, ApiError> {
         let s = if required {
             self.required_string(member)?
@@ -173,7 +172,7 @@ impl<'a, 'p> Input<'a, 'p> {
         member: &str,
         min: usize,
         max: usize,
-        pattern: Option<PatternCheck<'_>>,
+        pattern: Option<Pattern<'_>>,
     ) {
         let len = text.chars().count();
         if len < min {

@@ -186,6 +186,7 @@ pub(crate) fn consumer_config(name: &str, filter: &str) -> pull::Config {
         filter_subject: filter.to_string(),
         ack_policy: AckPolicy::Explicit,
         deliver_policy: DeliverPolicy::All,
+        max_deliver: -1,
         metadata: HashMap::from([(MANAGED.0.to_string(), MANAGED.1.to_string())]),
         ..Default::default()
     }
@@ -241,7 +242,9 @@ pub(crate) async fn ensure_consumer(
                     have.ack_wait, want.ack_wait
                 ));
             }
-            if have.max_deliver != want.max_deliver {
+            if have.max_deliver.max(0) != want.max_deliver.max(0)
+                && !(have.max_deliver <= 0 && want.max_deliver <= 0)
+            {
                 tunable.push(format!(
                     "max deliver {} -> {}",
                     have.max_deliver, want.max_deliver

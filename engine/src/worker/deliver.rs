@@ -469,16 +469,71 @@ async fn advisories_once(
         } else {
             None
         };
-        let Some(stored) = stored else {
-            // Already settled (acked in the meantime) or not ours.
-            let _ = msg.ack().await;
-            continue;
+        let consumer = advisory
+            .get("consumer")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let d = match stored
+            .as_ref()
+            .map(|m| DeliveryMsg::from_headers(&m.headers))
+        {
+            Some(Ok(d)) => d,
+            _ => {
+                // JetStream dropped the message with the advisory: record
+                // what is known, so that nothing goes silently.
+                let Some(key) = key_of_consumer(&consumer) else {
+                    let _ = msg.ack().await;
+                    continue;
+                };
+                shared.note(&format!(
+                    "engine: delivery #{seq} of {consumer} ran out of deliveries and was removed by JetStream"
+                ));
+                let record = DeadRecord {
+                    reason: DeadLetter {
+                        error_code: "TARGET_ERROR".into(),
+                        error_message: format!(
+                            "JetStream stopped redelivering message #{seq} of {} after {deliveries_made} deliveries and removed it",
+                            names::DELIVERIES
+                        ),
+                        rule: key.rule.clone(),
+                        target_id: key.target.clone(),
+                        target_arn: String::new(),
+                        attempts: deliveries_made.min(u64::from(u32::MAX)) as u32,
+                        limit: ExhaustedLimit::MaximumRetryAttempts,
+                    },
+                    event: String::new(),
+                    msg: DeliveryMsg {
+                        bus: key.bus.clone(),
+                        rule: key.rule.clone(),
+                        rule_arn: String::new(),
+                        target_id: key.target.clone(),
+                        target_arn: String::new(),
+                        group: None,
+                        ingested: SystemTime::UNIX_EPOCH,
+                        event_id: String::new(),
+                        event_seq: 0,
+                        replay: None,
+                        policy: Default::default(),
+                        dead_letter_arn: None,
+                        body_is_event: false,
+                        msg_id: format!("advisory/{}/{seq}", names::DELIVERIES),
+                    },
+                };
+                match record_dead(shared, &record).await {
+                    Ok(()) => {
+                        let _ = msg.ack().await;
+                    }
+                    Err(_) => {
+                        let _ = msg
+                            .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                            .await;
+                    }
+                }
+                continue;
+            }
         };
-        let Ok(d) = DeliveryMsg::from_headers(&stored.headers) else {
-            let _ = deliveries.delete_message(seq).await;
-            let _ = msg.ack().await;
-            continue;
-        };
+        let Some(stored) = stored else { continue };
         let body = String::from_utf8_lossy(&stored.payload).into_owned();
         let attempts = deliveries_made.min(u64::from(u32::MAX)) as u32;
         let record = DeadRecord {
@@ -511,4 +566,14 @@ async fn advisories_once(
             }
         }
     }
+}
+
+/// The target of a consumer named by [`TargetKey::consumer`].
+fn key_of_consumer(name: &str) -> Option<TargetKey> {
+    let rest = name.strip_prefix("T_")?;
+    let mut parts = rest.split('_');
+    let bus = names::untoken(parts.next()?)?;
+    let rule = names::untoken(parts.next()?)?;
+    let target = names::untoken(parts.next()?)?;
+    Some(TargetKey::new(&bus, &rule, &target))
 }

@@ -474,7 +474,9 @@ fn desired(shared: &Shared, snapshot: &Snapshot) -> BTreeMap<String, LoopSpec> {
         for t in &rule.targets {
             let key = TargetKey::new(&shared.bus, &rule.name, &t.id);
             if let Some(dest) = shared.destination(&t.arn) {
-                let max_deliver = i64::from(t.retry_policy.maximum_retry_attempts) + 1;
+                // The attempts, and one delivery more on which a worker gives
+                // up for an attempt whose worker died without a word.
+                let max_deliver = i64::from(t.retry_policy.maximum_retry_attempts) + 2;
                 if t.is_fifo() {
                     for k in 0..partitions {
                         out.insert(
@@ -526,7 +528,23 @@ fn desired(shared: &Shared, snapshot: &Snapshot) -> BTreeMap<String, LoopSpec> {
 struct Running {
     spec: LoopSpec,
     stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
+    task: Owned,
+}
+
+/// A task that ends with its owner: dropped (the worker aborted), it is
+/// aborted too.
+pub(crate) struct Owned(pub(crate) JoinHandle<()>);
+
+impl Owned {
+    async fn join(mut self) {
+        let _ = (&mut self.0).await;
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Watch the bucket, swap the matcher, start and stop loops.
@@ -538,7 +556,7 @@ async fn watch_rules(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut running: HashMap<String, Running> = HashMap::new();
-    let mut fifo: Option<(watch::Sender<bool>, JoinHandle<()>)> = None;
+    let mut fifo: Option<(watch::Sender<bool>, Owned)> = None;
     reconcile(&shared, &mut running, &mut fifo, &stop).await;
     let filter = names::rule_keys(&shared.bus);
     let mut wait = Duration::from_millis(100);
@@ -624,11 +642,11 @@ async fn watch_rules(
     }
     for (_, r) in running.drain() {
         let _ = r.stop.send(true);
-        let _ = r.task.await;
+        r.task.join().await;
     }
     if let Some((stop, task)) = fifo {
         let _ = stop.send(true);
-        let _ = task.await;
+        task.join().await;
     }
 }
 
@@ -636,7 +654,7 @@ async fn watch_rules(
 async fn reconcile(
     shared: &Arc<Shared>,
     running: &mut HashMap<String, Running>,
-    fifo: &mut Option<(watch::Sender<bool>, JoinHandle<()>)>,
+    fifo: &mut Option<(watch::Sender<bool>, Owned)>,
     stop: &watch::Receiver<bool>,
 ) {
     if *stop.borrow() {
@@ -652,7 +670,7 @@ async fn reconcile(
     for name in gone {
         if let Some(r) = running.remove(&name) {
             let _ = r.stop.send(true);
-            let _ = r.task.await;
+            r.task.join().await;
         }
     }
     for (name, spec) in want {
@@ -660,12 +678,12 @@ async fn reconcile(
             continue;
         }
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(deliver::run_loop(
+        let task = Owned(tokio::spawn(deliver::run_loop(
             shared.clone(),
             name.clone(),
             spec.clone(),
             rx,
-        ));
+        )));
         running.insert(
             name,
             Running {
@@ -678,13 +696,17 @@ async fn reconcile(
     match (snapshot.fifo_since, fifo.is_some()) {
         (Some(since), false) => {
             let (tx, rx) = watch::channel(false);
-            let task = tokio::spawn(matcher::run_fifo_matcher(shared.clone(), since, rx));
+            let task = Owned(tokio::spawn(matcher::run_fifo_matcher(
+                shared.clone(),
+                since,
+                rx,
+            )));
             *fifo = Some((tx, task));
         }
         (None, true) => {
             if let Some((stop, task)) = fifo.take() {
                 let _ = stop.send(true);
-                let _ = task.await;
+                task.join().await;
             }
             // Without FIFO targets the consumer would fall behind; the
             // next FIFO rule starts a new one from its own creation time.

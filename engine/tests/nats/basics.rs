@@ -29,7 +29,9 @@ fn rules() -> Vec<evrule::route::Rule> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deliveries_are_what_the_router_hands_out() {
-    let Some(server) = support::server() else { return };
+    let Some(server) = support::server() else {
+        return;
+    };
     let engine = support::engine(&server.url()).await;
     let store = engine.rules().await.unwrap();
     let report = store.seed("default", &rules(), false).await.unwrap();
@@ -38,28 +40,42 @@ async fn deliveries_are_what_the_router_hands_out() {
     let again = store.seed("default", &rules(), false).await.unwrap();
     assert_eq!(again.unchanged.len(), 2);
 
-    let sinks: Vec<(&str, Arc<Sink>)> =
-        ["arn:whole", "arn:detail", "arn:shaped"].iter().map(|a| (*a, Sink::ok())).collect();
+    let sinks: Vec<(&str, Arc<Sink>)> = ["arn:whole", "arn:detail", "arn:shaped"]
+        .iter()
+        .map(|a| (*a, Sink::ok()))
+        .collect();
     let mut builder = engine.worker("default");
     for (arn, s) in &sinks {
         builder = builder.destination(*arn, s.clone());
     }
     let worker = builder.start().await.unwrap();
     let bus = engine.bus("default", BusConfig::new()).await.unwrap();
-    let events: Vec<Vec<u8>> = (0..50).map(|i| event(i, if i % 2 == 0 { "shop" } else { "other" })).collect();
+    let events: Vec<Vec<u8>> = (0..50)
+        .map(|i| event(i, if i % 2 == 0 { "shop" } else { "other" }))
+        .collect();
     let refs: Vec<&[u8]> = events.iter().map(Vec::as_slice).collect();
     let puts = bus.put_events(&refs).await;
-    assert!(puts.iter().all(|p| p.as_ref().is_ok_and(|p| !p.duplicate)), "{puts:?}");
+    assert!(
+        puts.iter().all(|p| p.as_ref().is_ok_and(|p| !p.duplicate)),
+        "{puts:?}"
+    );
     // The same event id again is stored once.
     let dup = bus.put_event(&events[0]).await.unwrap();
     assert!(dup.duplicate);
     // A bad event is refused, with a reason.
     let bad = bus.put_event(b"[1]").await.unwrap_err();
-    assert!(bad.is_event() && bad.message() == "an event must be a JSON object", "{bad}");
+    assert!(
+        bad.is_event() && bad.message() == "an event must be a JSON object",
+        "{bad}"
+    );
 
     // The in-process router on the same rules and events.
     let local = Arc::new(Collect::new());
-    let router = Router::builder().rules(rules()).fallback_destination(local.clone()).build().unwrap();
+    let router = Router::builder()
+        .rules(rules())
+        .fallback_destination(local.clone())
+        .build()
+        .unwrap();
     for e in &events {
         router.route(e).unwrap();
     }
@@ -67,7 +83,12 @@ async fn deliveries_are_what_the_router_hands_out() {
     let expected = local.take();
     let total = expected.len();
     assert!(
-        until(Duration::from_secs(30), || sinks.iter().map(|(_, s)| s.len()).sum::<usize>() >= total).await,
+        until(Duration::from_secs(30), || sinks
+            .iter()
+            .map(|(_, s)| s.len())
+            .sum::<usize>()
+            >= total)
+        .await,
         "delivered {} of {total}",
         sinks.iter().map(|(_, s)| s.len()).sum::<usize>()
     );
@@ -76,8 +97,10 @@ async fn deliveries_are_what_the_router_hands_out() {
         .flat_map(|(_, s)| s.seen())
         .map(|d| (d.rule, d.target_id, d.body))
         .collect();
-    let mut want: Vec<(String, String, String)> =
-        expected.into_iter().map(|d| (d.rule, d.target_id, d.body)).collect();
+    let mut want: Vec<(String, String, String)> = expected
+        .into_iter()
+        .map(|d| (d.rule, d.target_id, d.body))
+        .collect();
     got.sort();
     want.sort();
     assert_eq!(got, want);
@@ -87,7 +110,9 @@ async fn deliveries_are_what_the_router_hands_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_of_a_window() {
-    let Some(server) = support::server() else { return };
+    let Some(server) = support::server() else {
+        return;
+    };
     let engine = support::engine(&server.url()).await;
     let store = engine.rules().await.unwrap();
     store.seed("default", &rules()[..1], false).await.unwrap();
@@ -101,7 +126,8 @@ async fn replay_of_a_window() {
         .await
         .unwrap();
     // Three batches, the window covers the middle one.
-    let batch = |from: usize| -> Vec<Vec<u8>> { (from..from + 10).map(|i| event(i, "shop")).collect() };
+    let batch =
+        |from: usize| -> Vec<Vec<u8>> { (from..from + 10).map(|i| event(i, "shop")).collect() };
     for b in [batch(0)] {
         let refs: Vec<&[u8]> = b.iter().map(Vec::as_slice).collect();
         bus.put_events(&refs).await;
@@ -119,8 +145,15 @@ async fn replay_of_a_window() {
     assert!(until(Duration::from_secs(20), || whole.len() >= 30).await);
 
     let report = engine.replay("default", "fix-1", from, to).await.unwrap();
-    assert_eq!((report.events, report.matched, report.deliveries), (10, 10, 30));
-    assert!(until(Duration::from_secs(20), || whole.len() >= 40).await, "{}", whole.len());
+    assert_eq!(
+        (report.events, report.matched, report.deliveries),
+        (10, 10, 30)
+    );
+    assert!(
+        until(Duration::from_secs(20), || whole.len() >= 40).await,
+        "{}",
+        whole.len()
+    );
     let replayed: Vec<String> = whole
         .seen()
         .iter()
@@ -138,9 +171,18 @@ async fn replay_of_a_window() {
     assert_eq!(whole.len(), 40);
     // A window with nothing in it.
     let later = SystemTime::now() + Duration::from_secs(60);
-    let empty = engine.replay("default", "later", later, later + Duration::from_secs(1)).await.unwrap();
+    let empty = engine
+        .replay("default", "later", later, later + Duration::from_secs(1))
+        .await
+        .unwrap();
     assert_eq!(empty.events, 0);
-    let bad = engine.replay("default", "bad name", from, to).await.unwrap_err();
-    assert_eq!(bad.message(), "replay name `bad name` must be 1 to 64 letters, digits, '.', '-' or '_'");
+    let bad = engine
+        .replay("default", "bad name", from, to)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        bad.message(),
+        "replay name `bad name` must be 1 to 64 letters, digits, '.', '-' or '_'"
+    );
     worker.stop(Duration::from_secs(5)).await;
 }

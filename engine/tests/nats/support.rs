@@ -23,7 +23,9 @@ pub fn server_with(args: &[&str]) -> Option<NatsServer> {
             if std::env::var("EVRULE_REQUIRE_NATS").as_deref() == Ok("1") {
                 panic!("EVRULE_REQUIRE_NATS=1 but nats-server is missing: {e}; install it with `{INSTALL}`");
             }
-            eprintln!("skipped: nats-server not found; install it with `{INSTALL}` (or set NATS_SERVER)");
+            eprintln!(
+                "skipped: nats-server not found; install it with `{INSTALL}` (or set NATS_SERVER)"
+            );
             None
         }
         Err(e) => panic!("cannot start nats-server: {e}"),
@@ -36,6 +38,7 @@ pub fn config(url: &str) -> EngineConfig {
         .lease(Duration::from_secs(2))
         .router(RouterConfig::new().backoff(Duration::from_millis(20), Duration::from_millis(200)))
         .publish_deadline(Duration::from_secs(60))
+        .log(Arc::new(|note: &str| eprintln!("{note}")))
 }
 
 pub async fn engine(url: &str) -> Engine {

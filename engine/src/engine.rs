@@ -446,6 +446,23 @@ impl Engine {
                 Duration::from_millis(50u64.saturating_mul(1 << attempt.min(6)))
                     .min(Duration::from_secs(2))
             });
+        // Credentials in the URL (`user:pass@`, `token@`), unless given
+        // separately: the client does not read them itself.
+        let from_url = addrs.iter().find(|a| a.has_user_pass()).map(|a| {
+            (
+                a.username().map(str::to_string).unwrap_or_default(),
+                a.password().map(str::to_string),
+            )
+        });
+        match from_url {
+            Some((user, Some(pass))) if config.user.is_none() => {
+                options = options.user_and_password(user, pass);
+            }
+            Some((token, None)) if config.token.is_none() && config.user.is_none() => {
+                options = options.token(token);
+            }
+            _ => {}
+        }
         if let Some((user, password)) = &config.user {
             options = options.user_and_password(user.clone(), password.clone());
         }

@@ -54,7 +54,7 @@ impl Settings {
         };
         Ok(Settings {
             config: config::load(&flags.config)?,
-            archive: flags.archive,
+            archive: flags.archive.unwrap_or_default(),
             from,
             to,
             name,
@@ -81,6 +81,9 @@ fn check_name(name: &str) -> Result<(), String> {
 
 /// Run `replay`.
 pub fn run(flags: ReplayFlags) -> Exit {
+    if flags.engine.is_some() {
+        return super::route::engine::replay(flags);
+    }
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
         Err(problems) => return report(&problems),

@@ -119,7 +119,7 @@ impl Engine {
         let mut c = crate::setup::consumer_config(names::MATCHERS, &names::bus_subject(name));
         c.ack_wait = self.inner.config.lease;
         c.max_ack_pending = 20_000;
-        crate::setup::ensure_consumer(self, &stream, c).await?;
+        crate::setup::ensure_consumer_as(self, &stream, c, false).await?;
         self.rules()
             .await?
             .put_bus(

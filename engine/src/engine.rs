@@ -519,6 +519,7 @@ impl Engine {
                             "engine: lost the connection to {at}; reconnecting"
                         )),
                         async_nats::Event::Connected => log(&format!("engine: connected to {at}")),
+                        async_nats::Event::Closed => {}
                         other => log(&format!("engine: {other}")),
                     }
                 }

@@ -199,6 +199,17 @@ pub(crate) async fn ensure_consumer(
     stream: &stream::Stream,
     want: pull::Config,
 ) -> Result<PullConsumer, Error> {
+    ensure_consumer_as(engine, stream, want, true).await
+}
+
+/// [`ensure_consumer`]; with `tune` false a managed consumer's tunable
+/// settings are left as they are (a publisher does not retune workers).
+pub(crate) async fn ensure_consumer_as(
+    engine: &Engine,
+    stream: &stream::Stream,
+    want: pull::Config,
+    tune: bool,
+) -> Result<PullConsumer, Error> {
     let name = want.durable_name.clone().unwrap_or_default();
     let stream_name = stream.cached_info().config.name.clone();
     let what = || format!("consumer {name} on stream {stream_name}");
@@ -265,7 +276,7 @@ pub(crate) async fn ensure_consumer(
                     fixed.join(", ")
                 )));
             }
-            if !tunable.is_empty() {
+            if !tunable.is_empty() && tune {
                 engine.inner.config.note(&format!(
                     "engine: updating {}: {}",
                     what(),

@@ -673,6 +673,11 @@ pub struct EngineFlags {
     /// With --engine: partitions of each FIFO target (message groups hash onto them).
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub fifo_partitions: u32,
+
+    /// With --engine: replicas of the streams and bucket the engine creates (3 on a
+    /// three-node JetStream cluster).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub engine_replicas: usize,
 }
 
 /// `evrule replay`.

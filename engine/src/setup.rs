@@ -172,7 +172,7 @@ pub(crate) async fn ensure_stream(
 fn age(d: Duration) -> String {
     if d.is_zero() {
         "unlimited".into()
-    } else if d.as_secs() % 86_400 == 0 {
+    } else if d.as_secs().is_multiple_of(86_400) {
         format!("{} days", d.as_secs() / 86_400)
     } else {
         format!("{} s", d.as_secs_f64())

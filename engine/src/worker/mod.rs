@@ -279,22 +279,17 @@ impl WorkerBuilder {
             rng: AtomicU64::new(codec_seed()),
         });
         let (stop_tx, stop_rx) = watch::channel(false);
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(matcher::run_matchers(
-            shared.clone(),
-            stop_rx.clone(),
-        )));
-        tasks.push(tokio::spawn(deliver::run_advisories(
-            shared.clone(),
-            stop_rx.clone(),
-        )));
-        tasks.push(tokio::spawn(watch_rules(
-            shared.clone(),
-            store.bucket().clone(),
-            rules,
-            tx,
-            stop_rx,
-        )));
+        let tasks = vec![
+            tokio::spawn(matcher::run_matchers(shared.clone(), stop_rx.clone())),
+            tokio::spawn(deliver::run_advisories(shared.clone(), stop_rx.clone())),
+            tokio::spawn(watch_rules(
+                shared.clone(),
+                store.bucket().clone(),
+                rules,
+                tx,
+                stop_rx,
+            )),
+        ];
         Ok(Worker {
             shared,
             stop: stop_tx,

@@ -74,7 +74,7 @@ async fn failing_targets_end_in_their_dead_letter_queues() {
     for d in &letters {
         let reason = d.dead_letter.as_ref().unwrap();
         // The envelope is the router's: the event itself, attempts made.
-        assert_eq!(support::event_id(&d.body).len() > 1, true, "{}", d.body);
+        assert!(support::event_id(&d.body).len() > 1, "{}", d.body);
         assert_eq!(d.attempt, reason.attempts);
         match d.target_id.as_str() {
             "flaky" => {

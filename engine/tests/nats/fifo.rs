@@ -38,7 +38,7 @@ async fn fifo_order_per_group_under_two_workers() {
         let n = serde_json::from_str::<serde_json::Value>(&d.body).unwrap()["detail"]["n"]
             .as_u64()
             .unwrap();
-        if n % 7 == 0 && d.attempt == 1 {
+        if n.is_multiple_of(7) && d.attempt == 1 {
             DeliveryResult::Retryable("throttled".into())
         } else {
             DeliveryResult::Ok

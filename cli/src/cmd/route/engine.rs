@@ -47,6 +47,7 @@ fn engine_config(url: &str, flags: &EngineFlags, config: &Config) -> EngineConfi
     let mut c = EngineConfig::new(url)
         .lease(Duration::from_millis(flags.lease_ms))
         .fifo_partitions(flags.fifo_partitions)
+        .replicas(flags.engine_replicas)
         .router(router)
         .log(Arc::new(|note: &str| output::error(note)));
     if let Some(user) = &flags.engine_user {

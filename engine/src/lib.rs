@@ -1,4 +1,4 @@
-//! Durable EventBridge-style delivery for [evrule](evrule) on NATS
+//! Durable EventBridge-style delivery for [`evrule`] on NATS
 //! JetStream: nothing lost when a worker or the server dies, and as many
 //! workers as you like.
 //!

@@ -55,7 +55,9 @@ mod scheduler;
 pub mod sigv4;
 mod state;
 mod store;
+mod test_pattern;
 
 mod server;
 
 pub use server::{ServeConfig, Server, ShutdownReport, StartError};
+pub use test_pattern::{test_event_pattern, TestEventPatternError};

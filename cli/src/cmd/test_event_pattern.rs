@@ -9,7 +9,7 @@
 
 use std::io::{self, Write};
 
-use evrule::{Matcher, Pattern};
+use evrule_serve::TestEventPatternError;
 
 use crate::flags::{AwsOutput, TestEventPatternFlags};
 use crate::output::Exit;
@@ -18,10 +18,6 @@ use crate::output::Exit;
 pub const SERVICE_ERROR: u8 = 254;
 /// Exit code of the AWS CLI for a command line it cannot use.
 pub const USAGE_ERROR: u8 = 252;
-
-/// Fields the service requires in the event (`resources` is documented as
-/// required too, but the service accepts events without it).
-const REQUIRED: &[&str] = &["id", "account", "source", "time", "region", "detail-type"];
 
 /// How the command ended, as an AWS CLI exit code.
 pub fn run(flags: TestEventPatternFlags) -> Exit {
@@ -161,27 +157,12 @@ fn invalid_pattern(e: &evrule::Error, pattern: &str) -> String {
 
 /// The service's answer, or its error message.
 fn test(pattern: &str, event: &str) -> Result<bool, String> {
-    let pattern_text = pattern;
-    let pattern = Pattern::parse(pattern).map_err(|e| invalid_pattern(&e, pattern_text))?;
-    let invalid_event = |reason: &str| format!("Parameter Event is not valid. Reason: {reason}");
-    let parsed: serde_json::Value =
-        serde_json::from_str(event).map_err(|e| invalid_event(&e.to_string()))?;
-    let Some(fields) = parsed.as_object() else {
-        return Err(invalid_event("Provided Event must be a JSON object"));
-    };
-    if let Some(missing) = REQUIRED.iter().find(|f| !fields.contains_key(**f)) {
-        return Err(invalid_event(&format!(
-            "Provided Event must have the field '{missing}'"
-        )));
-    }
-    let mut matcher = Matcher::new();
-    matcher
-        .add_pattern("pattern", &pattern)
-        .map_err(|e| invalid_pattern(&e, pattern_text))?;
-    let found = matcher
-        .matches(event.as_bytes())
-        .map_err(|e| invalid_event(e.message()))?;
-    Ok(!found.is_empty())
+    evrule_serve::test_event_pattern(pattern, event).map_err(|e| match e {
+        TestEventPatternError::Pattern(e) => invalid_pattern(&e, pattern),
+        TestEventPatternError::Event(reason) => {
+            format!("Parameter Event is not valid. Reason: {reason}")
+        }
+    })
 }
 
 #[cfg(test)]

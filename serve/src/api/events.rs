@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
-use evrule::{Matcher, Pattern};
+use crate::TestEventPatternError;
 use serde_json::{json, Value};
 
 use super::input::{finish, is_non_partner_bus_or_arn, Input, NON_PARTNER_BUS_PATTERN};
@@ -21,10 +21,6 @@ use crate::state::resolve_bus;
 
 /// Most entries in one PutEvents request.
 const MAX_ENTRIES: usize = 10;
-
-/// Fields TestEventPattern requires of the event (`resources` is documented
-/// as required too, but the service accepts events without it).
-const REQUIRED: &[&str] = &["id", "account", "source", "time", "region", "detail-type"];
 
 /// One PutEvents entry, read.
 #[derive(Debug, Default)]
@@ -283,31 +279,14 @@ pub(crate) fn test_event_pattern(_: &Ctx<'_>, body: &Value) -> Result<Value, Api
     let event = input.required_string("Event")?;
     finish(problems)?;
     let (pattern, event) = (pattern.unwrap_or_default(), event.unwrap_or_default());
-    let parsed_pattern =
-        Pattern::parse(pattern).map_err(|e| ApiError::invalid_pattern(e.message()))?;
-    let invalid_event = |reason: &str| {
-        ApiError::new(
+    match crate::test_event_pattern(pattern, event) {
+        Ok(result) => Ok(json!({ "Result": result })),
+        Err(TestEventPatternError::Pattern(e)) => Err(ApiError::invalid_pattern(e.message())),
+        Err(TestEventPatternError::Event(reason)) => Err(ApiError::new(
             "InvalidEventPatternException",
             format!("Parameter Event is not valid. Reason: {reason}"),
-        )
-    };
-    let parsed: Value = serde_json::from_str(event).map_err(|e| invalid_event(&e.to_string()))?;
-    let Some(fields) = parsed.as_object() else {
-        return Err(invalid_event("Provided Event must be a JSON object"));
-    };
-    if let Some(missing) = REQUIRED.iter().find(|f| !fields.contains_key(**f)) {
-        return Err(invalid_event(&format!(
-            "Provided Event must have the field '{missing}'"
-        )));
+        )),
     }
-    let mut matcher = Matcher::new();
-    matcher
-        .add_pattern("pattern", &parsed_pattern)
-        .map_err(|e| ApiError::invalid_pattern(e.message()))?;
-    let found = matcher
-        .matches(event.as_bytes())
-        .map_err(|e| invalid_event(e.message()))?;
-    Ok(json!({ "Result": !found.is_empty() }))
 }
 
 #[cfg(test)]

@@ -1,0 +1,54 @@
+//! TestEventPattern's semantics, shared by the API action and the CLI's
+//! `evrule test-event-pattern`, which stands in for the AWS CLI: the
+//! pattern must be valid, the event a JSON object with the fields the
+//! service requires, and the answer is whether the pattern matches it.
+
+use evrule::{Matcher, Pattern};
+
+/// Fields the service requires in the event (`resources` is documented as
+/// required too, but the service accepts events without it).
+const REQUIRED: &[&str] = &["id", "account", "source", "time", "region", "detail-type"];
+
+/// Why TestEventPattern refused its input. Each caller words it in its
+/// own frame (the API's error, the AWS CLI's message).
+#[derive(Debug)]
+pub enum TestEventPatternError {
+    /// The pattern is invalid; the library's error, with its position.
+    Pattern(evrule::Error),
+    /// The event is not a valid EventBridge event; the service's reason.
+    Event(String),
+}
+
+/// Whether `pattern` matches `event`, as TestEventPattern answers.
+///
+/// ```
+/// use evrule_serve::{test_event_pattern, TestEventPatternError};
+/// let event = r#"{"id": "1", "account": "1", "source": "a", "time": "t",
+///     "region": "r", "detail-type": "d"}"#;
+/// assert!(test_event_pattern(r#"{"source": ["a"]}"#, event).unwrap());
+/// assert!(matches!(
+///     test_event_pattern(r#"{"source": []}"#, event),
+///     Err(TestEventPatternError::Pattern(_))
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn test_event_pattern(pattern: &str, event: &str) -> Result<bool, TestEventPatternError> {
+    use TestEventPatternError::{Event, Pattern as Invalid};
+    let pattern = Pattern::parse(pattern).map_err(Invalid)?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(event).map_err(|e| Event(e.to_string()))?;
+    let Some(fields) = parsed.as_object() else {
+        return Err(Event("Provided Event must be a JSON object".into()));
+    };
+    if let Some(missing) = REQUIRED.iter().find(|f| !fields.contains_key(**f)) {
+        return Err(Event(format!(
+            "Provided Event must have the field '{missing}'"
+        )));
+    }
+    let mut matcher = Matcher::new();
+    matcher.add_pattern("pattern", &pattern).map_err(Invalid)?;
+    let found = matcher
+        .matches(event.as_bytes())
+        .map_err(|e| Event(e.message().to_string()))?;
+    Ok(!found.is_empty())
+}

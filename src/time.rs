@@ -28,9 +28,17 @@ pub(crate) fn from_millis(ms: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms)
 }
 
-/// Days since the epoch -> (year, month, day), proleptic Gregorian.
-/// Howard Hinnant's `civil_from_days` algorithm.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// Days since the epoch -> (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's `civil_from_days` algorithm); the inverse of
+/// [`days_from_civil`]. For calendars built on this module (cron
+/// schedules, signature dates).
+///
+/// ```
+/// assert_eq!(evrule::time::civil_from_days(0), (1970, 1, 1));
+/// assert_eq!(evrule::time::civil_from_days(11_016), (2000, 2, 29));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -45,7 +53,13 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 /// `days_from_civil`), the inverse of [`civil_from_days`].
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+///
+/// ```
+/// assert_eq!(evrule::time::days_from_civil(2000, 2, 29), 11_016);
+/// assert_eq!(evrule::time::days_from_civil(1969, 12, 31), -1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

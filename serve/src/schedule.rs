@@ -516,31 +516,7 @@ fn weekday(days: i64) -> u32 {
     ((days + 4).rem_euclid(7) + 1) as u32
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (era arithmetic, 400-year cycles).
-pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y.rem_euclid(400);
-    let m = i64::from(month);
-    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+pub(crate) use evrule::time::{civil_from_days, days_from_civil};
 
 /// `t` as RFC 3339 in UTC with second precision, the way EventBridge writes `time`.
 ///
@@ -551,6 +527,8 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// assert_eq!(rfc3339(t), "2023-11-14T22:13:20Z");
 /// ```
 pub fn rfc3339(t: SystemTime) -> String {
+    // Not `evrule::time::format_rfc3339`, which writes times before 1970 as
+    // the epoch: a schedule's arithmetic floors them instead.
     let secs = floor_secs(t);
     let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
@@ -562,36 +540,21 @@ pub fn rfc3339(t: SystemTime) -> String {
     )
 }
 
-/// Where the current time comes from, so that schedules can be tested without waiting.
+/// Where the current time comes from, so that schedules can be tested
+/// without waiting: the router's clock, so that one clock drives
+/// schedules, ingestion times and event ages.
 ///
 /// ```
-/// use evrule_serve::schedule::{Clock, ManualClock};
+/// use evrule_serve::schedule::{Clock, ManualClock, SystemClock};
 /// use std::time::{Duration, UNIX_EPOCH};
 /// fn due(clock: &dyn Clock, at: std::time::SystemTime) -> bool { clock.now() >= at }
 /// let clock = ManualClock::new(UNIX_EPOCH);
 /// assert!(!due(&clock, UNIX_EPOCH + Duration::from_secs(60)));
 /// clock.advance(Duration::from_secs(60));
 /// assert!(due(&clock, UNIX_EPOCH + Duration::from_secs(60)));
+/// assert!(SystemClock.now() > UNIX_EPOCH);
 /// ```
-pub trait Clock: Send + Sync {
-    /// The current time.
-    fn now(&self) -> SystemTime;
-}
-
-/// The operating system's clock.
-///
-/// ```
-/// use evrule_serve::schedule::{Clock, SystemClock};
-/// assert!(SystemClock.now() > std::time::UNIX_EPOCH);
-/// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
+pub use evrule::route::{Clock, SystemClock};
 
 /// A clock that moves only when told to, for tests.
 ///

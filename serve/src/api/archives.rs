@@ -19,7 +19,7 @@ use evrule::route::{with_replay_name, Archive, ArchiveConfig};
 use serde_json::{json, Map, Value};
 
 use super::input::{
-    finish, is_name, is_resource_arn, page, Input, NAME_PATTERN, RESOURCE_ARN_PATTERN,
+    finish, is_name, is_resource_arn, paged, Input, NAME_PATTERN, RESOURCE_ARN_PATTERN,
 };
 use super::rules::check_pattern;
 use super::{ApiError, Ctx};
@@ -249,12 +249,7 @@ pub(crate) fn list_archives(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiErr
         .filter(|_| state.is_none_or(|s| s == "ENABLED"))
         .map(|a| archive_json(a, false))
         .collect();
-    let (archives, next) = page(&all, token, limit)?;
-    let mut out = json!({ "Archives": archives });
-    if let Some(n) = next {
-        out["NextToken"] = json!(n);
-    }
-    Ok(out)
+    paged("Archives", all, token, limit)
 }
 
 pub(crate) fn delete_archive(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError> {
@@ -493,10 +488,5 @@ pub(crate) fn list_replays(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiErro
         .filter(|r| state.is_none_or(|s| r.state == s))
         .map(|r| replay_json(&r, false))
         .collect();
-    let (replays, next) = page(&all, token, limit)?;
-    let mut out = json!({ "Replays": replays });
-    if let Some(n) = next {
-        out["NextToken"] = json!(n);
-    }
-    Ok(out)
+    paged("Replays", all, token, limit)
 }

@@ -3,7 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use super::input::{
-    finish, is_bus_name, is_bus_or_arn, page, Input, BUS_NAME_PATTERN, BUS_OR_ARN_PATTERN,
+    finish, is_bus_name, is_bus_or_arn, paged, Input, BUS_NAME_PATTERN, BUS_OR_ARN_PATTERN,
 };
 use super::{tags, ApiError, Ctx};
 use crate::engine::lock;
@@ -131,12 +131,7 @@ pub(crate) fn list_event_buses(ctx: &Ctx<'_>, body: &Value) -> Result<Value, Api
         .filter(|b| prefix.is_none_or(|p| b.name.starts_with(p)))
         .map(|b| bus_json(b, false))
         .collect();
-    let (buses, next) = page(&all, token, limit)?;
-    let mut out = json!({ "EventBuses": buses });
-    if let Some(n) = next {
-        out["NextToken"] = json!(n);
-    }
-    Ok(out)
+    paged("EventBuses", all, token, limit)
 }
 
 pub(crate) fn delete_event_bus(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError> {

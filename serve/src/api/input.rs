@@ -572,22 +572,53 @@ pub(crate) fn is_resource_arn(s: &str) -> bool {
 }
 
 /// Paging: a `NextToken` is the position of the next item, in hex so that it
-/// is opaque and safe anywhere.
-pub(crate) fn page<T: Clone>(
+/// is opaque and safe anywhere. The range of `len` items to answer, and the
+/// token of the next page if there is one.
+fn page_range(
+    len: usize,
+    token: Option<&str>,
+    limit: Option<i64>,
+) -> Result<(std::ops::Range<usize>, Option<String>), ApiError> {
+    let start = match token {
+        None => 0,
+        Some(t) => decode_token(t)
+            .filter(|&n| n <= len)
+            .ok_or_else(|| ApiError::validation("The NextToken provided is not valid."))?,
+    };
+    let limit = limit.map_or(100, |l| l.clamp(1, 100) as usize);
+    let end = (start + limit).min(len);
+    let next = (end < len).then(|| encode_token(end));
+    Ok((start..end, next))
+}
+
+/// One page of `items`, and the next page's token (the paging rule on its
+/// own, for the tests).
+#[cfg(test)]
+fn page<T: Clone>(
     items: &[T],
     token: Option<&str>,
     limit: Option<i64>,
 ) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let start = match token {
-        None => 0,
-        Some(t) => decode_token(t)
-            .filter(|&n| n <= items.len())
-            .ok_or_else(|| ApiError::validation("The NextToken provided is not valid."))?,
-    };
-    let limit = limit.map_or(100, |l| l.clamp(1, 100) as usize);
-    let end = (start + limit).min(items.len());
-    let next = (end < items.len()).then(|| encode_token(end));
-    Ok((items[start..end].to_vec(), next))
+    let (range, next) = page_range(items.len(), token, limit)?;
+    Ok((items[range].to_vec(), next))
+}
+
+/// A List* answer: one page of `items` under `member`, with `NextToken`
+/// when more follow. The items of the page are moved, not copied.
+pub(crate) fn paged(
+    member: &str,
+    mut items: Vec<Value>,
+    token: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Value, ApiError> {
+    let (range, next) = page_range(items.len(), token, limit)?;
+    let page: Vec<Value> = items.drain(range).collect();
+    let mut out = serde_json::Map::new();
+    out.insert(member.to_string(), Value::Array(page));
+    if let Some(n) = next {
+        out.insert("NextToken".to_string(), Value::String(n));
+    }
+    Ok(Value::Object(out))
 }
 
 fn encode_token(n: usize) -> String {

@@ -2,7 +2,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::input::{finish, is_bus_or_arn, is_name, page, Input, BUS_OR_ARN_PATTERN, NAME_PATTERN};
+use super::input::{
+    finish, is_bus_or_arn, is_name, paged, Input, BUS_OR_ARN_PATTERN, NAME_PATTERN,
+};
 use super::{tags, ApiError, Ctx};
 use crate::engine::lock;
 use crate::schedule::Schedule;
@@ -203,12 +205,7 @@ pub(crate) fn list_rules(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError>
         .filter(|r| prefix.is_none_or(|p| r.name.starts_with(p)))
         .map(|r| Value::Object(rule_json(bus, r, &account, &region)))
         .collect();
-    let (rules, next) = page(&all, token, limit)?;
-    let mut out = json!({ "Rules": rules });
-    if let Some(n) = next {
-        out["NextToken"] = json!(n);
-    }
-    Ok(out)
+    paged("Rules", all, token, limit)
 }
 
 pub(crate) fn delete_rule(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError> {

@@ -3,7 +3,7 @@
 use evrule::route::{Target, DEFAULT_MAX_TARGETS};
 use serde_json::{json, Map, Value};
 
-use super::input::{finish, is_name, page, Input, NAME_PATTERN};
+use super::input::{finish, is_name, paged, Input, NAME_PATTERN};
 use super::rules::{bus_member, bus_mut, rule_scope};
 use super::{ApiError, Ctx};
 use crate::engine::lock;
@@ -184,12 +184,7 @@ pub(crate) fn list_targets_by_rule(ctx: &Ctx<'_>, body: &Value) -> Result<Value,
             .iter()
             .map(|(obj, _)| Value::Object(obj.clone()))
             .collect();
-        let (targets, next) = page(&all, token.as_deref(), limit)?;
-        let mut out = json!({ "Targets": targets });
-        if let Some(n) = next {
-            out["NextToken"] = json!(n);
-        }
-        Ok(out)
+        paged("Targets", all, token.as_deref(), limit)
     })
 }
 
@@ -211,10 +206,5 @@ pub(crate) fn list_rule_names_by_target(ctx: &Ctx<'_>, body: &Value) -> Result<V
         .filter(|r| r.targets.iter().any(|(_, t)| t.arn == arn))
         .map(|r| json!(r.name))
         .collect();
-    let (names, next) = page(&names, token, limit)?;
-    let mut out = json!({ "RuleNames": names });
-    if let Some(n) = next {
-        out["NextToken"] = json!(n);
-    }
-    Ok(out)
+    paged("RuleNames", names, token, limit)
 }

@@ -60,18 +60,14 @@ async fn archive_then_replay_through_the_current_rules() {
     assert_eq!(d.event_source_arn(), Some(default_bus().as_str()));
 
     // A rule made after the events were archived gets the replayed ones.
-    c.put_rule()
-        .name("late")
-        .event_pattern(r#"{"source": ["shop"]}"#)
-        .send()
-        .await
-        .unwrap();
-    c.put_targets()
-        .rule("late")
-        .targets(target("q", &queue("late")))
-        .send()
-        .await
-        .unwrap();
+    rule_with_target(
+        c,
+        None,
+        "late",
+        r#"{"source": ["shop"]}"#,
+        target("q", &queue("late")),
+    )
+    .await;
     let end = DateTime::from_secs(start.secs() + 3600);
     let out = c
         .start_replay()
@@ -168,18 +164,7 @@ async fn replay_filters_and_validation() {
         .unwrap()
         .to_string();
     for name in ["one", "two"] {
-        c.put_rule()
-            .name(name)
-            .event_pattern(ANY)
-            .send()
-            .await
-            .unwrap();
-        c.put_targets()
-            .rule(name)
-            .targets(target("q", &queue(name)))
-            .send()
-            .await
-            .unwrap();
+        rule_with_target(c, None, name, ANY, target("q", &queue(name))).await;
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

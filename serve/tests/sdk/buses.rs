@@ -101,20 +101,14 @@ async fn events_on_a_custom_bus_reach_only_its_rules() {
     let c = &t.client;
     c.create_event_bus().name("orders").send().await.unwrap();
     for (bus, q) in [("orders", "on-orders"), ("default", "on-default")] {
-        c.put_rule()
-            .name("r")
-            .event_bus_name(bus)
-            .event_pattern(r#"{"source": ["shop"]}"#)
-            .send()
-            .await
-            .unwrap();
-        c.put_targets()
-            .rule("r")
-            .event_bus_name(bus)
-            .targets(target("q", &queue(q)))
-            .send()
-            .await
-            .unwrap();
+        rule_with_target(
+            c,
+            Some(bus),
+            "r",
+            r#"{"source": ["shop"]}"#,
+            target("q", &queue(q)),
+        )
+        .await;
     }
     let mut e = entry("shop", "order", "{}");
     e.event_bus_name = Some(bus_arn("orders"));

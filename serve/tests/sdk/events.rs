@@ -16,22 +16,14 @@ async fn a_delivered_event_has_eventbridge_envelope() {
         .send()
         .await
         .unwrap();
-    c.put_rule()
-        .name("placed")
-        .event_bus_name("orders-bus")
-        .event_pattern(
-            r#"{"source": ["com.example.orders"], "detail": {"customer": {"tier": ["gold"]}}}"#,
-        )
-        .send()
-        .await
-        .unwrap();
-    c.put_targets()
-        .rule("placed")
-        .event_bus_name("orders-bus")
-        .targets(target("q", &queue("placed")))
-        .send()
-        .await
-        .unwrap();
+    rule_with_target(
+        c,
+        Some("orders-bus"),
+        "placed",
+        r#"{"source": ["com.example.orders"], "detail": {"customer": {"tier": ["gold"]}}}"#,
+        target("q", &queue("placed")),
+    )
+    .await;
     // The request of shared/events/apigw-putevents-request.constructed.json.
     let out = c
         .put_events()
@@ -203,18 +195,14 @@ async fn request_limits() {
 async fn unknown_bus_entries_get_an_id_and_go_nowhere() {
     let t = TestServer::start();
     let c = &t.client;
-    c.put_rule()
-        .name("all")
-        .event_pattern(r#"{"source": ["a"]}"#)
-        .send()
-        .await
-        .unwrap();
-    c.put_targets()
-        .rule("all")
-        .targets(target("q", &queue("all")))
-        .send()
-        .await
-        .unwrap();
+    rule_with_target(
+        c,
+        None,
+        "all",
+        r#"{"source": ["a"]}"#,
+        target("q", &queue("all")),
+    )
+    .await;
     let mut e = entry("a", "b", "{}");
     e.event_bus_name = Some("no-such-bus".into());
     let out = c.put_events().entries(e).send().await.unwrap();
@@ -241,18 +229,14 @@ async fn rule_changes_apply_to_the_next_put() {
             .send()
     };
     put().await.unwrap();
-    c.put_rule()
-        .name("r")
-        .event_pattern(r#"{"source": ["shop"]}"#)
-        .send()
-        .await
-        .unwrap();
-    c.put_targets()
-        .rule("r")
-        .targets(target("q", &queue("q")))
-        .send()
-        .await
-        .unwrap();
+    rule_with_target(
+        c,
+        None,
+        "r",
+        r#"{"source": ["shop"]}"#,
+        target("q", &queue("q")),
+    )
+    .await;
     put().await.unwrap();
     assert_eq!(t.deliveries(&queue("q"), 1).len(), 1);
     c.disable_rule().name("r").send().await.unwrap();
@@ -265,18 +249,14 @@ async fn rule_changes_apply_to_the_next_put() {
         .await
         .unwrap();
     put().await.unwrap();
-    c.put_rule()
-        .name("r")
-        .event_pattern(r#"{"detail": {"n": [1]}}"#)
-        .send()
-        .await
-        .unwrap();
-    c.put_targets()
-        .rule("r")
-        .targets(target("q2", &queue("q2")))
-        .send()
-        .await
-        .unwrap();
+    rule_with_target(
+        c,
+        None,
+        "r",
+        r#"{"detail": {"n": [1]}}"#,
+        target("q2", &queue("q2")),
+    )
+    .await;
     put().await.unwrap();
     assert_eq!(t.deliveries(&queue("q"), 2).len(), 2);
     assert_eq!(t.deliveries(&queue("q2"), 1).len(), 1);

@@ -216,18 +216,7 @@ async fn scheduled_rules_fire_on_the_injected_clock() {
 async fn shutdown_reports_the_counters() {
     let mut t = TestServer::start();
     let c = &t.client;
-    c.put_rule()
-        .name("r")
-        .event_pattern(ANY)
-        .send()
-        .await
-        .unwrap();
-    c.put_targets()
-        .rule("r")
-        .targets(target("q", &queue("q")))
-        .send()
-        .await
-        .unwrap();
+    rule_with_target(c, None, "r", ANY, target("q", &queue("q"))).await;
     c.put_rule()
         .name("r")
         .event_pattern(r#"{"source": ["a"]}"#)

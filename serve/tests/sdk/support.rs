@@ -189,3 +189,30 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
 
 /// A pattern every event matches.
 pub const ANY: &str = r#"{"source": [{"prefix": ""}]}"#;
+
+/// PutRule (on `bus`, or the default bus) then PutTargets with one target:
+/// the set-up most tests start from.
+pub async fn rule_with_target(
+    client: &Client,
+    bus: Option<&str>,
+    name: &str,
+    pattern: &str,
+    target: aws_sdk_eventbridge::types::Target,
+) {
+    client
+        .put_rule()
+        .name(name)
+        .set_event_bus_name(bus.map(str::to_string))
+        .event_pattern(pattern)
+        .send()
+        .await
+        .unwrap();
+    client
+        .put_targets()
+        .rule(name)
+        .set_event_bus_name(bus.map(str::to_string))
+        .targets(target)
+        .send()
+        .await
+        .unwrap();
+}

@@ -736,3 +736,77 @@ fn shape_and_router_messages() {
     let err = router.replay("x", UNIX_EPOCH, UNIX_EPOCH).unwrap_err();
     assert_eq!(err.message(), "This router has no archive to replay from.");
 }
+
+/// `Router::render` (what evrule-engine publishes) hands out exactly what
+/// `route_at` delivers: same rules, order, bodies, groups; a failed input
+/// carries the reason the router puts in the dead letter.
+#[test]
+fn render_agrees_with_route() {
+    let mut set = RuleSet::new().max_targets(10);
+    set.add_json(&json!([
+        {"Name": "a", "EventPattern": {"source": ["s"]}, "Targets": [
+            {"Id": "whole", "Arn": "arn:whole"},
+            {"Id": "path", "Arn": "arn:path", "InputPath": "$.detail"},
+            {"Id": "const", "Arn": "arn:const", "Input": "{\"k\": 1}"},
+            {"Id": "tr", "Arn": "arn:tr", "InputTransformer": {
+                "InputPathsMap": {"n": "$.detail.n"},
+                "InputTemplate": "{\"n\": <n>, \"r\": \"<aws.events.rule-name>\", \"t\": \"<aws.events.event.ingestion-time>\"}"}},
+            {"Id": "bad", "Arn": "arn:bad", "DeadLetterConfig": {"Arn": "arn:dlq"}, "InputTransformer": {
+                "InputPathsMap": {"n": "$.detail.n"},
+                "InputTemplate": "{\"n\": \"<n>\" <n>}"}},
+            {"Id": "fifo", "Arn": "arn:q.fifo", "SqsParameters": {"MessageGroupId": "g1"}}
+        ]},
+        {"Name": "b", "EventPattern": {"detail": {"n": [{"numeric": [">", 1]}]}}, "Targets": [
+            {"Id": "t", "Arn": "arn:whole"}]},
+        {"Name": "off", "State": "DISABLED", "EventPattern": {"source": ["s"]}, "Targets": [
+            {"Id": "t", "Arn": "arn:whole"}]}
+    ]))
+    .unwrap();
+    let sink = Recorder::new(|_| DeliveryResult::Ok);
+    let router = Router::builder()
+        .rules(set.into_rules())
+        .fallback_destination(sink.clone())
+        .config(RouterConfig::new().workers(1))
+        .build()
+        .unwrap();
+    let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    for event in [
+        r#"{"source": "s", "detail": {"n": 2}}"#,
+        r#"{"source": "x", "detail": {"n": 5}}"#,
+        r#"{"source": "y", "detail": {"n": 0}}"#,
+    ] {
+        let rendered = router.render(event.as_bytes(), at).unwrap();
+        if event.contains("\"s\"") {
+            assert_eq!(rendered.len(), 7);
+            assert_eq!(
+                rendered.iter().filter(|r| r.input_error.is_some()).count(),
+                1
+            );
+        }
+        router.route_at(event.as_bytes(), at).unwrap();
+        router.drain();
+        let mut routed = sink.seen.lock().unwrap().drain(..).collect::<Vec<_>>();
+        let mut planned: Vec<Delivery> = rendered
+            .iter()
+            .map(|r| match &r.input_error {
+                None => r.delivery.clone(),
+                Some(why) => {
+                    // The router dead-letters it: the event, attempt 0.
+                    assert!(why.contains("InputTemplate"), "{why}");
+                    Delivery {
+                        body: event.to_string(),
+                        attempt: 0,
+                        ..r.delivery.clone()
+                    }
+                }
+            })
+            .collect();
+        for d in routed.iter_mut() {
+            d.dead_letter = None;
+        }
+        let key = |d: &Delivery| (d.rule.clone(), d.target_id.clone());
+        routed.sort_by_key(key);
+        planned.sort_by_key(key);
+        assert_eq!(planned, routed, "{event}");
+    }
+}

@@ -566,6 +566,8 @@ const ROUTE_EXAMPLES: &str = "Examples:
   evrule route --config bus.yaml events.ndjson
   tail -f events.ndjson | evrule route --config bus.yaml --archive archive/
   evrule route --config bus.yaml --format json - < events.ndjson
+  evrule route --config bus.yaml --engine nats://127.0.0.1:4222 --worker
+  evrule route --config bus.yaml --engine nats://127.0.0.1:4222 events.ndjson
 
 Exit codes: 0 every delivery succeeded, 1 some were dead-lettered or dropped,
 2 error (bad configuration, a target without a destination, unreadable or
@@ -574,6 +576,7 @@ invalid input).";
 const REPLAY_EXAMPLES: &str = "Examples:
   evrule replay --archive archive/ --config bus.yaml --from 2024-05-01T00:00:00Z --to 2024-05-02T00:00:00Z
   evrule replay --archive archive/ --config bus.yaml --from 2024-05-01T10:00:00+02:00 --name fix-1
+  evrule replay --engine nats://127.0.0.1:4222 --config bus.yaml --from 2024-05-01T00:00:00Z
 
 Exit codes: as for route.";
 
@@ -606,17 +609,86 @@ pub struct RouteFlags {
     #[arg(long, value_enum, default_value_t = RouteFormat::Human)]
     pub format: RouteFormat,
 
+    /// Deliver durably through NATS JetStream at URL (nats://HOST:PORT): events are
+    /// published to the bus's stream (acknowledged once stored); workers deliver them.
+    #[arg(long, value_name = "URL")]
+    pub engine: Option<String>,
+
+    /// With --engine: run a worker (match and deliver) until interrupted, instead of
+    /// publishing events.
+    #[arg(long, requires = "engine")]
+    pub worker: bool,
+
+    #[command(flatten)]
+    pub engine_flags: EngineFlags,
+
     /// Event files, one JSON event per line; stdin when none or `-`.
     #[arg(value_name = "EVENTS")]
     pub events: Vec<PathBuf>,
+}
+
+/// Settings of `--engine` (NATS JetStream), shared by `route` and `replay`.
+#[derive(Debug, Args)]
+pub struct EngineFlags {
+    /// With --engine: the bus (its stream is EVRULE_BUS_<NAME>).
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub bus: String,
+
+    /// With --engine: replace the rules the bucket holds by the configuration's
+    /// (by default a rule already in the bucket is kept as it is).
+    #[arg(long)]
+    pub replace_rules: bool,
+
+    /// With --engine: user name (the password from $EVRULE_ENGINE_PASSWORD).
+    #[arg(long, value_name = "USER")]
+    pub engine_user: Option<String>,
+
+    /// With --engine: a .creds file (user JWT and NKey seed). A token is read
+    /// from $EVRULE_ENGINE_TOKEN.
+    #[arg(long, value_name = "FILE")]
+    pub engine_creds: Option<PathBuf>,
+
+    /// With --engine: a file holding an NKey seed.
+    #[arg(long, value_name = "FILE")]
+    pub engine_nkey: Option<PathBuf>,
+
+    /// With --engine: a PEM root certificate to trust (repeatable); TLS is then required.
+    #[arg(long, value_name = "FILE")]
+    pub engine_tls_ca: Vec<PathBuf>,
+
+    /// With --engine: a PEM client certificate (with --engine-tls-key).
+    #[arg(long, value_name = "FILE", requires = "engine_tls_key")]
+    pub engine_tls_cert: Option<PathBuf>,
+
+    /// With --engine: the client certificate's PEM key.
+    #[arg(long, value_name = "FILE", requires = "engine_tls_cert")]
+    pub engine_tls_key: Option<PathBuf>,
+
+    /// With --engine: start TLS before the server's greeting (handshake_first servers).
+    #[arg(long)]
+    pub engine_tls_first: bool,
+
+    /// With --engine: how long a worker may hold work without a word before another
+    /// takes it over, in milliseconds (consumers' AckWait; at least 1000).
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub lease_ms: u64,
+
+    /// With --engine: partitions of each FIFO target (message groups hash onto them).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub fifo_partitions: u32,
+
+    /// With --engine: replicas of the streams and bucket the engine creates (3 on a
+    /// three-node JetStream cluster).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub engine_replicas: usize,
 }
 
 /// `evrule replay`.
 #[derive(Debug, Args)]
 pub struct ReplayFlags {
     /// The archive directory written by `route --archive`.
-    #[arg(long, value_name = "DIR")]
-    pub archive: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "engine")]
+    pub archive: Option<PathBuf>,
 
     /// Start of the window (RFC 3339, inclusive), by time of arrival.
     #[arg(long, value_name = "TIME")]
@@ -638,6 +710,14 @@ pub struct ReplayFlags {
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = RouteFormat::Human)]
     pub format: RouteFormat,
+
+    /// Replay from the bus stream of NATS JetStream at URL instead of an archive
+    /// directory; the deliveries go to the engine's workers.
+    #[arg(long, value_name = "URL", conflicts_with = "archive")]
+    pub engine: Option<String>,
+
+    #[command(flatten)]
+    pub engine_flags: EngineFlags,
 }
 
 const SERVE_EXAMPLES: &str = "Examples:

@@ -6,6 +6,7 @@
 mod support;
 
 mod cli;
+mod engine;
 mod events;
 mod explain;
 mod fuzz_corpus;

@@ -6,6 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
+use crate::route::model::RetryPolicy;
 use crate::Matcher;
 
 /// Chooses the rules an event matches; the seam between routing and
@@ -353,6 +354,112 @@ impl RouterConfig {
         self.account = account.into();
         self
     }
+
+    /// The wait before retry number `retry` (1 for the first retry):
+    /// `base * 2^(retry-1)`, at most the cap, then a point in its upper
+    /// half chosen by `random` (any `u64`; the router draws one per retry).
+    /// Other runtimes that retry a router's targets (evrule-engine) use
+    /// this, so that their back-off is the router's.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = evrule::route::RouterConfig::new()
+    ///     .backoff(Duration::from_millis(100), Duration::from_secs(1));
+    /// assert_eq!(c.retry_delay(1, 0), Duration::from_millis(50));
+    /// assert_eq!(c.retry_delay(3, 0), Duration::from_millis(200));
+    /// assert!(c.retry_delay(10, u64::MAX) <= Duration::from_secs(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retry_delay(&self, retry: u32, random: u64) -> Duration {
+        let base = self.backoff_base.as_nanos() as u64;
+        let cap = self.backoff_cap.as_nanos() as u64;
+        let exp = base
+            .saturating_mul(1u64 << retry.saturating_sub(1).min(40))
+            .min(cap);
+        let spread = exp - exp / 2;
+        let jitter = if spread == 0 {
+            0
+        } else {
+            random % (spread + 1)
+        };
+        Duration::from_nanos(exp / 2 + jitter)
+    }
+
+    /// What follows attempt number `attempts` (1-based) of a delivery to a
+    /// target with `policy`, the event being `age` old when the attempt
+    /// ended: the router's one rule for retries and dead letters.
+    ///
+    /// A permanent failure gives up at once (`NotRetryable`); a retryable
+    /// one gives up when `attempts` exceeds `MaximumRetryAttempts`, or
+    /// when the event is `MaximumEventAgeInSeconds` old; otherwise it is
+    /// retried after [`retry_delay`](RouterConfig::retry_delay).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use evrule::route::{DeliveryResult, ExhaustedLimit, RetryPolicy, RouterConfig, Settlement};
+    /// let c = RouterConfig::new();
+    /// let p = RetryPolicy { maximum_retry_attempts: 1, maximum_event_age_in_seconds: 60 };
+    /// let failed = DeliveryResult::Retryable("503".into());
+    /// assert!(matches!(c.settle(&p, 1, Duration::ZERO, &failed, 7), Settlement::Retry(_)));
+    /// assert_eq!(c.settle(&p, 2, Duration::ZERO, &failed, 7),
+    ///            Settlement::GiveUp { error_code: "TARGET_ERROR", limit: ExhaustedLimit::MaximumRetryAttempts });
+    /// assert_eq!(c.settle(&p, 1, Duration::ZERO, &DeliveryResult::Ok, 7), Settlement::Delivered);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn settle(
+        &self,
+        policy: &RetryPolicy,
+        attempts: u32,
+        age: Duration,
+        result: &DeliveryResult,
+        random: u64,
+    ) -> Settlement {
+        match result {
+            DeliveryResult::Ok => Settlement::Delivered,
+            DeliveryResult::Permanent(_) => Settlement::GiveUp {
+                error_code: "TARGET_ERROR",
+                limit: ExhaustedLimit::NotRetryable,
+            },
+            DeliveryResult::Retryable(_) => {
+                if attempts > policy.maximum_retry_attempts {
+                    Settlement::GiveUp {
+                        error_code: "TARGET_ERROR",
+                        limit: ExhaustedLimit::MaximumRetryAttempts,
+                    }
+                } else if policy.expired(age) {
+                    Settlement::GiveUp {
+                        error_code: "TARGET_ERROR",
+                        limit: ExhaustedLimit::MaximumEventAgeInSeconds,
+                    }
+                } else {
+                    Settlement::Retry(self.retry_delay(attempts, random))
+                }
+            }
+        }
+    }
+}
+
+/// What follows an attempt: see [`RouterConfig::settle`].
+///
+/// ```
+/// use evrule::route::Settlement;
+/// assert_ne!(Settlement::Delivered, Settlement::Retry(std::time::Duration::ZERO));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Settlement {
+    /// Delivered: nothing more to do.
+    Delivered,
+    /// Try again after this wait.
+    Retry(Duration),
+    /// Give up: dead-letter (or drop) with this code and limit.
+    GiveUp {
+        /// The [`DeadLetter::error_code`].
+        error_code: &'static str,
+        /// The [`DeadLetter::limit`].
+        limit: ExhaustedLimit,
+    },
 }
 
 /// Counters of one target.

@@ -94,7 +94,7 @@ pub use archive::{Archive, ArchiveConfig, ArchiveReader, ArchivedEvent, FsyncPol
 pub use builder::RouterBuilder;
 pub use delivery::{
     Clock, DeadLetter, Delivery, DeliveryResult, Destination, DropRecord, ExhaustedLimit,
-    RouteOutcome, RouterConfig, RouterStats, RuleSelector, ShutdownReport, SystemClock,
+    RouteOutcome, RouterConfig, RouterStats, RuleSelector, Settlement, ShutdownReport, SystemClock,
     TargetStats,
 };
 pub use destinations::{Collect, JsonLines};
@@ -103,5 +103,5 @@ pub use model::{
     DEFAULT_MAX_TARGETS,
 };
 pub use replay::{with_replay_name, ReplayReport};
-pub use router::Router;
+pub use router::{Rendered, Router};
 pub use transform::{InputTransformer, InputTransformerConfig, RenderContext};

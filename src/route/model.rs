@@ -497,6 +497,22 @@ impl Default for RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// Whether an event `age` old has outlived `MaximumEventAgeInSeconds`:
+    /// a delivery that failed before is then not tried again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = evrule::route::RetryPolicy { maximum_retry_attempts: 3, maximum_event_age_in_seconds: 60 };
+    /// assert!(!p.expired(Duration::from_secs(59)));
+    /// assert!(p.expired(Duration::from_secs(60)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn expired(&self, age: std::time::Duration) -> bool {
+        age >= std::time::Duration::from_secs(u64::from(self.maximum_event_age_in_seconds))
+    }
+}
+
 /// `DeadLetterConfig`: where exhausted deliveries go.
 ///
 /// ```

@@ -42,7 +42,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::error::{Error, Kind};
 use crate::route::delivery::{
     Clock, DeadLetter, Delivery, DeliveryResult, Destination, DropRecord, ExhaustedLimit,
-    RouterConfig, RouterStats, TargetStats,
+    RouterConfig, RouterStats, Settlement, TargetStats,
 };
 use crate::route::model::{Rule, Target};
 use crate::route::raw::PathSet;
@@ -259,26 +259,13 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub(crate) fn jitter(&self, max: u64) -> u64 {
+    /// A fresh random number for back-off jitter.
+    pub(crate) fn random(&self) -> u64 {
         // splitmix64: good enough to spread retries, no dependency.
         let mut z = self.rng.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        if max == 0 {
-            0
-        } else {
-            z % (max + 1)
-        }
-    }
-
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let base = self.config.backoff_base.as_nanos() as u64;
-        let cap = self.config.backoff_cap.as_nanos() as u64;
-        let exp = base
-            .saturating_mul(1u64 << retry.saturating_sub(1).min(40))
-            .min(cap);
-        Duration::from_nanos(exp / 2 + self.jitter(exp - exp / 2))
+        z ^ (z >> 31)
     }
 
     pub(crate) fn age(&self, task: &Task) -> Duration {
@@ -455,14 +442,13 @@ impl Shared {
             return self.settle(task, result);
         }
         let policy = slot.target.retry_policy;
-        let max_age = Duration::from_secs(u64::from(policy.maximum_event_age_in_seconds));
         if let Body::Failed(why) = &task.body {
             task.last_error = why.clone();
             let reason = self.reason(&task, "INVALID_TARGET_INPUT", ExhaustedLimit::NotRetryable);
             self.dead_letter(&task, reason);
             return Next::Done(task);
         }
-        if task.attempts > 0 && self.age(&task) >= max_age {
+        if task.attempts > 0 && policy.expired(self.age(&task)) {
             let reason = self.reason(
                 &task,
                 "TARGET_ERROR",
@@ -485,43 +471,34 @@ impl Shared {
         self.settle(task, result)
     }
 
-    /// Act on the result of attempt number `task.attempts`.
+    /// Act on the result of attempt number `task.attempts`, by the one
+    /// rule of [`RouterConfig::settle`].
     pub(crate) fn settle(&self, mut task: Task, result: DeliveryResult) -> Next {
         let slot = &self.slots[task.slot];
         let policy = slot.target.retry_policy;
-        let max_age = Duration::from_secs(u64::from(policy.maximum_event_age_in_seconds));
-        match result {
-            DeliveryResult::Ok => {
-                slot.counters.delivered.fetch_add(1, Ordering::Relaxed);
-                Next::Done(task)
+        let next = self.config.settle(
+            &policy,
+            task.attempts,
+            self.age(&task),
+            &result,
+            self.random(),
+        );
+        if let DeliveryResult::Retryable(why) | DeliveryResult::Permanent(why) = result {
+            task.last_error = why;
+        }
+        match next {
+            Settlement::Retry(delay) => {
+                slot.counters.retried.fetch_add(1, Ordering::Relaxed);
+                Next::Retry(task, delay)
             }
-            DeliveryResult::Permanent(why) => {
-                task.last_error = why;
-                let reason = self.reason(&task, "TARGET_ERROR", ExhaustedLimit::NotRetryable);
+            Settlement::GiveUp { error_code, limit } => {
+                let reason = self.reason(&task, error_code, limit);
                 self.dead_letter(&task, reason);
                 Next::Done(task)
             }
-            DeliveryResult::Retryable(why) => {
-                task.last_error = why;
-                let limit = if task.attempts > policy.maximum_retry_attempts {
-                    Some(ExhaustedLimit::MaximumRetryAttempts)
-                } else if self.age(&task) >= max_age {
-                    Some(ExhaustedLimit::MaximumEventAgeInSeconds)
-                } else {
-                    None
-                };
-                match limit {
-                    Some(limit) => {
-                        let reason = self.reason(&task, "TARGET_ERROR", limit);
-                        self.dead_letter(&task, reason);
-                        Next::Done(task)
-                    }
-                    None => {
-                        slot.counters.retried.fetch_add(1, Ordering::Relaxed);
-                        let delay = self.backoff(task.attempts);
-                        Next::Retry(task, delay)
-                    }
-                }
+            Settlement::Delivered => {
+                slot.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                Next::Done(task)
             }
         }
     }

@@ -11,14 +11,33 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::error::{Error, Kind};
 use crate::route::archive::Archive;
 use crate::route::delivery::{
-    DeliveryResult, DropRecord, ExhaustedLimit, RouteOutcome, RouterStats, RuleSelector,
+    Delivery, DeliveryResult, DropRecord, ExhaustedLimit, RouteOutcome, RouterStats, RuleSelector,
     ShutdownReport,
 };
-use crate::route::model::RuleState;
+use crate::route::model::{RuleState, Target};
 use crate::route::pool::{lock, Body, Deliveries, GroupSpec, RuleSlot, Shared, Task};
 use crate::route::raw;
 use crate::route::transform::{RenderContext, TargetInput};
 use crate::{Cache, Matcher, RuleId};
+
+/// One delivery an event asks for, rendered but not attempted: see
+/// [`Router::render`].
+///
+/// ```
+/// fn policy(r: &evrule::route::Rendered<'_>) -> u32 {
+///     r.target.retry_policy.maximum_retry_attempts
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Rendered<'r> {
+    /// The target, with its retry policy and dead-letter queue.
+    pub target: &'r Target,
+    /// What its destination would be handed on the first attempt.
+    pub delivery: Delivery,
+    /// Why the input could not be built (the body is then empty).
+    pub input_error: Option<String>,
+}
 
 /// Routes events to the targets of the rules they match. See the module
 /// docs for the delivery model.
@@ -144,6 +163,132 @@ impl Router {
         }
     }
 
+    /// The enabled rules `event` matches, in routing order, and whether
+    /// any of their targets reads the event's values.
+    fn matched_rules(&self, event: &[u8]) -> Result<(Vec<&RuleSlot>, bool), Error> {
+        let shared = &self.shared;
+        let rules: Vec<&RuleSlot> = self
+            .select(event)?
+            .into_iter()
+            .map(|i| &shared.rules[i])
+            .filter(|r| r.rule.state == RuleState::Enabled)
+            .collect();
+        let needs_event = rules.iter().flat_map(|r| &r.targets).any(|&s| {
+            let slot = &shared.slots[s];
+            slot.input.needs_event() || matches!(slot.group, Some(GroupSpec::Path(_)))
+        });
+        Ok((rules, needs_event))
+    }
+
+    /// What target slot `s` is sent for one event, and its message group.
+    fn plan(
+        &self,
+        s: usize,
+        text: &str,
+        resolved: Option<&raw::Resolved>,
+        ctx: &RenderContext<'_>,
+    ) -> (Body, Option<String>) {
+        let slot = &self.shared.slots[s];
+        let body = match &slot.input {
+            TargetInput::Event => Body::Event,
+            TargetInput::Constant(_) => Body::Constant,
+            input => match input.render(text, resolved, &slot.binding, ctx, &slot.target.id) {
+                Ok(b) => Body::Rendered(b),
+                Err(why) => Body::Failed(why),
+            },
+        };
+        let group = slot.group.as_ref().map(|g| match g {
+            GroupSpec::Constant(c) => c.clone(),
+            GroupSpec::Path(node) => match resolved.and_then(|e| e.get(*node)) {
+                Some(v) if raw::is_string(v) => raw::decode_string(v.trim()).into_owned(),
+                Some(v) => {
+                    let mut out = String::new();
+                    raw::write_json(&mut out, v);
+                    out
+                }
+                None => String::new(),
+            },
+        });
+        (body, group)
+    }
+
+    /// Match `event` and render the input of every target of every matched
+    /// enabled rule, as [`Router::route_at`] would, but deliver nothing:
+    /// no destination is called, nothing is archived or counted. For
+    /// runtimes that deliver elsewhere (evrule-engine publishes each to a
+    /// durable queue), so that their matching and rendering are the
+    /// router's own.
+    ///
+    /// Each [`Rendered`] holds the delivery a destination would be handed
+    /// (attempt 1), its target (retry policy, dead-letter queue) and, when
+    /// the input could not be built, why (the body is then empty, and the
+    /// router would have sent the event to the dead-letter queue with
+    /// `INVALID_TARGET_INPUT`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use evrule::route::{Delivery, DeliveryResult, Router, Rule, Target};
+    /// let router = Router::builder()
+    ///     .rule(Rule::new("r", r#"{"source": ["a"]}"#)
+    ///         .with_target(Target { input_path: Some("$.detail".into()), ..Target::new("t", "arn:t") }))
+    ///     .fallback_destination(Arc::new(|_: &Delivery| DeliveryResult::Ok))
+    ///     .build()?;
+    /// let out = router.render(br#"{"source": "a", "detail": {"n": 1}}"#, std::time::UNIX_EPOCH)?;
+    /// assert_eq!(out.len(), 1);
+    /// assert_eq!(out[0].delivery.body, r#"{"n":1}"#);
+    /// assert_eq!(out[0].target.id, "t");
+    /// assert!(router.render(br#"{"source": "b"}"#, std::time::UNIX_EPOCH)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn render(
+        &self,
+        event: &[u8],
+        ingestion_time: SystemTime,
+    ) -> Result<Vec<Rendered<'_>>, Error> {
+        let shared = &self.shared;
+        let text = std::str::from_utf8(event)
+            .map_err(|e| Error::new(Kind::Event, format!("The event is not UTF-8: {e}")))?;
+        let (rules, needs_event) = self.matched_rules(event)?;
+        let resolved = if needs_event && !rules.is_empty() {
+            shared.paths.resolve(text).ok()
+        } else {
+            None
+        };
+        let mut out = Vec::new();
+        for rule in rules {
+            let ctx = RenderContext::new(&rule.rule.name, &rule.arn, ingestion_time);
+            for &s in &rule.targets {
+                let slot = &shared.slots[s];
+                let (body, group) = self.plan(s, text, resolved.as_ref(), &ctx);
+                let (body, input_error) = match body {
+                    Body::Event => (text.to_string(), None),
+                    Body::Constant => match &slot.input {
+                        TargetInput::Constant(c) => (c.to_string(), None),
+                        _ => (String::new(), None),
+                    },
+                    Body::Rendered(b) => (b, None),
+                    Body::Failed(why) => (String::new(), Some(why)),
+                };
+                out.push(Rendered {
+                    target: &slot.target,
+                    delivery: Delivery {
+                        rule: rule.rule.name.clone(),
+                        rule_arn: rule.arn.clone(),
+                        target_id: slot.target.id.clone(),
+                        target_arn: slot.target.arn.clone(),
+                        body,
+                        message_group_id: group,
+                        attempt: 1,
+                        ingestion_time,
+                        dead_letter: None,
+                    },
+                    input_error,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     fn route_inner(
         &self,
         event: &[u8],
@@ -154,7 +299,7 @@ impl Router {
         let text = std::str::from_utf8(event)
             .map_err(|e| Error::new(Kind::Event, format!("The event is not UTF-8: {e}")))?;
         // Matching also checks the event: only accepted events are archived.
-        let selected = self.select(event)?;
+        let (rules, needs_event) = self.matched_rules(event)?;
         shared.events.fetch_add(1, Ordering::Relaxed);
         let mut outcome = RouteOutcome::default();
         if archive {
@@ -162,19 +307,10 @@ impl Router {
                 outcome.archived = lock(a).append(event, ingestion_time)?;
             }
         }
-        let rules: Vec<&RuleSlot> = selected
-            .into_iter()
-            .map(|i| &shared.rules[i])
-            .filter(|r| r.rule.state == RuleState::Enabled)
-            .collect();
         if rules.is_empty() {
             return Ok(outcome);
         }
         shared.matched.fetch_add(1, Ordering::Relaxed);
-        let needs_event = rules.iter().flat_map(|r| &r.targets).any(|&s| {
-            let slot = &shared.slots[s];
-            slot.input.needs_event() || matches!(slot.group, Some(GroupSpec::Path(_)))
-        });
         // One pass over the event finds every value any target needs.
         let resolved = if needs_event {
             shared.paths.resolve(text).ok()
@@ -190,32 +326,7 @@ impl Router {
             for &s in &rule.targets {
                 let slot = &shared.slots[s];
                 outcome.deliveries += 1;
-                let body = match &slot.input {
-                    TargetInput::Event => Body::Event,
-                    TargetInput::Constant(_) => Body::Constant,
-                    input => match input.render(
-                        text,
-                        resolved.as_ref(),
-                        &slot.binding,
-                        &ctx,
-                        &slot.target.id,
-                    ) {
-                        Ok(b) => Body::Rendered(b),
-                        Err(why) => Body::Failed(why),
-                    },
-                };
-                let group = slot.group.as_ref().map(|g| match g {
-                    GroupSpec::Constant(c) => c.clone(),
-                    GroupSpec::Path(node) => match resolved.as_ref().and_then(|e| e.get(*node)) {
-                        Some(v) if raw::is_string(v) => raw::decode_string(v.trim()).into_owned(),
-                        Some(v) => {
-                            let mut out = String::new();
-                            raw::write_json(&mut out, v);
-                            out
-                        }
-                        None => String::new(),
-                    },
-                });
+                let (body, group) = self.plan(s, text, resolved.as_ref(), &ctx);
                 let mut attempts = 0;
                 let mut result = None;
                 if slot.inline && !matches!(body, Body::Failed(_)) {

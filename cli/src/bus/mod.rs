@@ -19,7 +19,9 @@ use serde_json::{json, Value};
 
 pub mod config;
 pub mod destination;
+pub mod engine;
 pub mod input;
+pub mod window;
 
 use crate::flags::RouteFormat;
 use crate::output::{self, Exit};

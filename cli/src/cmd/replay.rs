@@ -11,9 +11,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use evrule::route::{with_replay_name, Archive};
-use evrule::time::{format_rfc3339_millis, parse_rfc3339};
+use evrule::time::format_rfc3339_millis;
 use serde_json::Value;
 
+use crate::bus::window::Window;
 use crate::bus::{self, config, Bus};
 use crate::flags::{ReplayFlags, RouteFormat};
 use crate::output::{self, Exit};
@@ -23,65 +24,28 @@ use crate::output::{self, Exit};
 pub struct Settings {
     config: config::BusConfig,
     archive: std::path::PathBuf,
-    from: SystemTime,
-    to: SystemTime,
-    name: String,
+    window: Window,
     format: RouteFormat,
 }
 
 impl Settings {
     /// Validate raw flags and read the configuration.
     pub fn from_flags(flags: ReplayFlags) -> Result<Settings, Vec<String>> {
-        let from =
-            parse_rfc3339(&flags.from).map_err(|e| vec![format!("--from: {}", e.message())])?;
-        let to = match &flags.to {
-            Some(t) => parse_rfc3339(t).map_err(|e| vec![format!("--to: {}", e.message())])?,
-            None => SystemTime::now(),
-        };
-        if to <= from {
-            return Err(vec!["--to must be later than --from".into()]);
-        }
-        let name = match flags.name {
-            Some(n) => {
-                check_name(&n).map_err(|e| vec![e])?;
-                n
-            }
-            None => format!(
-                "replay-{}",
-                from.duration_since(UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_secs()
-            ),
-        };
+        let window = Window::parse(&flags.from, flags.to.as_deref(), flags.name.as_deref())?;
         Ok(Settings {
             config: config::load(&flags.config)?,
-            archive: flags.archive,
-            from,
-            to,
-            name,
+            archive: flags.archive.unwrap_or_default(),
+            window,
             format: flags.format,
         })
     }
 }
 
-/// Replay names follow AWS's: 1-64 of `[.\-_A-Za-z0-9]`.
-fn check_name(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "--name `{name}` must be 1 to 64 letters, digits, '.', '-' or '_'"
-        ))
-    }
-}
-
 /// Run `replay`.
 pub fn run(flags: ReplayFlags) -> Exit {
+    if flags.engine.is_some() {
+        return crate::bus::engine::replay(flags);
+    }
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
         Err(problems) => return output::refuse(&problems),
@@ -90,7 +54,7 @@ pub fn run(flags: ReplayFlags) -> Exit {
         Ok(a) => a,
         Err(e) => return output::refuse(&[format!("archive: {e}")]),
     };
-    let mut reader = match archive.read(settings.from, settings.to) {
+    let mut reader = match archive.read(settings.window.from, settings.window.to) {
         Ok(r) => r,
         Err(e) => return output::refuse(&[format!("archive: {e}")]),
     };
@@ -115,7 +79,7 @@ pub fn run(flags: ReplayFlags) -> Exit {
                 continue;
             }
         };
-        match with_replay_name(&event.event, &settings.name) {
+        match with_replay_name(&event.event, &settings.window.name) {
             Ok(tagged) => {
                 replayed += 1;
                 if bus.route(&tagged, &at).is_err() {
@@ -130,7 +94,10 @@ pub fn run(flags: ReplayFlags) -> Exit {
     }
     let mut summary = bus.finish(interrupted, false);
     summary.extra = vec![
-        ("replay_name".into(), Value::String(settings.name.clone())),
+        (
+            "replay_name".into(),
+            Value::String(settings.window.name.clone()),
+        ),
         ("replayed".into(), replayed.into()),
         ("torn_tails".into(), (reader.torn_tails() as u64).into()),
     ];
@@ -144,8 +111,8 @@ pub fn run(flags: ReplayFlags) -> Exit {
 fn empty_window(archive: &Archive, settings: &Settings) -> String {
     let window = format!(
         "no archived event arrived in [{}, {})",
-        format_rfc3339_millis(settings.from),
-        format_rfc3339_millis(settings.to)
+        format_rfc3339_millis(settings.window.from),
+        format_rfc3339_millis(settings.window.to)
     );
     let far = UNIX_EPOCH + Duration::from_secs(1 << 40);
     let mut range: Option<(SystemTime, SystemTime)> = None;

@@ -6,7 +6,8 @@
 //!
 //! Layout: `config` reads the bus configuration, `destination` implements
 //! the destinations, `input` reads events on a thread of its own, `bus`
-//! runs the router and writes the summary (shared with `replay`).
+//! runs the router and writes the summary (shared with `replay`);
+//! `engine` publishes to, or works for, a NATS JetStream engine instead.
 
 use std::path::PathBuf;
 use std::sync::mpsc::RecvTimeoutError;
@@ -66,6 +67,9 @@ impl Settings {
 
 /// Run `route`.
 pub fn run(flags: RouteFlags) -> Exit {
+    if flags.engine.is_some() {
+        return bus::engine::route(flags);
+    }
     let settings = match Settings::from_flags(flags) {
         Ok(s) => s,
         Err(problems) => return output::refuse(&problems),

@@ -627,14 +627,31 @@ pub struct RouteFlags {
     pub events: Vec<PathBuf>,
 }
 
-/// Settings of `--engine` (NATS JetStream), shared by `route` and `replay`.
+/// Settings of `--engine` (NATS JetStream) for `route` and `replay`.
 #[derive(Debug, Args)]
 pub struct EngineFlags {
     /// With --engine: the bus (its stream is EVRULE_BUS_<NAME>).
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub bus: String,
 
-    /// With --engine: replace the rules the bucket holds by the configuration's
+    /// With --engine: how long a worker may hold work without a word before another
+    /// takes it over, in milliseconds (consumers' AckWait; at least 1000).
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub lease_ms: u64,
+
+    /// With --engine: partitions of each FIFO target (message groups hash onto them).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub fifo_partitions: u32,
+
+    #[command(flatten)]
+    pub access: EngineAccess,
+}
+
+/// How to reach NATS JetStream and what to create there: `route`, `replay`
+/// and `serve` with `--engine`.
+#[derive(Debug, Args)]
+pub struct EngineAccess {
+    /// With --engine: replace the rules the bucket holds by the ones given here
     /// (by default a rule already in the bucket is kept as it is).
     #[arg(long)]
     pub replace_rules: bool,
@@ -667,15 +684,6 @@ pub struct EngineFlags {
     /// With --engine: start TLS before the server's greeting (handshake_first servers).
     #[arg(long)]
     pub engine_tls_first: bool,
-
-    /// With --engine: how long a worker may hold work without a word before another
-    /// takes it over, in milliseconds (consumers' AckWait; at least 1000).
-    #[arg(long, value_name = "MS", default_value_t = 30_000)]
-    pub lease_ms: u64,
-
-    /// With --engine: partitions of each FIFO target (message groups hash onto them).
-    #[arg(long, value_name = "N", default_value_t = 4)]
-    pub fifo_partitions: u32,
 
     /// With --engine: replicas of the streams and bucket the engine creates (3 on a
     /// three-node JetStream cluster).
@@ -783,4 +791,13 @@ pub struct ServeFlags {
     /// A CloudFormation parameter value for rule files (repeatable).
     #[arg(long = "parameter", short = 'p', value_name = "KEY=VALUE")]
     pub parameters: Vec<String>,
+
+    /// Store events and rules in NATS JetStream at URL (nats://HOST:PORT): PutEvents
+    /// answers once JetStream stored each event, rule changes go to its rules bucket,
+    /// and `evrule route --engine URL --worker` processes match and deliver.
+    #[arg(long, value_name = "URL")]
+    pub engine: Option<String>,
+
+    #[command(flatten)]
+    pub engine_access: EngineAccess,
 }

@@ -212,3 +212,159 @@ delivery: {{workers: {IN_FLIGHT}, backoff_base_ms: 50, backoff_cap_ms: 1000}}
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// `evrule serve --engine` on the same port it printed.
+fn start_serve(url: &str) -> (Child, u16) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evrule"))
+        .args(["serve", "--port", "0", "--engine", url])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    (child, port)
+}
+
+/// The ids of the deliveries a `file:` destination holds, once it holds `n`.
+fn wait_for(path: &Path, n: usize) -> HashMap<String, usize> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = counts(path);
+        if got.values().sum::<usize>() >= n || Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_with_engine_stores_events_and_rules_in_jetstream() {
+    use crate::serve::action;
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bus.yaml");
+    fs::write(
+        &config,
+        "rules: []\ndestinations:\n  arn:aws:sqs:us-east-1:123456789012:orders: file:orders.ndjson\n",
+    )
+    .unwrap();
+    let out = dir.path().join("orders.ndjson");
+    let mut workers = Workers {
+        config,
+        url: server.url(),
+        procs: Vec::new(),
+    };
+    for _ in 0..2 {
+        let w = workers.spawn();
+        workers.procs.push(w);
+    }
+    let (mut serve, port) = start_serve(&server.url());
+
+    // A rule put through the API reaches both workers within a second.
+    let (status, _) = action(
+        port,
+        "PutRule",
+        r#"{"Name": "orders", "EventPattern": "{\"source\": [\"shop\"]}"}"#,
+    );
+    assert_eq!(status, 200);
+    let (status, body) = action(
+        port,
+        "PutTargets",
+        r#"{"Rule": "orders", "Targets": [{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:123456789012:orders"}]}"#,
+    );
+    assert_eq!((status, body["FailedEntryCount"].as_u64()), (200, Some(0)));
+    std::thread::sleep(Duration::from_secs(1));
+    let entries = |n: usize| {
+        let list: Vec<String> = (0..n)
+            .map(|i| {
+                let source = if i % 2 == 0 { "shop" } else { "elsewhere" };
+                format!(
+                    r#"{{"Source": "{source}", "DetailType": "order", "Detail": "{{\"n\": {i}}}"}}"#
+                )
+            })
+            .collect();
+        format!(r#"{{"Entries": [{}]}}"#, list.join(","))
+    };
+    let (status, body) = action(port, "PutEvents", &entries(10));
+    assert_eq!(
+        (status, body["FailedEntryCount"].as_u64()),
+        (200, Some(0)),
+        "{body}"
+    );
+    let ids: Vec<String> = body["Entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .step_by(2)
+        .map(|e| e["EventId"].as_str().unwrap().to_string())
+        .collect();
+    let got = wait_for(&out, 5);
+    for id in &ids {
+        assert_eq!(
+            got.get(id),
+            Some(&1),
+            "event {id} not delivered once: {got:?}"
+        );
+    }
+    assert_eq!(got.len(), 5, "{got:?}");
+
+    // An acknowledged PutEvents survives: no worker runs, the server is
+    // killed, the workers come back and deliver.
+    for p in &mut workers.procs {
+        p.kill().unwrap();
+        p.wait().unwrap();
+    }
+    let (status, body) = action(port, "PutEvents", &entries(4));
+    assert_eq!(
+        (status, body["FailedEntryCount"].as_u64()),
+        (200, Some(0)),
+        "{body}"
+    );
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    workers.procs = vec![workers.spawn()];
+    assert_eq!(wait_for(&out, 7).len(), 7);
+
+    // A new server reads the rules from the bucket; deleting the rule
+    // through it stops the workers matching.
+    let (mut serve, port) = start_serve(&server.url());
+    let (_, body) = action(port, "ListRules", "{}");
+    assert_eq!(body["Rules"][0]["Name"], "orders", "{body}");
+    let (_, body) = action(port, "ListTargetsByRule", r#"{"Rule": "orders"}"#);
+    assert_eq!(body["Targets"][0]["Id"], "q", "{body}");
+    action(port, "RemoveTargets", r#"{"Rule": "orders", "Ids": ["q"]}"#);
+    let (status, _) = action(port, "DeleteRule", r#"{"Name": "orders"}"#);
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_secs(1));
+    action(port, "PutEvents", &entries(2));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        counts(&out).values().sum::<usize>(),
+        7,
+        "delivered after DeleteRule"
+    );
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+
+    // No engine at that address: exit 2, naming it.
+    let refused = Command::new(env!("CARGO_BIN_EXE_evrule"))
+        .args(["serve", "--port", "0", "--engine", "nats://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("nats://127.0.0.1:1"),
+        "{refused:?}"
+    );
+}

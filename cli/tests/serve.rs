@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn request(port: u16, head: &str, body: &str) -> (u16, String) {
+pub(crate) fn request(port: u16, head: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let text = format!(
@@ -29,7 +29,7 @@ fn request(port: u16, head: &str, body: &str) -> (u16, String) {
     (status, body)
 }
 
-fn action(port: u16, name: &str, body: &str) -> (u16, serde_json::Value) {
+pub(crate) fn action(port: u16, name: &str, body: &str) -> (u16, serde_json::Value) {
     let (status, text) = request(
         port,
         &format!(

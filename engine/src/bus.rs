@@ -25,6 +25,7 @@ use crate::{Engine, Error};
 #[derive(Clone, Debug, Default)]
 pub struct BusConfig {
     retention_days: u32,
+    adopt: bool,
 }
 
 impl BusConfig {
@@ -46,6 +47,20 @@ impl BusConfig {
     /// ```
     pub fn retention_days(mut self, days: u32) -> Self {
         self.retention_days = days;
+        self
+    }
+
+    /// Take the retention of the bus's stream as it is when the stream
+    /// exists (a publisher that does not own the bus's configuration, such
+    /// as `evrule serve --engine`); [`retention_days`](Self::retention_days)
+    /// then applies only to a stream this call creates.
+    ///
+    /// ```
+    /// let _ = evrule_engine::BusConfig::new().adopt_existing();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn adopt_existing(mut self) -> Self {
+        self.adopt = true;
         self
     }
 }
@@ -111,7 +126,15 @@ impl Engine {
     /// is recorded in the rules bucket.
     pub async fn bus(&self, name: &str, config: BusConfig) -> Result<Bus, Error> {
         names::check_bus(name)?;
-        let retention = Duration::from_secs(u64::from(config.retention_days) * 86_400);
+        let mut retention = Duration::from_secs(u64::from(config.retention_days) * 86_400);
+        if config.adopt {
+            if let Ok(mut existing) = self.inner.js.get_stream(names::bus_stream(name)).await {
+                if let Ok(info) = existing.info().await {
+                    retention = info.config.max_age;
+                }
+            }
+        }
+        let retention_days = retention.as_secs() / 86_400;
         let want = crate::setup::bus_stream_config(self, name, retention);
         let stream = crate::setup::ensure_stream(self, want).await?;
         // The shared matcher consumer exists from the start, so that no
@@ -124,7 +147,7 @@ impl Engine {
             .await?
             .put_bus(
                 name,
-                &serde_json::json!({"Name": name, "RetentionDays": config.retention_days}),
+                &serde_json::json!({"Name": name, "RetentionDays": retention_days}),
             )
             .await?;
         Ok(Bus {

@@ -153,6 +153,33 @@ impl RuleStore {
         Ok(rules)
     }
 
+    /// Every rule of every bus, each with the name of its bus, in order of
+    /// bus and name (for a reader of the whole bucket, such as `evrule serve
+    /// --engine` at start).
+    pub async fn all_rules(&self) -> Result<Vec<(String, Rule)>, Error> {
+        let mut keys = self
+            .kv
+            .keys()
+            .await
+            .map_err(|e| Error::nats("cannot list rules", e))?;
+        let mut buses = Vec::new();
+        while let Some(key) = keys.next().await {
+            let key = key.map_err(|e| Error::nats("cannot list rules", e))?;
+            if let Some((bus, _)) = names::parse_rule_key(&key) {
+                buses.push(bus);
+            }
+        }
+        buses.sort();
+        buses.dedup();
+        let mut out = Vec::new();
+        for bus in buses {
+            for rule in self.rules(&bus).await? {
+                out.push((bus.clone(), rule));
+            }
+        }
+        Ok(out)
+    }
+
     /// Delete a rule of `bus` (its queued deliveries stay in
     /// `EVRULE_DELIVERIES` until the rule comes back).
     pub async fn delete_rule(&self, bus: &str, name: &str) -> Result<(), Error> {

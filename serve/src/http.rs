@@ -264,7 +264,9 @@ async fn api_request(app: &Arc<App>, req: Request<Incoming>) -> Response<Body> {
     };
     // Routing may wait for queue space when a configured destination
     // blocks: keep that off the async threads.
-    let offload = app.shared.destinations.blocking && matches!(action, "PutEvents");
+    // With a durable store, PutEvents and every rule change wait on it.
+    let offload = (app.shared.destinations.blocking && matches!(action, "PutEvents"))
+        || app.shared.durable.is_some();
     let result = if offload {
         tokio::task::spawn_blocking(run)
             .await

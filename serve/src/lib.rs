@@ -46,6 +46,7 @@
 
 mod admin;
 mod api;
+mod durable;
 mod engine;
 mod http;
 mod ids;
@@ -59,5 +60,6 @@ mod test_pattern;
 
 mod server;
 
+pub use durable::Durable;
 pub use server::{ServeConfig, Server, ShutdownReport, StartError};
 pub use test_pattern::{test_event_pattern, TestEventPatternError};

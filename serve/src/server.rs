@@ -13,6 +13,7 @@ use evrule::route::{Destination, DropRecord, RouterStats, Rule, Target};
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
+use crate::durable::Durable;
 use crate::engine::{lock, Destinations, RouterSettings};
 use crate::http::{App, HttpSettings};
 use crate::inbox::Inbox;
@@ -55,6 +56,7 @@ pub struct ServeConfig {
     inbox_capacity: usize,
     threads: usize,
     router: RouterSettings,
+    durable: Option<Arc<dyn Durable>>,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -70,6 +72,7 @@ impl std::fmt::Debug for ServeConfig {
                 &self.destinations.keys().collect::<Vec<_>>(),
             )
             .field("rules", &self.rules.len())
+            .field("durable", &self.durable.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -117,7 +120,34 @@ impl ServeConfig {
                 backoff_base: Duration::from_secs(1),
                 backoff_cap: Duration::from_secs(300),
             },
+            durable: None,
         }
+    }
+
+    /// Store events and rules in `durable` instead of delivering here:
+    /// PutEvents answers once each event is stored there, and every change
+    /// of a bus's rules is written there first (see [`Durable`]). Scheduled
+    /// rules, replays of the server's archives and TestEventPattern stay
+    /// with the server.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use evrule::route::Rule;
+    /// # use evrule_serve::{Durable, ServeConfig};
+    /// struct Nowhere;
+    /// impl Durable for Nowhere {
+    ///     fn put_events(&self, _: &str, events: &[&[u8]]) -> Vec<Result<(), String>> {
+    ///         events.iter().map(|_| Err("no store".to_string())).collect()
+    ///     }
+    ///     fn set_rules(&self, _: &str, _: &[Rule]) -> Result<(), String> {
+    ///         Err("no store".into())
+    ///     }
+    /// }
+    /// let c = ServeConfig::new().durable(Arc::new(Nowhere));
+    /// ```
+    pub fn durable(mut self, durable: Arc<dyn Durable>) -> Self {
+        self.durable = Some(durable);
+        self
     }
 
     /// The address to listen on (the default is 127.0.0.1:4010). Anything
@@ -518,7 +548,9 @@ fn load_rules(shared: &Shared, account: &str, region: &str, rules: &[Rule]) -> R
     }
     touched.dedup();
     for name in touched {
-        region_state.buses[&name].sync();
+        region_state.buses[&name]
+            .sync()
+            .map_err(|e| format!("bus {name}: the rules could not be stored: {e}"))?;
     }
     Ok(())
 }
@@ -580,6 +612,7 @@ impl Server {
             limits: crate::state::Limits {
                 max_entries_bytes: config.max_entries_bytes,
             },
+            durable: config.durable.clone(),
         });
         if let Some(dir) = &config.state_dir {
             let registry = store::load(&shared, dir).map_err(fail)?;

@@ -15,6 +15,8 @@ use std::time::SystemTime;
 use evrule::route::{Rule, RuleState, Target};
 use serde_json::{Map, Value};
 
+use crate::api::ApiError;
+use crate::durable::Durable;
 use crate::engine::{ArchiveSlot, Destinations, Engine, RouterSettings};
 use crate::schedule::{Clock, Schedule};
 
@@ -77,19 +79,49 @@ pub(crate) struct Bus {
     pub(crate) tags: Vec<(String, String)>,
     pub(crate) rules: BTreeMap<String, RuleInfo>,
     pub(crate) engine: Arc<Engine>,
+    /// Where rule changes are written first ([`crate::ServeConfig::durable`]).
+    pub(crate) durable: Option<Arc<dyn Durable>>,
 }
 
 impl Bus {
-    /// Hand the bus's rules to its engine.
-    pub(crate) fn sync(&self) {
+    /// Hand the bus's rules to the durable store, if there is one, then to
+    /// its engine. A durable store that refuses leaves the engine as it was.
+    pub(crate) fn sync(&self) -> Result<(), String> {
         let scheduled: HashSet<String> = self
             .rules
             .values()
             .filter(|r| r.schedule.is_some())
             .map(|r| r.name.clone())
             .collect();
-        let rules = self.rules.values().map(|r| r.to_rule(&self.name)).collect();
+        let rules: Vec<Rule> = self.rules.values().map(|r| r.to_rule(&self.name)).collect();
+        if let Some(durable) = &self.durable {
+            let with_patterns: Vec<Rule> = rules
+                .iter()
+                .filter(|r| r.event_pattern.is_some())
+                .cloned()
+                .collect();
+            durable.set_rules(&self.name, &with_patterns)?;
+        }
         self.engine.set_rules(rules, &scheduled);
+        Ok(())
+    }
+
+    /// [`Bus::sync`] after rule `name` changed from `before` (`None`: it
+    /// did not exist). When the durable store refuses, the rule is put back
+    /// as it was and the action fails.
+    pub(crate) fn commit(&mut self, name: &str, before: Option<RuleInfo>) -> Result<(), ApiError> {
+        let Err(why) = self.sync() else {
+            return Ok(());
+        };
+        match before {
+            Some(rule) => self.rules.insert(name.to_string(), rule),
+            None => self.rules.remove(name),
+        };
+        // What was there before was stored; a second refusal changes nothing.
+        let _ = self.sync();
+        Err(ApiError::internal(format!(
+            "The change was not made: the rules could not be stored in the durable engine: {why}"
+        )))
     }
 
     pub(crate) fn rule_arn(&self, rule: &str, account: &str, region: &str) -> String {
@@ -209,6 +241,9 @@ pub(crate) struct Shared {
     /// Engines of deleted buses, until their deliveries are done.
     pub(crate) retired: Mutex<Vec<Arc<Engine>>>,
     pub(crate) limits: Limits,
+    /// With [`crate::ServeConfig::durable`]: PutEvents stores events there
+    /// instead of routing them here, and rule changes are written there.
+    pub(crate) durable: Option<Arc<dyn Durable>>,
 }
 
 /// Limits of requests.
@@ -249,6 +284,7 @@ impl Shared {
             tags: Vec::new(),
             rules: BTreeMap::new(),
             engine,
+            durable: self.durable.clone(),
         }
     }
 

@@ -203,7 +203,8 @@ pub(crate) fn load(shared: &Shared, dir: &Path) -> Result<Registry, String> {
                     rule_from(rule, now).map_err(|e| bad(&format!("rule of bus {name}: {e}")))?;
                 bus.rules.insert(info.name.clone(), info);
             }
-            bus.sync();
+            bus.sync()
+                .map_err(|e| bad(&format!("bus {name}: the rules could not be stored: {e}")))?;
             region.buses.insert(name, bus);
         }
         if !region.buses.contains_key("default") {

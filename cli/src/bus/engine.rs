@@ -30,14 +30,15 @@ use super::config::{self, BusConfig as Config};
 use super::destination::OpenSettings;
 use super::window::Window;
 use super::{catch_interrupts, input, interrupts};
-use crate::flags::{EngineFlags, ReplayFlags, RouteFlags, RouteFormat};
+use crate::flags::{EngineAccess, EngineFlags, ReplayFlags, RouteFlags, RouteFormat};
 use crate::output::{self, Exit};
 use evrule::time::format_rfc3339_millis;
 
 /// Events published per batch (pipelined, then acknowledged together).
 const BATCH: usize = 256;
 
-fn engine_config(url: &str, flags: &EngineFlags, config: &Config) -> EngineConfig {
+/// The router settings of a bus configuration, as the engine's workers use them.
+fn router_config(config: &Config) -> RouterConfig {
     let d = &config.delivery;
     let mut router = RouterConfig::new().backoff(d.backoff_base, d.backoff_cap);
     if let Some(r) = &config.region {
@@ -46,9 +47,18 @@ fn engine_config(url: &str, flags: &EngineFlags, config: &Config) -> EngineConfi
     if let Some(a) = &config.account {
         router = router.account(a.clone());
     }
-    let mut c = EngineConfig::new(url)
+    router
+}
+
+fn worker_config(url: &str, flags: &EngineFlags, config: &Config) -> EngineConfig {
+    engine_config(url, &flags.access, router_config(config))
         .lease(Duration::from_millis(flags.lease_ms))
         .fifo_partitions(flags.fifo_partitions)
+}
+
+/// Connection, credentials and TLS from the flags and the environment.
+pub(crate) fn engine_config(url: &str, flags: &EngineAccess, router: RouterConfig) -> EngineConfig {
+    let mut c = EngineConfig::new(url)
         .replicas(flags.engine_replicas)
         .router(router)
         .log(Arc::new(|note: &str| output::error(note)));
@@ -79,7 +89,7 @@ fn engine_config(url: &str, flags: &EngineFlags, config: &Config) -> EngineConfi
     c
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -89,21 +99,26 @@ fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
 
 /// Connect and seed the bucket with the configuration's rules.
 async fn connect(url: &str, flags: &EngineFlags, config: &Config) -> Result<Engine, Vec<String>> {
-    let engine = Engine::connect(engine_config(url, flags, config))
+    let engine = Engine::connect(worker_config(url, flags, config))
         .await
         .map_err(|e| vec![e.to_string()])?;
     let store = engine.rules().await.map_err(|e| vec![e.to_string()])?;
     let seeded = store
-        .seed(&flags.bus, &config.rules, flags.replace_rules)
+        .seed(&flags.bus, &config.rules, flags.access.replace_rules)
         .await
         .map_err(|e| vec![format!("{}: {e}", config.path.display())])?;
-    for name in &seeded.kept {
+    note_kept(&seeded.kept);
+    Ok(engine)
+}
+
+/// Rules given in files that the bucket already holds otherwise.
+pub(crate) fn note_kept(kept: &[String]) {
+    for name in kept {
         output::error(&format!(
             "note: rule {name} differs from the one in the engine's bucket; keeping the bucket's \
              (--replace-rules replaces it)"
         ));
     }
-    Ok(engine)
 }
 
 fn bus_config(config: &Config) -> BusConfig {

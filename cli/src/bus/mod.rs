@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 
 pub mod config;
 pub mod destination;
+pub mod durable;
 pub mod engine;
 pub mod input;
 pub mod window;

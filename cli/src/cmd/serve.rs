@@ -18,6 +18,7 @@ use evrule_serve::{ServeConfig, Server};
 use crate::bus;
 use crate::bus::config::{self, BusConfig};
 use crate::bus::destination::OpenSettings;
+use crate::bus::durable::JetStream;
 use crate::flags::ServeFlags;
 use crate::output::{self, Exit};
 use crate::sources::{self, LoadOptions};
@@ -36,6 +37,7 @@ fn settings(flags: &ServeFlags) -> Result<(ServeConfig, bool), Vec<String>> {
         .inbox_capacity(flags.inbox_capacity)
         .max_connections(flags.max_connections);
     let mut problems = Vec::new();
+    let mut rules = Vec::new();
     if let Some(path) = &flags.config {
         let bus_config: BusConfig = config::load(path)?;
         let d = &bus_config.delivery;
@@ -70,7 +72,7 @@ fn settings(flags: &ServeFlags) -> Result<(ServeConfig, bool), Vec<String>> {
             };
             config = config.destination(arn.clone(), dest);
         }
-        config = config.rules(bus_config.rules);
+        rules.extend(bus_config.rules);
     }
     if !flags.rules.is_empty() {
         let options = LoadOptions {
@@ -85,7 +87,7 @@ fn settings(flags: &ServeFlags) -> Result<(ServeConfig, bool), Vec<String>> {
                 problems.extend(list);
             }
         }
-        config = config.rules(set.into_rules());
+        rules.extend(set.into_rules());
     }
     if let Some(path) = &flags.credentials {
         match Credentials::load(path) {
@@ -96,6 +98,15 @@ fn settings(flags: &ServeFlags) -> Result<(ServeConfig, bool), Vec<String>> {
     if let Some(dir) = &flags.state {
         config = config.state_dir(PathBuf::from(dir));
     }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if let Some(url) = &flags.engine {
+        let (store, merged) = JetStream::connect(url, &flags.engine_access, rules)?;
+        rules = merged;
+        config = config.durable(store);
+    }
+    config = config.rules(rules);
     if problems.is_empty() {
         Ok((config, flags.credentials.is_some()))
     } else {
@@ -115,6 +126,12 @@ pub fn run(flags: ServeFlags) -> Exit {
     };
     for notice in server.notices() {
         eprintln!("evrule serve: {notice}");
+    }
+    if let Some(url) = &flags.engine {
+        eprintln!(
+            "evrule serve: engine: events and rules are stored in NATS JetStream at {url}; \
+             workers deliver them (evrule route --engine {url} --worker)"
+        );
     }
     let addr = server.local_addr();
     if !addr.ip().is_loopback() && !auth {

@@ -145,6 +145,17 @@ pub(crate) fn delete_event_bus(ctx: &Ctx<'_>, body: &Value) -> Result<Value, Api
     }
     let mut registry = lock(&ctx.shared.registry);
     let region = ctx.shared.region(&mut registry, &ctx.account, &ctx.region);
+    // The durable store forgets the bus's rules first: if it cannot, the
+    // bus stays.
+    if let (Some(bus), Some(durable)) = (region.buses.get(name), &ctx.shared.durable) {
+        if !bus.rules.is_empty() {
+            durable.set_rules(name, &[]).map_err(|e| {
+                ApiError::internal(format!(
+                    "The event bus was not deleted: its rules could not be removed from the durable engine: {e}"
+                ))
+            })?;
+        }
+    }
     // Deleting a bus that is not there succeeds, as on AWS.
     if let Some(bus) = region.buses.remove(name) {
         ctx.shared.drop_engine(&ctx.account, &ctx.region, name);

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::input::{finish, is_non_partner_bus_or_arn, Input, NON_PARTNER_BUS_PATTERN};
 use super::{ApiError, Ctx};
+use crate::durable::Durable;
 use crate::ids;
 use crate::schedule::rfc3339;
 use crate::state::resolve_bus;
@@ -234,11 +235,14 @@ pub(crate) fn put_events(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError>
     Ok(put_entries(ctx, &entries))
 }
 
-/// Accept, archive and route the entries; the PutEvents answer.
+/// Accept, archive and route the entries (or, with a durable store, store
+/// them there); the PutEvents answer.
 pub(crate) fn put_entries(ctx: &Ctx<'_>, entries: &[Entry<'_>]) -> Value {
     let now = ctx.now();
     let mut failed = 0;
     let mut results = Vec::with_capacity(entries.len());
+    // With a durable store: (bus, index of the answer, event), stored below.
+    let mut to_store: Vec<(String, usize, String)> = Vec::new();
     for entry in entries {
         if let Some((code, message)) = entry.problem() {
             failed += 1;
@@ -249,13 +253,15 @@ pub(crate) fn put_entries(ctx: &Ctx<'_>, entries: &[Entry<'_>]) -> Value {
         let (account, region, bus) = resolve_bus(entry.bus, &ctx.account, &ctx.region);
         if let Some(engine) = ctx.shared.engine(&account, &region, &bus) {
             let event = envelope(entry, &id, &account, &region, now);
-            let routed =
-                engine
-                    .archive(event.as_bytes(), now)
-                    .and_then(|()| match engine.router() {
-                        Some(router) => router.route_at(event.as_bytes(), now).map(|_| ()),
-                        None => Ok(()),
-                    });
+            let routed = engine.archive(event.as_bytes(), now).and_then(|()| {
+                if ctx.shared.durable.is_some() {
+                    return Ok(());
+                }
+                match engine.router() {
+                    Some(router) => router.route_at(event.as_bytes(), now).map(|_| ()),
+                    None => Ok(()),
+                }
+            });
             if let Err(e) = routed {
                 failed += 1;
                 let code = if e.is_event() {
@@ -266,10 +272,49 @@ pub(crate) fn put_entries(ctx: &Ctx<'_>, entries: &[Entry<'_>]) -> Value {
                 results.push(json!({"ErrorCode": code, "ErrorMessage": e.message()}));
                 continue;
             }
+            if ctx.shared.durable.is_some() {
+                to_store.push((bus, results.len(), event));
+            }
         }
         results.push(json!({ "EventId": id }));
     }
+    if let Some(durable) = &ctx.shared.durable {
+        failed += store(durable.as_ref(), &to_store, &mut results);
+    }
     json!({"FailedEntryCount": failed, "Entries": results})
+}
+
+/// Store the events in the durable store, one call per bus (in the order of
+/// the entries within each bus); an event it refused turns its answer into
+/// an `InternalFailure`. Returns how many it refused.
+fn store(
+    durable: &dyn Durable,
+    events: &[(String, usize, String)],
+    results: &mut [Value],
+) -> usize {
+    let mut buses: Vec<&str> = events.iter().map(|(b, _, _)| b.as_str()).collect();
+    buses.sort_unstable();
+    buses.dedup();
+    let mut failed = 0;
+    for bus in buses {
+        let of_bus: Vec<&(String, usize, String)> =
+            events.iter().filter(|(b, _, _)| b == bus).collect();
+        let bodies: Vec<&[u8]> = of_bus.iter().map(|(_, _, e)| e.as_bytes()).collect();
+        let outcomes = durable.put_events(bus, &bodies);
+        for (i, (_, at, _)) in of_bus.iter().enumerate() {
+            let why = match outcomes.get(i) {
+                Some(Ok(())) => continue,
+                Some(Err(why)) => why.clone(),
+                None => "the durable engine gave no answer for this event".to_string(),
+            };
+            failed += 1;
+            results[*at] = json!({
+                "ErrorCode": "InternalFailure",
+                "ErrorMessage": format!("The event could not be stored: {why}"),
+            });
+        }
+    }
+    failed
 }
 
 pub(crate) fn test_event_pattern(_: &Ctx<'_>, body: &Value) -> Result<Value, ApiError> {

@@ -95,6 +95,7 @@ pub(crate) fn put_rule(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError> {
     let bus = bus_mut(region_state, &bus_name)?;
     let arn = bus.rule_arn(&name, &account, &region);
     let state = state.unwrap_or("ENABLED").to_string();
+    let before = bus.rules.get(&name).cloned();
     match bus.rules.get_mut(&name) {
         Some(rule) => {
             // An update replaces the settings; tags stay (AWS ignores Tags here).
@@ -129,7 +130,7 @@ pub(crate) fn put_rule(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError> {
             bus.rules.insert(name.clone(), rule);
         }
     }
-    bus.sync();
+    bus.commit(&name, before)?;
     Ok(json!({ "RuleArn": arn }))
 }
 
@@ -221,8 +222,8 @@ pub(crate) fn delete_rule(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError
                 "Rule can't be deleted since it has targets.",
             ));
         }
-        bus.rules.remove(&name);
-        bus.sync();
+        let before = bus.rules.remove(&name);
+        bus.commit(&name, before)?;
         Ok(json!({}))
     })
 }
@@ -235,9 +236,10 @@ fn set_state(ctx: &Ctx<'_>, body: &Value, state: &str) -> Result<Value, ApiError
             .rules
             .get_mut(&name)
             .ok_or_else(|| ApiError::no_rule(&name, &bus_name))?;
+        let before = Some(rule.clone());
         rule.state = state.to_string();
         rule.plan(now);
-        bus.sync();
+        bus.commit(&name, before)?;
         Ok(json!({}))
     })
 }

@@ -131,7 +131,9 @@ pub(crate) fn put_targets(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiError
             bus.rules.get_mut(&name).expect("found above").targets = before;
             return Err(e);
         }
-        bus.sync();
+        let mut was = bus.rules[&name].clone();
+        was.targets = before;
+        bus.commit(&name, Some(was))?;
         Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
     })
 }
@@ -160,8 +162,9 @@ pub(crate) fn remove_targets(ctx: &Ctx<'_>, body: &Value) -> Result<Value, ApiEr
             .rules
             .get_mut(&name)
             .ok_or_else(|| ApiError::no_rule(&name, &bus_name))?;
+        let before = Some(rule.clone());
         rule.targets.retain(|(_, t)| !ids.contains(&t.id));
-        bus.sync();
+        bus.commit(&name, before)?;
         Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
     })
 }

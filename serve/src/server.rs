@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use crate::engine::{lock, Destinations, RouterSettings};
 use crate::http::{App, HttpSettings};
 use crate::inbox::Inbox;
+use crate::sandbox::Samples;
 use crate::schedule::{Clock, SystemClock};
 use crate::sigv4::Credentials;
 use crate::state::{Registry, RuleInfo, Shared};
@@ -55,6 +56,7 @@ pub struct ServeConfig {
     inbox_capacity: usize,
     threads: usize,
     router: RouterSettings,
+    samples: Samples,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -117,6 +119,7 @@ impl ServeConfig {
                 backoff_base: Duration::from_secs(1),
                 backoff_cap: Duration::from_secs(300),
             },
+            samples: Samples::none(),
         }
     }
 
@@ -372,6 +375,19 @@ impl ServeConfig {
         self.router.backoff_cap = cap.max(base);
         self
     }
+
+    /// The sample events the sandbox page (`GET /_evrule/sandbox`) offers.
+    ///
+    /// ```
+    /// use evrule_serve::{Samples, ServeConfig};
+    /// let samples = Samples::new([("empty", "an empty event")], ["bucket"], |_, _| Ok("{}".into()));
+    /// let c = ServeConfig::new().samples(samples);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn samples(mut self, samples: Samples) -> Self {
+        self.samples = samples;
+        self
+    }
 }
 
 /// Why the server did not start.
@@ -619,6 +635,7 @@ impl Server {
             .max_body_bytes
             .unwrap_or_else(|| (config.max_entries_bytes.saturating_mul(4)).max(1 << 20));
         let app = Arc::new(App {
+            samples: config.samples.clone(),
             shared: Arc::clone(&shared),
             credentials: config.credentials.clone(),
             account: config.account.clone(),

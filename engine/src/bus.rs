@@ -209,13 +209,21 @@ impl Bus {
                     Err(e) => pending.push((i, Err(e.to_string()))),
                 }
             }
+            // Awaited together: each acknowledgement's timeout starts when
+            // it is awaited, so one at a time would make an outage cost one
+            // timeout per event of the batch.
+            let got =
+                futures_util::future::join_all(pending.into_iter().map(|(i, ack)| async move {
+                    let got = match ack {
+                        Ok(fut) => fut.await.map_err(|e| e.to_string()),
+                        Err(e) => Err(e),
+                    };
+                    (i, got)
+                }))
+                .await;
             let mut again = Vec::new();
             let mut last_error = String::new();
-            for (i, ack) in pending {
-                let got = match ack {
-                    Ok(fut) => fut.await.map_err(|e| e.to_string()),
-                    Err(e) => Err(e),
-                };
+            for (i, got) in got {
                 match got {
                     Ok(ack) => {
                         results[i] = Some(Ok(Put {
@@ -236,6 +244,11 @@ impl Bus {
                 break;
             }
             if Instant::now() >= deadline {
+                self.engine.inner.config.note(&format!(
+                    "engine: {} publish(es) to bus {} not acknowledged before the deadline ({last_error}); giving up",
+                    again.len(),
+                    self.name
+                ));
                 for i in again {
                     results[i] = Some(Err(Error::nats(
                         format!("bus {}: the event was not acknowledged", self.name),

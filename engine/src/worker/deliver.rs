@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
-use super::matcher::{dead_message, nap, send};
+use super::matcher::{dead_message, send};
 use super::{Count, LoopKind, LoopSpec, Shared};
 use crate::codec::{DeadRecord, DeliveryMsg};
 use crate::names::{self, TargetKey};
@@ -29,19 +29,12 @@ pub(crate) async fn run_loop(
     spec: LoopSpec,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut wait = Duration::from_millis(100);
-    loop {
-        match consume(&shared, &name, &spec, &mut stop).await {
-            Ok(()) => return,
-            Err(e) => {
-                shared.note(&format!("engine: {name}: {e}; retrying"));
-                if nap(&mut stop, wait).await {
-                    return;
-                }
-                wait = (wait * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
+    retrying!(
+        shared,
+        &mut stop,
+        name,
+        consume(&shared, &name, &spec, &mut stop)
+    )
 }
 
 async fn consume(
@@ -406,19 +399,12 @@ async fn deliver_dead_letter(
 
 /// Turn max-delivery advisories into dead letters.
 pub(crate) async fn run_advisories(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let mut wait = Duration::from_millis(100);
-    loop {
-        match advisories_once(&shared, &mut stop).await {
-            Ok(()) => return,
-            Err(e) => {
-                shared.note(&format!("engine: advisories: {e}; retrying"));
-                if nap(&mut stop, wait).await {
-                    return;
-                }
-                wait = (wait * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
+    retrying!(
+        shared,
+        &mut stop,
+        "advisories",
+        advisories_once(&shared, &mut stop)
+    )
 }
 
 async fn advisories_once(

@@ -145,18 +145,19 @@ pub(crate) async fn send(engine: &Engine, p: Planned) -> Result<PublishAckFuture
 }
 
 /// Wait for acknowledgements; the first failure, if any.
+///
+/// All are awaited at once: an acknowledgement's timeout starts only when
+/// it is awaited, so waiting for them one after another would let a lost
+/// connection cost one timeout per message instead of one in all.
 pub(crate) async fn acked(acks: Vec<Result<PublishAckFuture, String>>) -> Result<(), String> {
-    let mut first = Ok(());
-    for a in acks {
-        let r = match a {
+    let results = futures_util::future::join_all(acks.into_iter().map(|a| async move {
+        match a {
             Ok(f) => f.await.map(drop).map_err(|e| e.to_string()),
             Err(e) => Err(e),
-        };
-        if first.is_ok() {
-            first = r;
         }
-    }
-    first
+    }))
+    .await;
+    results.into_iter().collect()
 }
 
 /// What a matcher needs of an event message.
@@ -195,19 +196,12 @@ pub(crate) async fn nap(stop: &mut watch::Receiver<bool>, wait: Duration) -> boo
 
 /// The shared matcher: events in parallel, non-FIFO deliveries.
 pub(crate) async fn run_matchers(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let mut wait = Duration::from_millis(100);
-    loop {
-        match matchers_once(&shared, &mut stop).await {
-            Ok(()) => return,
-            Err(e) => {
-                shared.note(&format!("engine: matcher: {e}; retrying"));
-                if nap(&mut stop, wait).await {
-                    return;
-                }
-                wait = (wait * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
+    retrying!(
+        shared,
+        &mut stop,
+        "matcher",
+        matchers_once(&shared, &mut stop)
+    )
 }
 
 async fn consumer(
@@ -332,19 +326,12 @@ pub(crate) async fn run_fifo_matcher(
     since: SystemTime,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut wait = Duration::from_millis(100);
-    loop {
-        match fifo_once(&shared, since, &mut stop).await {
-            Ok(()) => return,
-            Err(e) => {
-                shared.note(&format!("engine: FIFO matcher: {e}; retrying"));
-                if nap(&mut stop, wait).await {
-                    return;
-                }
-                wait = (wait * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
+    retrying!(
+        shared,
+        &mut stop,
+        "FIFO matcher",
+        fifo_once(&shared, since, &mut stop)
+    )
 }
 
 async fn fifo_once(

@@ -31,8 +31,31 @@
 //! * a **rules watch** on the bucket: each change rebuilds the matcher
 //!   and swaps it in, and starts or stops delivery loops.
 
+/// Run `$once` (an expression giving a future of `Result<(), Error>`)
+/// until it ends well or the worker stops: each error is noted as `what`,
+/// then retried after a back-off of 100 ms doubling to 5 s.
+macro_rules! retrying {
+    ($shared:expr, $stop:expr, $what:expr, $once:expr) => {{
+        let mut wait = std::time::Duration::from_millis(100);
+        loop {
+            match $once.await {
+                Ok(()) => return,
+                Err(e) => {
+                    $shared.note(&format!("engine: {}: {e}; retrying", $what));
+                    if $crate::worker::nap($stop, wait).await {
+                        return;
+                    }
+                    wait = (wait * 2).min(std::time::Duration::from_secs(5));
+                }
+            }
+        }
+    }};
+}
+
 mod deliver;
 mod matcher;
+
+pub(crate) use matcher::nap;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};

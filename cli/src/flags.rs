@@ -61,6 +61,9 @@ pub enum Command {
     /// Serve the EventBridge API on localhost for AWS SDKs and the AWS CLI.
     #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeFlags),
+    /// Open the sandbox page: write a pattern, pick an event, see why it matches.
+    #[command(after_help = SANDBOX_EXAMPLES)]
+    Sandbox(SandboxFlags),
 }
 
 const CHECK_EXAMPLES: &str = "Examples:
@@ -800,4 +803,21 @@ pub struct ServeFlags {
 
     #[command(flatten)]
     pub engine_access: EngineAccess,
+}
+
+const SANDBOX_EXAMPLES: &str = "Examples:
+  evrule sandbox
+  evrule sandbox --port 0
+
+The page is also served by `evrule serve`, at /_evrule/sandbox, with the
+server's rules. The sandbox listens on loopback only.
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 2 could not start.";
+
+/// `evrule sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxFlags {
+    /// Port to listen on, on 127.0.0.1 (0: any free port; the URL is printed).
+    #[arg(long, default_value_t = 4010)]
+    pub port: u16,
 }

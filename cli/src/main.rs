@@ -52,7 +52,10 @@ fn main() -> ExitCode {
         Command::Test(flags) => cmd::test::run(flags, color),
         Command::Route(flags) => cmd::route::run(flags),
         Command::Replay(flags) => cmd::replay::run(flags),
-        Command::Serve(flags) => cmd::serve::run(flags),
+        // The sample events of the sandbox page are `sample`'s; main hands
+        // them over, as commands never call each other.
+        Command::Serve(flags) => cmd::serve::run(flags, cmd::sample::samples()),
+        Command::Sandbox(flags) => cmd::sandbox::run(flags, cmd::sample::samples()),
     };
     exit.into()
 }

@@ -58,7 +58,7 @@ fn array(items: impl IntoIterator<Item = String>) -> String {
 }
 
 /// Percent-decode a query component (`+` is a space).
-fn decode(text: &str) -> String {
+pub(crate) fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -53,6 +53,8 @@ pub(crate) struct App {
     pub(crate) settings: HttpSettings,
     /// Requests being served now, over all connections.
     pub(crate) in_flight: AtomicUsize,
+    /// The sample events of the sandbox page.
+    pub(crate) samples: crate::sandbox::Samples,
 }
 
 /// Activity of one connection, for the idle timeout.
@@ -162,7 +164,7 @@ fn header_pairs(parts: &http::request::Parts) -> Vec<(String, String)> {
 /// Account and region of a request: the signature's when it is verified
 /// (or, without `--credentials`, the credential scope as sent), else the
 /// server's defaults. An access key id of twelve digits names the account.
-fn caller(
+pub(crate) fn caller(
     app: &App,
     parts: &http::request::Parts,
     body: &[u8],
@@ -291,6 +293,9 @@ async fn handle(
     let path = req.uri().path().to_string();
     let resp = if path == "/" {
         api_request(&app, req).await
+    } else if crate::sandbox::owns(&path) {
+        let Ok(r) = crate::sandbox::request(&app, req, &path).await;
+        r
     } else if path.starts_with("/_evrule/") {
         admin_request(&app, req, &path).await
     } else {

@@ -55,11 +55,13 @@ pub mod schedule;
 mod scheduler;
 pub mod sigv4;
 mod state;
+mod sandbox;
 mod store;
 mod test_pattern;
 
 mod server;
 
 pub use durable::Durable;
+pub use sandbox::{Samples, MAX_BODY_BYTES as SANDBOX_MAX_BODY_BYTES};
 pub use server::{ServeConfig, Server, ShutdownReport, StartError};
 pub use test_pattern::{test_event_pattern, TestEventPatternError};

@@ -17,6 +17,7 @@ use crate::durable::Durable;
 use crate::engine::{lock, Destinations, RouterSettings};
 use crate::http::{App, HttpSettings};
 use crate::inbox::Inbox;
+use crate::sandbox::Samples;
 use crate::schedule::{Clock, SystemClock};
 use crate::sigv4::Credentials;
 use crate::state::{Registry, RuleInfo, Shared};
@@ -57,6 +58,7 @@ pub struct ServeConfig {
     threads: usize,
     router: RouterSettings,
     durable: Option<Arc<dyn Durable>>,
+    samples: Samples,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -121,6 +123,7 @@ impl ServeConfig {
                 backoff_cap: Duration::from_secs(300),
             },
             durable: None,
+            samples: Samples::none(),
         }
     }
 
@@ -402,6 +405,19 @@ impl ServeConfig {
         self.router.backoff_cap = cap.max(base);
         self
     }
+
+    /// The sample events the sandbox page (`GET /_evrule/sandbox`) offers.
+    ///
+    /// ```
+    /// use evrule_serve::{Samples, ServeConfig};
+    /// let samples = Samples::new([("empty", "an empty event")], ["bucket"], |_, _| Ok("{}".into()));
+    /// let c = ServeConfig::new().samples(samples);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn samples(mut self, samples: Samples) -> Self {
+        self.samples = samples;
+        self
+    }
 }
 
 /// Why the server did not start.
@@ -652,6 +668,7 @@ impl Server {
             .max_body_bytes
             .unwrap_or_else(|| (config.max_entries_bytes.saturating_mul(4)).max(1 << 20));
         let app = Arc::new(App {
+            samples: config.samples.clone(),
             shared: Arc::clone(&shared),
             credentials: config.credentials.clone(),
             account: config.account.clone(),

@@ -14,6 +14,7 @@ pub mod matching;
 pub mod replay;
 pub mod route;
 pub mod sample;
+pub mod sandbox;
 pub mod serve;
 pub mod test;
 pub mod test_event_pattern;

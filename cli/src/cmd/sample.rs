@@ -42,6 +42,51 @@ pub fn run(flags: SampleFlags) -> Exit {
     }
 }
 
+/// The flags of `sample` the sandbox page offers, without their `--`.
+const PAGE_FLAGS: &[&str] = &[
+    "bucket",
+    "key",
+    "size",
+    "reason",
+    "event-name",
+    "event-source",
+    "source",
+    "detail-type",
+    "region",
+    "account",
+    "time",
+];
+
+/// The catalogue for the sandbox page (`GET /_evrule/samples`): every
+/// kind, and events built exactly as `evrule sample KIND --FLAG VALUE ...`
+/// builds them (the flags parsed by the same clap definition).
+pub fn samples() -> evrule_serve::Samples {
+    evrule_serve::Samples::new(
+        KINDS.iter().map(|k| (k.name, k.about)),
+        PAGE_FLAGS.iter().copied(),
+        |kind, pairs| {
+            let mut argv = vec!["evrule".to_string(), "sample".to_string(), kind.to_string()];
+            for (flag, value) in pairs {
+                argv.push(format!("--{flag}={value}"));
+            }
+            let parsed = <crate::flags::Cli as clap::Parser>::try_parse_from(argv).map_err(|e| {
+                let text = e.to_string();
+                let first = text.lines().next().unwrap_or_default();
+                first.trim_start_matches("error: ").to_string()
+            })?;
+            let crate::flags::Command::Sample(flags) = parsed.command else {
+                return Err(format!("`{kind}` is not a sample kind"));
+            };
+            sample(kind, &flags).map(|node| {
+                let mut out = String::new();
+                pretty(&node, 0, &mut out);
+                out.push('\n');
+                out
+            })
+        },
+    )
+}
+
 /// Build the event of `kind` with the flags applied.
 fn sample(kind: &str, flags: &SampleFlags) -> Result<Node, String> {
     if let Some(time) = &flags.time {

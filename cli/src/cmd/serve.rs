@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use evrule::route::{Destination, RuleSet};
 use evrule_serve::sigv4::Credentials;
-use evrule_serve::{ServeConfig, Server};
+use evrule_serve::{Samples, ServeConfig, Server};
 
 use crate::bus;
 use crate::bus::config::{self, BusConfig};
@@ -114,10 +114,10 @@ fn settings(flags: &ServeFlags) -> Result<(ServeConfig, bool), Vec<String>> {
     }
 }
 
-/// Run `serve`.
-pub fn run(flags: ServeFlags) -> Exit {
+/// Run `serve`; `samples` are the sandbox page's sample events.
+pub fn run(flags: ServeFlags, samples: Samples) -> Exit {
     let (config, auth) = match settings(&flags) {
-        Ok(s) => s,
+        Ok((c, auth)) => (c.samples(samples), auth),
         Err(problems) => return output::refuse(&problems),
     };
     let server = match Server::start(config) {

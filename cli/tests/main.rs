@@ -15,6 +15,7 @@ mod issue11;
 mod messages;
 mod readme;
 mod realworld;
+mod sandbox;
 mod route;
 mod serve;
 

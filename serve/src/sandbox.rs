@@ -529,7 +529,7 @@ mod tests {
         let p = &out["problems"][0];
         assert_eq!(p["message"], "Value of > must be numeric");
         let (start, end) = (p["offset"].as_u64().unwrap() as usize, p["end"].as_u64().unwrap() as usize);
-        assert_eq!(&text[start..end], r#""x""#);
+        assert_eq!(&text[start..end], "x");
         assert_eq!(out["matched"], Value::Null);
     }
 }

@@ -15,8 +15,8 @@ mod issue11;
 mod messages;
 mod readme;
 mod realworld;
-mod sandbox;
 mod route;
+mod sandbox;
 mod serve;
 
 /// A test file that is not declared above would silently never run

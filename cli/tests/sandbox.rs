@@ -109,22 +109,41 @@ fn sandbox_underlines_explains_and_shares() {
     b.goto(&sandbox.url);
     // The default pattern against the first sample (object-created).
     wait_verdict(&b, "✗ no match");
-    b.wait_for("the sample", 10, "return document.getElementById('event').value.includes('Object Created')");
+    b.wait_for(
+        "the sample",
+        10,
+        "return document.getElementById('event').value.includes('Object Created')",
+    );
 
     // Typing an invalid pattern underlines the exact span, with AWS's reason.
-    type_into(&b, "#pattern", r#"{"detail": {"size": [{"numeric": [">", "x"]}]}}"#);
+    type_into(
+        &b,
+        "#pattern",
+        r#"{"detail": {"size": [{"numeric": [">", "x"]}]}}"#,
+    );
     let marked = b.wait_for(
         "an underline",
         10,
         "const m = document.querySelector('#pattern-backdrop mark'); return m && m.textContent",
     );
     assert_eq!(marked, json!("x"), "the value the library points at");
-    let problems = b.exec("return document.getElementById('pattern-problems').textContent", json!([]));
+    let problems = b.exec(
+        "return document.getElementById('pattern-problems').textContent",
+        json!([]),
+    );
     assert!(
-        problems.as_str().unwrap().contains("✗ 1 pattern problem") && problems.as_str().unwrap().contains("Value of > must be numeric"),
+        problems.as_str().unwrap().contains("✗ 1 pattern problem")
+            && problems
+                .as_str()
+                .unwrap()
+                .contains("Value of > must be numeric"),
         "{problems}"
     );
-    assert!(b.exec(VERDICT, json!([])).as_str().unwrap().starts_with("✗ the pattern is invalid"));
+    assert!(b
+        .exec(VERDICT, json!([]))
+        .as_str()
+        .unwrap()
+        .starts_with("✗ the pattern is invalid"));
     b.screenshot(&shot("invalid-pattern"));
 
     // Picking a sample event (with a sample flag) shows the verdict.
@@ -138,7 +157,10 @@ fn sandbox_underlines_explains_and_shares() {
     b.click(&b.find("#sample-load"));
     wait_verdict(&b, "✓ match");
     let event = b.exec("return document.getElementById('event').value", json!([]));
-    assert!(event.as_str().unwrap().contains(r#""name": "photos""#), "{event}");
+    assert!(
+        event.as_str().unwrap().contains(r#""name": "photos""#),
+        "{event}"
+    );
 
     // The explain tree names the failing field, the value and why.
     type_into(&b, "#flag-bucket", "holiday-snaps");
@@ -156,7 +178,10 @@ fn sandbox_underlines_explains_and_shares() {
         .unwrap_or_else(|| panic!("no detail.bucket.name in {failing:?}"));
     assert_eq!(bucket[1], "no-match");
     let text = bucket[2].as_str().unwrap();
-    assert!(text.contains("✗ failed") && text.contains("holiday-snaps"), "{text}");
+    assert!(
+        text.contains("✗ failed") && text.contains("holiday-snaps"),
+        "{text}"
+    );
     let holding = failing.iter().filter(|f| f[1] == "satisfied").count();
     assert_eq!(holding, 2, "source and detail-type hold: {failing:?}");
     b.screenshot(&shot("no-match"));
@@ -171,8 +196,14 @@ fn sandbox_underlines_explains_and_shares() {
         "return [document.getElementById('pattern').value, document.getElementById('event').value]",
         json!([]),
     );
-    assert!(restored[0].as_str().unwrap().contains(r#"["photos"]"#), "{restored}");
-    assert!(restored[1].as_str().unwrap().contains("holiday-snaps"), "{restored}");
+    assert!(
+        restored[0].as_str().unwrap().contains(r#"["photos"]"#),
+        "{restored}"
+    );
+    assert!(
+        restored[1].as_str().unwrap().contains("holiday-snaps"),
+        "{restored}"
+    );
 }
 
 #[test]
@@ -190,12 +221,23 @@ fn sandbox_lists_rules_and_copes_with_huge_inputs() {
         10,
         "const p = document.getElementById('no-rules'); return p && p.textContent",
     );
-    assert!(none.as_str().unwrap().starts_with("This server has no rules yet"), "{none}");
+    assert!(
+        none.as_str()
+            .unwrap()
+            .starts_with("This server has no rules yet"),
+        "{none}"
+    );
 
     // Rules put through the API; the event tested against all of them.
     for (name, pattern) in [
-        ("deletes", r#"{"source": ["aws.s3"], "detail-type": ["Object Deleted"]}"#),
-        ("creates", r#"{"source": ["aws.s3"], "detail-type": ["Object Created"]}"#),
+        (
+            "deletes",
+            r#"{"source": ["aws.s3"], "detail-type": ["Object Deleted"]}"#,
+        ),
+        (
+            "creates",
+            r#"{"source": ["aws.s3"], "detail-type": ["Object Created"]}"#,
+        ),
     ] {
         sandbox.action("PutRule", &json!({"Name": name, "EventPattern": pattern}));
     }
@@ -207,7 +249,10 @@ fn sandbox_lists_rules_and_copes_with_huge_inputs() {
          [tr.children[1].textContent, tr.querySelector('.result').textContent]); \
          return r.length === 2 && r.every(x => x[1] !== '—') && r",
     );
-    assert_eq!(results, json!([["creates", "✓ matches"], ["deletes", "✗ no match"]]));
+    assert_eq!(
+        results,
+        json!([["creates", "✓ matches"], ["deletes", "✗ no match"]])
+    );
     // Picking a rule puts its pattern in the editor.
     b.click(&b.find("#rules tbody tr:nth-child(1) button"));
     wait_verdict(&b, "✓ match");
@@ -223,7 +268,10 @@ fn sandbox_lists_rules_and_copes_with_huge_inputs() {
          t.dispatchEvent(new Event('input'));",
         json!([]),
     );
-    let size = b.exec("return document.getElementById('event').value.length", json!([]));
+    let size = b.exec(
+        "return document.getElementById('event').value.length",
+        json!([]),
+    );
     assert!(size.as_u64().unwrap() > 1_000_000, "{size}");
     let responsive = Instant::now();
     b.exec("return 1", json!([]));
@@ -231,14 +279,27 @@ fn sandbox_lists_rules_and_copes_with_huge_inputs() {
     wait_verdict(&b, "✓ match");
     let huge_ms = started.elapsed().as_millis();
     let note = b.exec("return document.getElementById('link-note').textContent + ' | ' + document.getElementById('event-size').textContent", json!([]));
-    assert!(note.as_str().unwrap().contains("too large for the link"), "{note}");
-    assert!(note.as_str().unwrap().contains("EventBridge accepts"), "{note}");
-    assert!(!b.url().contains("event="), "the 1 MB event stayed out of the link");
-    eprintln!("1 MB event: verdict after {huge_ms} ms; a script ran {script_ms} ms after the paste");
+    assert!(
+        note.as_str().unwrap().contains("too large for the link"),
+        "{note}"
+    );
+    assert!(
+        note.as_str().unwrap().contains("EventBridge accepts"),
+        "{note}"
+    );
+    assert!(
+        !b.url().contains("event="),
+        "the 1 MB event stayed out of the link"
+    );
+    eprintln!(
+        "1 MB event: verdict after {huge_ms} ms; a script ran {script_ms} ms after the paste"
+    );
 
     // A pattern of 1000 `$or` branches: AWS's 2048-character limit, said
     // and underlined where it is crossed.
-    let branches: Vec<String> = (0..1000).map(|i| format!(r#"{{"detail": {{"n": [{i}]}}}}"#)).collect();
+    let branches: Vec<String> = (0..1000)
+        .map(|i| format!(r#"{{"detail": {{"n": [{i}]}}}}"#))
+        .collect();
     let pattern = format!(r#"{{"$or": [{}]}}"#, branches.join(", "));
     let started = Instant::now();
     b.exec(
@@ -263,7 +324,10 @@ fn sandbox_lists_rules_and_copes_with_huge_inputs() {
         json!([]),
     );
     assert_eq!(marked, json!(["2048", &pattern[2048..2049]]));
-    eprintln!("1000 $or branches ({} characters): refused after {or_ms} ms", pattern.len());
+    eprintln!(
+        "1000 $or branches ({} characters): refused after {or_ms} ms",
+        pattern.len()
+    );
 
     // Within the limit, a `$or` of many branches draws the chosen one open
     // and the others closed, drawn only when opened.
@@ -282,7 +346,10 @@ fn sandbox_lists_rules_and_copes_with_huge_inputs() {
                  document.querySelector('#tree li.or').firstChild.textContent]",
         json!([]),
     );
-    assert_eq!(drawn, json!([150, ["150"], "✓ $or in detail: branch 150 of 150 matched"]));
+    assert_eq!(
+        drawn,
+        json!([150, ["150"], "✓ $or in detail: branch 150 of 150 matched"])
+    );
     b.screenshot(&shot("many-branches"));
     let (status, _) = http(sandbox.port, "GET", "/_evrule/health", None);
     assert_eq!(status, 200);

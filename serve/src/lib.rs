@@ -51,11 +51,11 @@ mod engine;
 mod http;
 mod ids;
 mod inbox;
+mod sandbox;
 pub mod schedule;
 mod scheduler;
 pub mod sigv4;
 mod state;
-mod sandbox;
 mod store;
 mod test_pattern;
 

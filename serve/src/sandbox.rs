@@ -159,7 +159,10 @@ pub(crate) fn owns(path: &str) -> bool {
         || path.starts_with("/_evrule/sandbox/")
         || path == "/_evrule/samples"
         || path.starts_with("/_evrule/samples/")
-        || matches!(path, "/_evrule/explain" | "/_evrule/rules" | "/_evrule/match")
+        || matches!(
+            path,
+            "/_evrule/explain" | "/_evrule/rules" | "/_evrule/match"
+        )
 }
 
 /// Answer one sandbox request.
@@ -178,10 +181,12 @@ pub(crate) async fn request(
         })
     };
     Ok(match path {
-        "/_evrule/sandbox" | "/_evrule/sandbox/" => allow("GET")
-            .unwrap_or_else(|| respond(200, "text/html; charset=utf-8", PAGE)),
-        "/_evrule/sandbox/app.js" => allow("GET")
-            .unwrap_or_else(|| respond(200, "text/javascript; charset=utf-8", SCRIPT)),
+        "/_evrule/sandbox" | "/_evrule/sandbox/" => {
+            allow("GET").unwrap_or_else(|| respond(200, "text/html; charset=utf-8", PAGE))
+        }
+        "/_evrule/sandbox/app.js" => {
+            allow("GET").unwrap_or_else(|| respond(200, "text/javascript; charset=utf-8", SCRIPT))
+        }
         "/_evrule/sandbox/app.css" => {
             allow("GET").unwrap_or_else(|| respond(200, "text/css; charset=utf-8", STYLE))
         }
@@ -240,7 +245,9 @@ async fn body(req: Request<Incoming>) -> Result<Map<String, Value>, Response<Bod
     let too_large = || {
         fail(
             413,
-            format!("The request body is larger than the {MAX_BODY_BYTES} bytes the sandbox accepts."),
+            format!(
+                "The request body is larger than the {MAX_BODY_BYTES} bytes the sandbox accepts."
+            ),
         )
     };
     let declared = req
@@ -254,11 +261,24 @@ async fn body(req: Request<Incoming>) -> Result<Map<String, Value>, Response<Bod
     let limited = Limited::new(req.into_body(), MAX_BODY_BYTES);
     let read = tokio::time::timeout(std::time::Duration::from_secs(30), limited.collect()).await;
     let bytes = match read {
-        Err(_) => return Err(fail(408, "The request body did not arrive within 30 seconds.")),
-        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Err(_) => {
+            return Err(fail(
+                408,
+                "The request body did not arrive within 30 seconds.",
+            ))
+        }
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             return Err(too_large())
         }
-        Ok(Err(e)) => return Err(fail(400, format!("The request body could not be read: {e}"))),
+        Ok(Err(e)) => {
+            return Err(fail(
+                400,
+                format!("The request body could not be read: {e}"),
+            ))
+        }
         Ok(Ok(c)) => c.to_bytes(),
     };
     match serde_json::from_slice::<Value>(&bytes) {
@@ -272,7 +292,10 @@ async fn body(req: Request<Incoming>) -> Result<Map<String, Value>, Response<Bod
 fn text<'v>(body: &'v Map<String, Value>, name: &str) -> Result<&'v str, (u16, String)> {
     match body.get(name) {
         Some(Value::String(s)) => Ok(s),
-        Some(_) => Err((400, format!("`{name}` must be a string: the JSON text itself"))),
+        Some(_) => Err((
+            400,
+            format!("`{name}` must be a string: the JSON text itself"),
+        )),
         None => Err((400, format!("`{name}` is missing"))),
     }
 }
@@ -318,12 +341,7 @@ fn token_end(text: &str, at: usize) -> usize {
     let Some(&first) = b.get(at) else {
         return at;
     };
-    let one = || {
-        text[at..]
-            .chars()
-            .next()
-            .map_or(at, |c| at + c.len_utf8())
-    };
+    let one = || text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
     let string_end = |mut i: usize| {
         i += 1;
         while i < b.len() {
@@ -377,9 +395,10 @@ fn token_end(text: &str, at: usize) -> usize {
 fn problem(text: &str, e: &Error) -> Value {
     let end = match e.offset() {
         // A syntax error is about one character (or the end of the text).
-        Some(o) if e.is_syntax() || e.limit().is_some() => {
-            text.get(o..).and_then(|t| t.chars().next()).map_or(o, |c| o + c.len_utf8())
-        }
+        Some(o) if e.is_syntax() || e.limit().is_some() => text
+            .get(o..)
+            .and_then(|t| t.chars().next())
+            .map_or(o, |c| o + c.len_utf8()),
         Some(o) => token_end(text, o),
         None => 0,
     };
@@ -518,7 +537,11 @@ mod tests {
         assert_eq!(&t[6..token_end(t, 6)], r#"["x", 12, {"b": 1}]"#);
         assert_eq!(&t[32..token_end(t, 32)], "true");
         assert_eq!(token_end(t, t.len()), t.len());
-        assert_eq!(token_end(r#""a\"b"#, 0), 5, "an unterminated string runs to the end");
+        assert_eq!(
+            token_end(r#""a\"b"#, 0),
+            5,
+            "an unterminated string runs to the end"
+        );
     }
 
     #[test]
@@ -528,7 +551,10 @@ mod tests {
         let out = explain_request(body.as_object().unwrap()).unwrap();
         let p = &out["problems"][0];
         assert_eq!(p["message"], "Value of > must be numeric");
-        let (start, end) = (p["offset"].as_u64().unwrap() as usize, p["end"].as_u64().unwrap() as usize);
+        let (start, end) = (
+            p["offset"].as_u64().unwrap() as usize,
+            p["end"].as_u64().unwrap() as usize,
+        );
         assert_eq!(&text[start..end], "x");
         assert_eq!(out["matched"], Value::Null);
     }

@@ -69,11 +69,12 @@ pub fn samples() -> evrule_serve::Samples {
             for (flag, value) in pairs {
                 argv.push(format!("--{flag}={value}"));
             }
-            let parsed = <crate::flags::Cli as clap::Parser>::try_parse_from(argv).map_err(|e| {
-                let text = e.to_string();
-                let first = text.lines().next().unwrap_or_default();
-                first.trim_start_matches("error: ").to_string()
-            })?;
+            let parsed =
+                <crate::flags::Cli as clap::Parser>::try_parse_from(argv).map_err(|e| {
+                    let text = e.to_string();
+                    let first = text.lines().next().unwrap_or_default();
+                    first.trim_start_matches("error: ").to_string()
+                })?;
             let crate::flags::Command::Sample(flags) = parsed.command else {
                 return Err(format!("`{kind}` is not a sample kind"));
             };

@@ -152,7 +152,9 @@ impl Browser {
         let driver = which(&["chromedriver"]);
         let (Some(chrome), Some(driver)) = (chrome, driver) else {
             if std::env::var("EVRULE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-                panic!("EVRULE_REQUIRE_BROWSER=1 but chromium or chromedriver is missing: {INSTALL}");
+                panic!(
+                    "EVRULE_REQUIRE_BROWSER=1 but chromium or chromedriver is missing: {INSTALL}"
+                );
             }
             eprintln!("skipped: no chromium/chromedriver on PATH; install with: {INSTALL}");
             return None;
@@ -177,7 +179,10 @@ impl Browser {
                     break;
                 }
             }
-            assert!(Instant::now() < deadline, "chromedriver did not start on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         let caps = json!({"capabilities": {"alwaysMatch": {
@@ -216,12 +221,19 @@ impl Browser {
 
     /// The current URL.
     pub fn url(&self) -> String {
-        self.session("GET", "/url", None).as_str().unwrap_or_default().to_string()
+        self.session("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Run `script` (a function body; `arguments` are `args`) and return its value.
     pub fn exec(&self, script: &str, args: Value) -> Value {
-        self.session("POST", "/execute/sync", Some(json!({"script": script, "args": args})))
+        self.session(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
     }
 
     /// The first element matching a CSS selector.
@@ -231,12 +243,21 @@ impl Browser {
             "/element",
             Some(json!({"using": "css selector", "value": css})),
         );
-        Element(v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_string())
+        Element(
+            v[ELEMENT]
+                .as_str()
+                .unwrap_or_else(|| panic!("no element {css}: {v}"))
+                .to_string(),
+        )
     }
 
     /// Type `text` into `el` as keys.
     pub fn send_keys(&self, el: &Element, text: &str) {
-        self.session("POST", &format!("/element/{}/value", el.0), Some(json!({ "text": text })));
+        self.session(
+            "POST",
+            &format!("/element/{}/value", el.0),
+            Some(json!({ "text": text })),
+        );
     }
 
     /// Empty an input or textarea.
@@ -254,20 +275,26 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let v = self.exec(script, json!([]));
-            let truthy = !matches!(&v, Value::Null | Value::Bool(false))
-                && v != json!("")
-                && v != json!(0);
+            let truthy =
+                !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
             if truthy {
                 return v;
             }
-            assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {secs} s waiting for {what}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     /// Resize the window (CSS pixels).
     pub fn window(&self, width: u32, height: u32) {
-        self.session("POST", "/window/rect", Some(json!({"width": width, "height": height})));
+        self.session(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
     }
 
     /// Save a PNG of the window to `path`.
@@ -284,7 +311,12 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), None);
+            let _ = http(
+                self.port,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                None,
+            );
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -184,7 +184,10 @@ fn sandbox_underlines_explains_and_shares() {
     );
     let holding = failing.iter().filter(|f| f[1] == "satisfied").count();
     assert_eq!(holding, 2, "source and detail-type hold: {failing:?}");
+    // Tall enough to show the verdict and the tree (doc/sandbox.png).
+    b.window(1200, 1500);
     b.screenshot(&shot("no-match"));
+    b.window(1200, 900);
 
     // A shared link restores pattern and event.
     let link = b.url();

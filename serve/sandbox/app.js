@@ -316,7 +316,9 @@ async function loadSamples() {
   const flags = $("sample-flags");
   for (const f of s.flags) {
     const id = "flag-" + f;
-    flags.append(el("label", { for: id, text: f }), el("input", { id, "data-flag": f, type: "text" }));
+    const pair = el("span", { class: "flag" });
+    pair.append(el("label", { for: id, text: f }), el("input", { id, "data-flag": f, type: "text" }));
+    flags.append(pair);
   }
   return s.kinds.length > 0;
 }

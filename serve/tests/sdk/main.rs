@@ -7,6 +7,7 @@ mod buses;
 mod events;
 mod protocol;
 mod rules;
+mod sandbox;
 mod state;
 mod support;
 mod targets;

@@ -220,7 +220,7 @@ fn start_serve(url: &str) -> (Child, u16) {
         .args(["serve", "--port", "0", "--engine", url])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start serve");
     let mut line = String::new();
@@ -338,7 +338,7 @@ fn serve_with_engine_stores_events_and_rules_in_jetstream() {
 
     // A new server reads the rules from the bucket; deleting the rule
     // through it stops the workers matching.
-    let (mut serve, port) = start_serve(&server.url());
+    let (serve, port) = start_serve(&server.url());
     let (_, body) = action(port, "ListRules", "{}");
     assert_eq!(body["Rules"][0]["Name"], "orders", "{body}");
     let (_, body) = action(port, "ListTargetsByRule", r#"{"Rule": "orders"}"#);
@@ -354,8 +354,19 @@ fn serve_with_engine_stores_events_and_rules_in_jetstream() {
         7,
         "delivered after DeleteRule"
     );
-    serve.kill().unwrap();
-    serve.wait().unwrap();
+    // SIGTERM: the report counts what went to JetStream.
+    unsafe {
+        libc::kill(serve.id() as i32, libc::SIGTERM);
+    }
+    let stopped = serve.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&stopped.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "evrule serve: 2 events stored in NATS JetStream at {} for the workers",
+            server.url()
+        )),
+        "{stderr}"
+    );
 
     // No engine at that address: exit 2, naming it.
     let refused = Command::new(env!("CARGO_BIN_EXE_evrule"))

@@ -447,6 +447,9 @@ pub struct ShutdownReport {
     pub stats: RouterStats,
     /// Requests still running when the grace period ended.
     pub aborted_requests: usize,
+    /// Events handed to the durable store ([`ServeConfig::durable`]) and
+    /// stored there; the server itself routed none of them.
+    pub stored: u64,
 }
 
 /// A running server. Stop it with [`Server::shutdown`] (dropping it does
@@ -629,6 +632,7 @@ impl Server {
                 max_entries_bytes: config.max_entries_bytes,
             },
             durable: config.durable.clone(),
+            stored: std::sync::atomic::AtomicU64::new(0),
         });
         if let Some(dir) = &config.state_dir {
             let registry = store::load(&shared, dir).map_err(fail)?;
@@ -721,6 +725,7 @@ impl Server {
                 let deadline = Instant::now() + grace;
                 let mut report = ShutdownReport {
                     aborted_requests: served.map_or(0, |s| s.aborted_requests),
+                    stored: shared.stored.load(std::sync::atomic::Ordering::Relaxed),
                     ..ShutdownReport::default()
                 };
                 for engine in shared.all_engines() {

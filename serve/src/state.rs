@@ -244,6 +244,8 @@ pub(crate) struct Shared {
     /// With [`crate::ServeConfig::durable`]: PutEvents stores events there
     /// instead of routing them here, and rule changes are written there.
     pub(crate) durable: Option<Arc<dyn Durable>>,
+    /// Events the durable store took (for the shutdown report).
+    pub(crate) stored: std::sync::atomic::AtomicU64,
 }
 
 /// Limits of requests.

@@ -154,6 +154,12 @@ pub fn run(flags: ServeFlags, samples: Samples) -> Exit {
     let sum = |f: fn(&evrule::route::TargetStats) -> u64| -> u64 {
         report.stats.targets.iter().map(f).sum()
     };
+    if let Some(url) = &flags.engine {
+        eprintln!(
+            "evrule serve: {} events stored in NATS JetStream at {url} for the workers",
+            report.stored
+        );
+    }
     eprintln!(
         "evrule serve: stopped: {} events routed, {} matched; {} delivered, {} dead-lettered, \
          {} dropped; {} undelivered at shutdown; {} requests cut off",

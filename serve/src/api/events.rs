@@ -279,7 +279,12 @@ pub(crate) fn put_entries(ctx: &Ctx<'_>, entries: &[Entry<'_>]) -> Value {
         results.push(json!({ "EventId": id }));
     }
     if let Some(durable) = &ctx.shared.durable {
-        failed += store(durable.as_ref(), &to_store, &mut results);
+        let refused = store(durable.as_ref(), &to_store, &mut results);
+        failed += refused;
+        ctx.shared.stored.fetch_add(
+            (to_store.len() - refused) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
     json!({"FailedEntryCount": failed, "Entries": results})
 }

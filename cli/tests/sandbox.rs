@@ -100,13 +100,22 @@ fn wait_verdict(b: &Browser, starts: &str) -> String {
     got.as_str().unwrap_or_default().to_string()
 }
 
-#[test]
-fn sandbox_underlines_explains_and_shares() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(b) = Browser::start() else { return };
+/// One browser (the only one running) on a fresh `evrule sandbox`'s page,
+/// or `None` when there is no browser to run.
+fn open_page() -> Option<(std::sync::MutexGuard<'static, ()>, Browser, Sandbox)> {
+    let one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let b = Browser::start()?;
     let sandbox = Sandbox::start();
     b.window(1200, 900);
     b.goto(&sandbox.url);
+    Some((one, b, sandbox))
+}
+
+#[test]
+fn sandbox_underlines_explains_and_shares() {
+    let Some((_one, b, _sandbox)) = open_page() else {
+        return;
+    };
     // The default pattern against the first sample (object-created).
     wait_verdict(&b, "✗ no match");
     b.wait_for(
@@ -211,11 +220,9 @@ fn sandbox_underlines_explains_and_shares() {
 
 #[test]
 fn sandbox_lists_rules_and_copes_with_huge_inputs() {
-    let _one = ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(b) = Browser::start() else { return };
-    let sandbox = Sandbox::start();
-    b.window(1200, 900);
-    b.goto(&sandbox.url);
+    let Some((_one, b, sandbox)) = open_page() else {
+        return;
+    };
     wait_verdict(&b, "✗ no match");
 
     // No rules: the view says so and how to put one.

@@ -279,7 +279,7 @@ impl RuleSource {
     pub fn locate(&self, pattern_offset: Option<usize>) -> Location {
         let exact = matches!(self.map, PosMap::Segments(_));
         let inner = match (self.embedded && !exact, pattern_offset, &self.pattern) {
-            (true, Some(at), Some(text)) => Some(text_line_col(text, at)),
+            (true, Some(at), Some(text)) => Some(evrule::json::line_col(text.as_bytes(), at)),
             _ => None,
         };
         let at = if inner.is_some() {
@@ -294,17 +294,6 @@ impl RuleSource {
             inner,
         }
     }
-}
-
-fn text_line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[start..].chars().count() + 1)
 }
 
 /// A file that could not be read as a rule file.

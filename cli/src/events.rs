@@ -1,5 +1,5 @@
 //! Event inputs: files, directories, gzip and standard input, each read as
-//! a stream of events with the line each one starts on.
+//! a stream of events with the line and column each one starts at.
 //!
 //! A file's layout is recognised as it is read, without reading it twice:
 //! a first non-blank byte `[` means a JSON array of events; otherwise the
@@ -10,7 +10,9 @@
 //! and documents are cut into events by a small scanner that tracks strings
 //! and brackets, one event in memory at a time. Whether each event is valid
 //! JSON is the matcher's business: a malformed event reaches it and comes
-//! back as an error with its position.
+//! back as an error with its position in the event, which [`event_error`]
+//! turns into one position in the file (an element of an array, or an
+//! event after others on one line, starts mid-line).
 
 use std::fs::File;
 use std::io::IsTerminal;
@@ -134,13 +136,66 @@ use evrule_cli::walk::io_message;
 /// Below this many bytes of input no progress bar is shown.
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
 
-/// Why an event is invalid, as `match`, `explain` and `test` say it. The
-/// position is within the event (line 1 for NDJSON).
-pub fn event_error(e: &evrule::Error) -> String {
-    match (e.line(), e.column()) {
-        (Some(l), Some(c)) => format!("{} at line {l} column {c}", e.message()),
-        _ => e.message().to_string(),
+/// Where something is in its input: 1-based line and column, the column
+/// counted in characters as [`evrule::json::line_col`] counts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl Pos {
+    /// The start of an input.
+    pub const START: Pos = Pos { line: 1, column: 1 };
+
+    /// The position in the input of `(line, column)` of a text that
+    /// starts here: on its first line columns add up, below it they are
+    /// the text's own.
+    pub fn advance(self, line: usize, column: usize) -> Pos {
+        if line <= 1 {
+            Pos {
+                line: self.line,
+                column: self.column + column.max(1) - 1,
+            }
+        } else {
+            Pos {
+                line: self.line + line - 1,
+                column,
+            }
+        }
     }
+
+    /// The position after `bytes` read from here.
+    fn after(self, bytes: &[u8]) -> Pos {
+        let (line, column) = evrule::json::line_col(bytes, bytes.len());
+        self.advance(line, column)
+    }
+}
+
+impl std::fmt::Display for Pos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// Why an event that starts at `start` is invalid, as `match`, `explain`,
+/// `test` and `route` say it: the position of the problem in the file
+/// (the event's start when the error has none) and the reason alone.
+pub fn event_error(start: Pos, e: &evrule::Error) -> (Pos, String) {
+    let at = match (e.line(), e.column()) {
+        (Some(l), Some(c)) => start.advance(l, c),
+        _ => start,
+    };
+    (at, e.message().to_string())
+}
+
+/// The position in the file of byte `offset` of an event that starts at
+/// `start` (for problems found outside the matcher, such as bad UTF-8).
+pub fn position_in(start: Pos, event: &[u8], offset: usize) -> Pos {
+    let (line, column) = evrule::json::line_col(event, offset);
+    start.advance(line, column)
 }
 
 /// A bar over the input's bytes, when stderr is a terminal and the input
@@ -181,11 +236,11 @@ impl Read for Counting {
 /// What [`Events::next`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Next {
-    /// An event, now in the caller's buffer, starting on this 1-based line.
-    Event(usize),
+    /// An event, now in the caller's buffer, starting here.
+    Event(Pos),
     /// Something that cannot be cut into an event (a broken array, a line
-    /// too long to hold), at this line; counts as one bad event.
-    Bad(usize, String),
+    /// too long to hold), here; counts as one bad event.
+    Bad(Pos, String),
     /// No more events.
     End,
 }
@@ -210,10 +265,10 @@ enum Layout {
 pub struct Events {
     reader: Box<dyn BufRead>,
     layout: Layout,
-    /// 1-based line of the reader's position.
-    line: usize,
-    /// A line read ahead while recognising the layout, and its number.
-    pending: Option<(usize, Vec<u8>)>,
+    /// The reader's position.
+    at: Pos,
+    /// A line read ahead while recognising the layout, and where it starts.
+    pending: Option<(Pos, Vec<u8>)>,
 }
 
 impl Events {
@@ -221,7 +276,7 @@ impl Events {
         Events {
             reader,
             layout: Layout::Unknown,
-            line: 1,
+            at: Pos::START,
             pending: None,
         }
     }
@@ -247,31 +302,31 @@ impl Events {
                 Ok(Next::End)
             }
             Some(b'[') => {
-                self.reader.consume(1);
+                self.consume_delimiter();
                 self.layout = Layout::ArrayStart;
                 self.next_element(buf)
             }
             Some(_) => {
-                let line = self.line;
+                let start = self.at;
                 let too_long = self.read_line(buf)?;
                 let incomplete = !too_long
                     && serde_json::from_slice::<serde_json::Value>(buf).is_err_and(|e| e.is_eof());
                 if !incomplete {
                     self.layout = Layout::Lines;
-                    return self.line_event(buf, line, too_long);
+                    return self.line_event(buf, start, too_long);
                 }
                 // The first line opens a value it does not close: either a
                 // pretty-printed document, or NDJSON whose first event is
                 // cut short. A complete event on the second line tells.
-                let second_line = self.line;
-                let first_ended = second_line > line;
+                let second_start = self.at;
+                let first_ended = second_start.line > start.line;
                 let mut second = Vec::new();
                 let second_too_long = self.read_line(&mut second)?;
-                let second_ended = self.line > second_line;
+                let second_ended = self.at.line > second_start.line;
                 if !second_too_long && is_object(&second) {
                     self.layout = Layout::Lines;
-                    self.pending = Some((second_line, second));
-                    return Ok(Next::Event(line));
+                    self.pending = Some((second_start, second));
+                    return Ok(Next::Event(start));
                 }
                 // A document: scan it from its start, the two lines first.
                 // Only the newlines that were there: positions in the
@@ -286,7 +341,7 @@ impl Events {
                 }
                 let rest = std::mem::replace(&mut self.reader, Box::new(io::empty()));
                 self.reader = Box::new(io::Cursor::new(replay).chain(rest));
-                self.line = line;
+                self.at = start;
                 self.layout = Layout::Documents;
                 self.next_document(buf)
             }
@@ -294,33 +349,33 @@ impl Events {
     }
 
     fn next_line(&mut self, buf: &mut Vec<u8>) -> io::Result<Next> {
-        if let Some((line, pending)) = self.pending.take() {
+        if let Some((start, pending)) = self.pending.take() {
             buf.extend_from_slice(&pending);
-            return Ok(Next::Event(line));
+            return Ok(Next::Event(start));
         }
         loop {
-            let line = self.line;
+            let start = self.at;
             if self.reader.fill_buf()?.is_empty() {
                 self.layout = Layout::Done;
                 return Ok(Next::End);
             }
             let too_long = self.read_line(buf)?;
             if too_long || buf.iter().any(|b| !b.is_ascii_whitespace()) {
-                return self.line_event(buf, line, too_long);
+                return self.line_event(buf, start, too_long);
             }
             buf.clear();
         }
     }
 
-    fn line_event(&mut self, buf: &mut Vec<u8>, line: usize, too_long: bool) -> io::Result<Next> {
+    fn line_event(&mut self, buf: &mut Vec<u8>, start: Pos, too_long: bool) -> io::Result<Next> {
         if too_long {
             buf.clear();
             return Ok(Next::Bad(
-                line,
+                start,
                 format!("line longer than {} MiB", MAX_EVENT_BYTES >> 20),
             ));
         }
-        Ok(Next::Event(line))
+        Ok(Next::Event(start))
     }
 
     /// Read up to and past the next newline (not kept, nor a `\r` before
@@ -343,9 +398,10 @@ impl Events {
             } else if !too_long {
                 buf.extend_from_slice(&chunk[..take]);
             }
-            self.reader.consume(take + usize::from(end));
+            let used = take + usize::from(end);
+            self.at = self.at.after(&chunk[..used]);
+            self.reader.consume(used);
             if end {
-                self.line += 1;
                 break;
             }
         }
@@ -359,20 +415,20 @@ impl Events {
         let first = self.layout == Layout::ArrayStart;
         let Some(b) = self.skip_ws()? else {
             self.layout = Layout::Done;
-            return Ok(Next::Bad(self.line, "EOF while parsing the array".into()));
+            return Ok(Next::Bad(self.at, "EOF while parsing the array".into()));
         };
         if !first {
             match b {
                 b',' => {
-                    self.reader.consume(1);
+                    self.consume_delimiter();
                     match self.skip_ws()? {
                         Some(b']') => {
                             self.layout = Layout::Done;
-                            return Ok(Next::Bad(self.line, "trailing comma in the array".into()));
+                            return Ok(Next::Bad(self.at, "trailing comma in the array".into()));
                         }
                         None => {
                             self.layout = Layout::Done;
-                            return Ok(Next::Bad(self.line, "EOF while parsing the array".into()));
+                            return Ok(Next::Bad(self.at, "EOF while parsing the array".into()));
                         }
                         Some(_) => {}
                     }
@@ -381,7 +437,7 @@ impl Events {
                 _ => {
                     self.layout = Layout::Done;
                     return Ok(Next::Bad(
-                        self.line,
+                        self.at,
                         "expected `,` or `]` after an array element".into(),
                     ));
                 }
@@ -390,17 +446,17 @@ impl Events {
             return self.end_of_array();
         }
         self.layout = Layout::ArrayNext;
-        let line = self.line;
-        self.finish_value(buf, Scan::default(), line)
+        let start = self.at;
+        self.finish_value(buf, Scan::default(), start)
     }
 
     fn end_of_array(&mut self) -> io::Result<Next> {
-        self.reader.consume(1);
+        self.consume_delimiter();
         self.layout = Layout::Done;
         match self.skip_ws()? {
             None => Ok(Next::End),
             Some(_) => Ok(Next::Bad(
-                self.line,
+                self.at,
                 "trailing characters after the array".into(),
             )),
         }
@@ -411,14 +467,14 @@ impl Events {
             self.layout = Layout::Done;
             return Ok(Next::End);
         }
-        let line = self.line;
-        self.finish_value(buf, Scan::default(), line)
+        let start = self.at;
+        self.finish_value(buf, Scan::default(), start)
     }
 
     /// Feed the reader to `scan` until the value it is in ends, appending
     /// its bytes to `buf`. A value cut short by the end of the input is
     /// returned as it is (the matcher then says what is missing).
-    fn finish_value(&mut self, buf: &mut Vec<u8>, mut scan: Scan, line: usize) -> io::Result<Next> {
+    fn finish_value(&mut self, buf: &mut Vec<u8>, mut scan: Scan, start: Pos) -> io::Result<Next> {
         let mut too_long = false;
         loop {
             let chunk = self.reader.fill_buf()?;
@@ -431,7 +487,7 @@ impl Events {
                 Some(n) => (n, true),
                 None => (chunk.len(), false),
             };
-            self.line += chunk[..take].iter().filter(|&&b| b == b'\n').count();
+            self.at = self.at.after(&chunk[..take]);
             if buf.len() + take > MAX_EVENT_BYTES {
                 too_long = true;
                 buf.clear();
@@ -446,11 +502,17 @@ impl Events {
         if too_long {
             buf.clear();
             return Ok(Next::Bad(
-                line,
+                start,
                 format!("event longer than {} MiB", MAX_EVENT_BYTES >> 20),
             ));
         }
-        Ok(Next::Event(line))
+        Ok(Next::Event(start))
+    }
+
+    /// Consume the one-byte delimiter `skip_ws` stopped at (`[`, `,`, `]`).
+    fn consume_delimiter(&mut self) {
+        self.reader.consume(1);
+        self.at.column += 1;
     }
 
     fn skip_bom(&mut self) -> io::Result<()> {
@@ -472,7 +534,7 @@ impl Events {
                 .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
                 .unwrap_or(chunk.len());
             let next = chunk.get(n).copied();
-            self.line += chunk[..n].iter().filter(|&&b| b == b'\n').count();
+            self.at = self.at.after(&chunk[..n]);
             self.reader.consume(n);
             if next.is_some() {
                 return Ok(next);
@@ -552,14 +614,20 @@ impl Scan {
 mod tests {
     use super::*;
 
-    fn events(text: &str) -> Vec<Result<(usize, String), (usize, String)>> {
+    /// An event or a problem, with its line and column.
+    type Found = Result<((usize, usize), String), ((usize, usize), String)>;
+
+    fn events(text: &str) -> Vec<Found> {
         let mut ev = Events::new(Box::new(io::Cursor::new(text.as_bytes().to_vec())));
         let mut buf = Vec::new();
         let mut out = Vec::new();
         loop {
             match ev.next(&mut buf).unwrap() {
-                Next::Event(line) => out.push(Ok((line, String::from_utf8(buf.clone()).unwrap()))),
-                Next::Bad(line, m) => out.push(Err((line, m))),
+                Next::Event(at) => out.push(Ok((
+                    (at.line, at.column),
+                    String::from_utf8(buf.clone()).unwrap(),
+                ))),
+                Next::Bad(at, m) => out.push(Err(((at.line, at.column), m))),
                 Next::End => return out,
             }
         }
@@ -570,9 +638,9 @@ mod tests {
         assert_eq!(
             events("{\"a\":1}\r\n\n  \n{\"b\":2}\nnot json\n"),
             [
-                Ok((1, "{\"a\":1}".into())),
-                Ok((4, "{\"b\":2}".into())),
-                Ok((5, "not json".into()))
+                Ok(((1, 1), "{\"a\":1}".into())),
+                Ok(((4, 1), "{\"b\":2}".into())),
+                Ok(((5, 1), "not json".into()))
             ]
         );
         assert_eq!(events(""), []);
@@ -585,17 +653,20 @@ mod tests {
         assert_eq!(
             events(text),
             [
-                Ok((2, "{\n  \"a\": \"}{\\\"\",\n  \"b\": [1]\n}".into())),
-                Ok((6, "{\n \"c\": 2\n}".into()))
+                Ok(((2, 1), "{\n  \"a\": \"}{\\\"\",\n  \"b\": [1]\n}".into())),
+                Ok(((6, 1), "{\n \"c\": 2\n}".into()))
             ]
         );
         // Cut short: handed over as it is, for the matcher to report.
-        assert_eq!(events("{\n \"a\": 1\n"), [Ok((1, "{\n \"a\": 1\n".into()))]);
-        assert_eq!(events("{\n}"), [Ok((1, "{\n}".into()))]);
-        assert_eq!(events("{\"a\":\n1}"), [Ok((1, "{\"a\":\n1}".into()))]);
+        assert_eq!(
+            events("{\n \"a\": 1\n"),
+            [Ok(((1, 1), "{\n \"a\": 1\n".into()))]
+        );
+        assert_eq!(events("{\n}"), [Ok(((1, 1), "{\n}".into()))]);
+        assert_eq!(events("{\"a\":\n1}"), [Ok(((1, 1), "{\"a\":\n1}".into()))]);
         // No newline invented at the end of the input (issue 11: the
         // position of the error must be the file's).
-        assert_eq!(events("{\"a\": "), [Ok((1, "{\"a\": ".into()))]);
+        assert_eq!(events("{\"a\": "), [Ok(((1, 1), "{\"a\": ".into()))]);
     }
 
     #[test]
@@ -603,9 +674,9 @@ mod tests {
         assert_eq!(
             events("{\"a\": 1\n{\"b\": 2}\n{\"c\": 3}\n"),
             [
-                Ok((1, "{\"a\": 1".into())),
-                Ok((2, "{\"b\": 2}".into())),
-                Ok((3, "{\"c\": 3}".into()))
+                Ok(((1, 1), "{\"a\": 1".into())),
+                Ok(((2, 1), "{\"b\": 2}".into())),
+                Ok(((3, 1), "{\"c\": 3}".into()))
             ]
         );
     }
@@ -615,43 +686,83 @@ mod tests {
         assert_eq!(
             events("\u{feff} [\n {\"a\": [1,2]},\n\n {\"b\": \"]\"} ]\n"),
             [
-                Ok((2, "{\"a\": [1,2]}".into())),
-                Ok((4, "{\"b\": \"]\"}".into()))
+                Ok(((2, 2), "{\"a\": [1,2]}".into())),
+                Ok(((4, 2), "{\"b\": \"]\"}".into()))
             ]
         );
         assert_eq!(events("[]"), []);
         assert_eq!(
             events("[{\"a\":1} {\"b\":2}]"),
             [
-                Ok((1, "{\"a\":1}".into())),
-                Err((1, "expected `,` or `]` after an array element".into()))
+                Ok(((1, 2), "{\"a\":1}".into())),
+                Err(((1, 10), "expected `,` or `]` after an array element".into()))
             ]
         );
         assert_eq!(
             events("[{\"a\":1},\n]"),
             [
-                Ok((1, "{\"a\":1}".into())),
-                Err((2, "trailing comma in the array".into()))
+                Ok(((1, 2), "{\"a\":1}".into())),
+                Err(((2, 1), "trailing comma in the array".into()))
             ]
         );
         assert_eq!(
             events("[{\"a\":1}] x"),
             [
-                Ok((1, "{\"a\":1}".into())),
-                Err((1, "trailing characters after the array".into()))
+                Ok(((1, 2), "{\"a\":1}".into())),
+                Err(((1, 11), "trailing characters after the array".into()))
             ]
         );
         assert_eq!(
             events("[1, {\"a\"\n"),
-            [Ok((1, "1".into())), Ok((1, "{\"a\"\n".into()))]
+            [Ok(((1, 2), "1".into())), Ok(((1, 5), "{\"a\"\n".into()))]
         );
         assert_eq!(
             events("[{\"a\":1},"),
             [
-                Ok((1, "{\"a\":1}".into())),
-                Err((1, "EOF while parsing the array".into()))
+                Ok(((1, 2), "{\"a\":1}".into())),
+                Err(((1, 10), "EOF while parsing the array".into()))
             ]
         );
+    }
+
+    #[test]
+    fn columns_count_characters_and_restart_on_each_line() {
+        // Issue 11: an element's column is where it starts in the file.
+        assert_eq!(
+            events("[ \"é\", {\"a\":1},\n\t{}]"),
+            [
+                Ok(((1, 3), "\"é\"".into())),
+                Ok(((1, 8), "{\"a\":1}".into())),
+                Ok(((2, 2), "{}".into()))
+            ]
+        );
+        assert_eq!(
+            events("  {\"a\": 1}\n {\"b\": 2}\n"),
+            [
+                Ok(((1, 3), "{\"a\": 1}".into())),
+                Ok(((2, 1), " {\"b\": 2}".into()))
+            ]
+        );
+        // Pretty documents after others on a line.
+        assert_eq!(
+            events("{\n \"a\": 1\n}  {\n}"),
+            [
+                Ok(((1, 1), "{\n \"a\": 1\n}".into())),
+                Ok(((3, 4), "{\n}".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn position_of_an_error_in_the_file() {
+        let start = Pos { line: 4, column: 7 };
+        assert_eq!(start.advance(1, 3), Pos { line: 4, column: 9 });
+        assert_eq!(start.advance(2, 3), Pos { line: 5, column: 3 });
+        assert_eq!(
+            position_in(start, "{\"é\nx".as_bytes(), 5),
+            Pos { line: 5, column: 1 }
+        );
+        assert_eq!(start.to_string(), "4:7");
     }
 
     #[test]

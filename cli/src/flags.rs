@@ -167,9 +167,10 @@ any of these gzipped; directories are searched for *.json, *.jsonl,
 Rules: any format `evrule check` reads; DISABLED rules never match.
 
 A line or document that is not a valid event is reported on stderr as
-`FILE:LINE: invalid event: REASON`; the other events are still matched,
-and the run ends with exit code 2. `--format json` gives each event's
-index, file and 1-based line; `--count` ends with the number of events
+`FILE:LINE:COLUMN: invalid event: REASON`, at the place of the problem
+in the file; the other events are still matched, and the run ends with
+exit code 2. `--format json` gives each event's index, file and 1-based
+line (`error_line` and `error_column` for an invalid one); `--count` ends with the number of events
 read, matched and invalid.
 
 Exit codes: 0 some event matched, 1 no event matched, 2 error (invalid
@@ -474,8 +475,8 @@ Events are read as `evrule match` reads them: NDJSON, a JSON array, one or
 more pretty-printed documents, gzipped or not, files, directories or
 standard input. With more than one event each is headed `event FILE:LINE`
 (JSON: `event`, `event_file`, `event_line`). A line or document that is not
-a valid event is reported on stderr as `FILE:LINE: invalid event: REASON`;
-the other events are still explained, and the run ends with exit code 2.
+a valid event is reported on stderr as `FILE:LINE:COLUMN: invalid event:
+REASON`; the other events are still explained, and the run ends with exit code 2.
 
 Exit codes: 0 some explained rule matches, 1 none matches, 2 error (unreadable
 or invalid rule, unknown rule name, an invalid or unreadable event).";
@@ -625,7 +626,8 @@ pub struct RouteFlags {
     #[command(flatten)]
     pub engine_flags: EngineFlags,
 
-    /// Event files, one JSON event per line; stdin when none or `-`.
+    /// Event files or directories, read as `match` reads them; `-` or
+    /// nothing for standard input.
     #[arg(value_name = "EVENTS")]
     pub events: Vec<PathBuf>,
 }

@@ -222,16 +222,16 @@ fn match_reports_bad_events_and_goes_on() {
     assert_eq!(
         r.stdout,
         r#"{"event": 0, "file": "events.ndjson", "line": 1, "rules": ["ra"]}
-{"event": 1, "file": "events.ndjson", "line": 2, "error": "EOF while parsing an object at line 1 column 15"}
+{"event": 1, "file": "events.ndjson", "line": 2, "error": "EOF while parsing an object", "error_line": 2, "error_column": 15}
 {"event": 2, "file": "events.ndjson", "line": 3, "rules": ["rb"]}
-{"event": 3, "file": "events.ndjson", "line": 4, "error": "an event must be a JSON object at line 1 column 1"}
+{"event": 3, "file": "events.ndjson", "line": 4, "error": "an event must be a JSON object", "error_line": 4, "error_column": 1}
 {"event": 4, "file": "events.ndjson", "line": 5, "rules": []}
 "#
     );
     assert_eq!(
         r.stderr,
-        "evrule: events.ndjson:2: invalid event: EOF while parsing an object at line 1 column 15\n\
-         evrule: events.ndjson:4: invalid event: an event must be a JSON object at line 1 column 1\n"
+        "evrule: events.ndjson:2:15: invalid event: EOF while parsing an object\n\
+         evrule: events.ndjson:4:1: invalid event: an event must be a JSON object\n"
     );
     let r = run_in(
         dir.path(),
@@ -274,7 +274,7 @@ fn match_keeps_going_after_a_broken_first_line() {
     );
     assert_eq!(
         r.stderr,
-        "evrule: ev.ndjson:1: invalid event: EOF while parsing an object at line 1 column 15\n"
+        "evrule: ev.ndjson:1:15: invalid event: EOF while parsing an object\n"
     );
 }
 
@@ -304,8 +304,8 @@ fn match_reports_too_deep_and_broken_arrays() {
     );
     assert_eq!(
         r.stderr,
-        "evrule: deep.ndjson:1: invalid event: event nesting is deeper than the nesting depth limit of 128 at line 1 column 134\n\
-         evrule: broken.json:1: invalid event: expected `,` or `]` after an array element\n"
+        "evrule: deep.ndjson:1:134: invalid event: event nesting is deeper than the nesting depth limit of 128\n\
+         evrule: broken.json:1:18: invalid event: expected `,` or `]` after an array element\n"
     );
 }
 

@@ -282,13 +282,13 @@ fn explain_bad_events_are_errors() {
     assert_eq!((r.code, r.stdout.as_str()), (2, ""));
     assert_eq!(
         r.stderr,
-        format!("evrule: {bad}:1: invalid event: EOF while parsing a value at line 1 column 7\n")
+        format!("evrule: {bad}:1:7: invalid event: EOF while parsing a value\n")
     );
     let r = evrule_in(&root(), &["explain", "--rules", RULES, "-"], Some("[1]"));
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "evrule: <stdin>:1: invalid event: event is not a JSON object at line 1 column 1\n"
+        "evrule: <stdin>:1:2: invalid event: event is not a JSON object\n"
     );
     let r = evrule(&["explain", "--rules", RULES, "no/such/event.json"]);
     assert_eq!(r.code, 2);
@@ -584,7 +584,7 @@ fn suite_errors() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        format!("evrule: {path}:3: case `c`: invalid event {path}:4: an event must be a JSON object at line 1 column 1\n")
+        format!("evrule: {path}:4:13: case `c`: invalid event: an event must be a JSON object\n")
     );
 
     let (r, path) = suite_run(

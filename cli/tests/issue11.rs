@@ -122,8 +122,8 @@ fn match_goes_on_past_bad_lines_then_exits_2() {
     );
     assert_eq!(
         r.stderr,
-        "evrule: ev.ndjson:2: invalid event: EOF while parsing a value at line 1 column 12\n\
-         evrule: ev.ndjson:4: invalid event: an event must be a JSON object at line 1 column 1\n"
+        "evrule: ev.ndjson:2:12: invalid event: EOF while parsing a value\n\
+         evrule: ev.ndjson:4:1: invalid event: an event must be a JSON object\n"
     );
     // Good events alone: 0 (matched) or 1 (none matched), as before.
     let r = run_in(
@@ -153,9 +153,9 @@ fn match_count_states_invalid_events_and_json_gives_positions() {
     assert_eq!(
         r.stdout,
         "{\"event\": 0, \"file\": \"ev.ndjson\", \"line\": 1, \"rules\": [\"r\"]}\n\
-         {\"event\": 1, \"file\": \"ev.ndjson\", \"line\": 2, \"error\": \"EOF while parsing a value at line 1 column 12\"}\n\
+         {\"event\": 1, \"file\": \"ev.ndjson\", \"line\": 2, \"error\": \"EOF while parsing a value\", \"error_line\": 2, \"error_column\": 12}\n\
          {\"event\": 2, \"file\": \"ev.ndjson\", \"line\": 3, \"rules\": []}\n\
-         {\"event\": 3, \"file\": \"ev.ndjson\", \"line\": 4, \"error\": \"an event must be a JSON object at line 1 column 1\"}\n"
+         {\"event\": 3, \"file\": \"ev.ndjson\", \"line\": 4, \"error\": \"an event must be a JSON object\", \"error_line\": 4, \"error_column\": 1}\n"
     );
 }
 
@@ -164,7 +164,7 @@ fn match_help_documents_bad_events() {
     let r = evrule(&["match", "--help"]);
     assert!(r
         .stdout
-        .contains("`FILE:LINE: invalid event: REASON`; the other events are still matched,\nand the run ends with exit code 2."));
+        .contains("`FILE:LINE:COLUMN: invalid event: REASON`, at the place of the problem\nin the file; the other events are still matched, and the run ends with\nexit code 2."));
 }
 
 #[test]
@@ -235,8 +235,8 @@ fn explain_goes_on_past_bad_lines_then_exits_2() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "evrule: ev.ndjson:2: invalid event: EOF while parsing a value at line 1 column 12\n\
-         evrule: ev.ndjson:4: invalid event: event is not a JSON object at line 1 column 1\n"
+        "evrule: ev.ndjson:2:12: invalid event: EOF while parsing a value\n\
+         evrule: ev.ndjson:4:1: invalid event: event is not a JSON object\n"
     );
     let headers: Vec<&str> = r
         .stdout
@@ -284,7 +284,7 @@ fn test_runs_every_suite_and_reports_broken_ones() {
     assert_eq!(
         r.stderr,
         "evrule: broken.yaml:5: case `c` expects unknown rule `nope`\n\
-         evrule: good.yaml:8: case `broken event`: invalid event good.yaml:9: EOF while parsing a value at line 1 column 12\n"
+         evrule: good.yaml:9:24: case `broken event`: invalid event: EOF while parsing a value\n"
     );
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines[0], "suite good.yaml");
@@ -307,7 +307,7 @@ fn test_runs_every_suite_and_reports_broken_ones() {
          <testcase classname=\"broken.yaml\" name=\"(suite)\" file=\"broken.yaml\">\n      \
          <error message=\"broken.yaml:5: case `c` expects unknown rule `nope`\" type=\"suite-error\">"
     ), "{xml}");
-    assert!(xml.contains("<error message=\"good.yaml:8: case `broken event`: invalid event good.yaml:9: EOF while parsing a value at line 1 column 12\" type=\"invalid-event\">"), "{xml}");
+    assert!(xml.contains("<error message=\"good.yaml:9:24: case `broken event`: invalid event: EOF while parsing a value\" type=\"invalid-event\">"), "{xml}");
     // JSON: the broken suite and the errored case carry `error`.
     let r = run_in(
         dir.path(),
@@ -466,5 +466,94 @@ fn yaml_errors_point_where_the_unclosed_construct_opened() {
             .starts_with("comma.yaml:5:7: error: invalid YAML: while parsing a flow mapping"),
         "{}",
         r.stdout
+    );
+}
+
+// ---- one location per error: a bad event at its place in the file ----
+
+#[test]
+fn explain_of_an_array_on_stdin_reports_each_element_where_it_starts() {
+    let dir = fixture(&[("r.json", br#"{"source": ["a"]}"#)]);
+    let r = run_in(dir.path(), &["explain", "--rules", "r.json"], b"[1, 2]");
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "evrule: <stdin>:1:2: invalid event: event is not a JSON object\n\
+         evrule: <stdin>:1:5: invalid event: event is not a JSON object\n"
+    );
+}
+
+#[test]
+fn match_reports_a_bad_array_element_at_its_line_and_column() {
+    // The second element is broken at its `}` (column 30); the third
+    // starts a line after a tab and has a bad literal (column 8).
+    let events = "[{\"source\": \"a\"}, {\"source\": },\n\t{\"x\": tru}]\n";
+    let dir = fixture(&[
+        ("r.json", br#"{"source": ["a"]}"#),
+        ("ev.json", events.as_bytes()),
+    ]);
+    let r = run_in(dir.path(), &["match", "--rules", "r.json", "ev.json"], b"");
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stdout,
+        "ev.json:1: r\nev.json:1: (invalid event)\nev.json:2: (invalid event)\n"
+    );
+    assert_eq!(
+        r.stderr,
+        "evrule: ev.json:1:30: invalid event: expected value\n\
+         evrule: ev.json:2:8: invalid event: expected value\n"
+    );
+    let r = run_in(
+        dir.path(),
+        &["match", "--rules", "r.json", "--format", "json", "ev.json"],
+        b"",
+    );
+    assert!(r.stdout.contains(
+        "{\"event\": 1, \"file\": \"ev.json\", \"line\": 1, \"error\": \"expected value\", \"error_line\": 1, \"error_column\": 30}\n"
+    ), "{}", r.stdout);
+}
+
+#[test]
+fn test_reports_a_bad_event_where_it_is_written() {
+    let suite = "rules:\n  - name: r\n    pattern: {source: [a]}\ncases:\n  - name: block\n    event: |\n      {\"source\": \"a\",\n       \"x\": nul}\n    expect: []\n  - name: file\n    event_file: ev.json\n    expect: []\n";
+    let dir = fixture(&[
+        ("suite.yaml", suite.as_bytes()),
+        ("ev.json", b"{\n  \"source\": [1,]\n}\n"),
+    ]);
+    let r = run_in(dir.path(), &["test", "suite.yaml"], b"");
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "evrule: suite.yaml:8:13: case `block`: invalid event: expected value\n\
+         evrule: ev.json:2:16: case `file` of suite.yaml: invalid event: trailing comma\n"
+    );
+}
+
+#[test]
+fn route_reports_a_bad_event_at_its_place_in_an_array_file() {
+    let dir = fixture(&[
+        (
+            "bus.yaml",
+            b"rules:\n  - {Name: r, EventPattern: {source: [a]}, Targets: [{Id: f, Arn: F}]}\ndestinations:\n  F: file:f.ndjson\n",
+        ),
+        ("ev.json", b"[{\"source\": \"a\"},\n  {\"source\": \"a\",}, 7]\n"),
+    ]);
+    let r = run_in(
+        dir.path(),
+        &["route", "--config", "bus.yaml", "ev.json"],
+        b"",
+    );
+    assert_eq!(r.code, 2);
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("evrule:"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "evrule: ev.json:2:18: trailing comma (skipped)",
+            "evrule: ev.json:2:21: an event must be a JSON object (skipped)",
+        ]
     );
 }

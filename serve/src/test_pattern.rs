@@ -9,14 +9,61 @@ use evrule::{Matcher, Pattern};
 /// required too, but the service accepts events without it).
 const REQUIRED: &[&str] = &["id", "account", "source", "time", "region", "detail-type"];
 
-/// Why TestEventPattern refused its input. Each caller words it in its
-/// own frame (the API's error, the AWS CLI's message).
+/// Longest pattern text quoted in an error, as the service quotes it.
+const QUOTE_MAX: usize = 500;
+
+/// Why TestEventPattern refused its input. [`message`](Self::message) is
+/// the service's wording, which both the API's error and the AWS CLI's
+/// line carry.
 #[derive(Debug)]
 pub enum TestEventPatternError {
     /// The pattern is invalid; the library's error, with its position.
     Pattern(evrule::Error),
     /// The event is not a valid EventBridge event; the service's reason.
     Event(String),
+}
+
+impl TestEventPatternError {
+    /// The service's message for this error about `pattern` (the pattern
+    /// that was tested). For an invalid pattern: the reason, then where it
+    /// is, in the service's frame (`at [Source: (String)"..."; line: 1,
+    /// column: 9]`); our line and column are those of the offending
+    /// value's first character (the service's parser reports where it had
+    /// read to).
+    ///
+    /// ```
+    /// use evrule_serve::test_event_pattern;
+    /// let err = test_event_pattern(r#"{"a": []}"#, "{}").unwrap_err();
+    /// assert_eq!(
+    ///     err.message(r#"{"a": []}"#),
+    ///     "Event pattern is not valid. Reason: Empty arrays are not allowed  \
+    ///      at [Source: (String)\"{\"a\": []}\"; line: 1, column: 7]"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn message(&self, pattern: &str) -> String {
+        let e = match self {
+            TestEventPatternError::Event(reason) => {
+                return format!("Parameter Event is not valid. Reason: {reason}")
+            }
+            TestEventPatternError::Pattern(e) => e,
+        };
+        let mut message = format!("Event pattern is not valid. Reason: {}", e.message());
+        if let (Some(line), Some(column)) = (e.line(), e.column()) {
+            let quoted = match pattern.char_indices().nth(QUOTE_MAX) {
+                Some((cut, _)) => format!(
+                    "{}\"[truncated {} chars]",
+                    &pattern[..cut],
+                    pattern[cut..].chars().count()
+                ),
+                None => format!("{pattern}\""),
+            };
+            message.push_str(&format!(
+                "  at [Source: (String)\"{quoted}; line: {line}, column: {column}]"
+            ));
+        }
+        message
+    }
 }
 
 /// Whether `pattern` matches `event`, as TestEventPattern answers.

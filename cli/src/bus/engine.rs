@@ -192,8 +192,12 @@ fn publish(
             break;
         }
         match items.recv_timeout(Duration::from_millis(20)) {
-            Ok(input::Item::Event { source, line, text }) => {
-                batch.push((format!("{source}:{line}"), text));
+            Ok(input::Item::Event {
+                source,
+                start,
+                text,
+            }) => {
+                batch.push((format!("{source}:{start}"), text));
                 if batch.len() >= BATCH {
                     flush(&mut batch, &mut bad, &mut errors);
                 }

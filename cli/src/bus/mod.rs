@@ -24,10 +24,15 @@ pub mod engine;
 pub mod input;
 pub mod window;
 
+use crate::events::{self, Pos};
 use crate::flags::RouteFormat;
 use crate::output::{self, Exit};
 use config::BusConfig;
 use destination::{DestinationSpec, OpenSettings};
+
+/// Nesting `serde_json` accepts, as the router does: how deep a non-object
+/// is read to say why it is not an event.
+const MAX_DEPTH: usize = 127;
 
 static INTERRUPTS: AtomicUsize = AtomicUsize::new(0);
 
@@ -196,30 +201,41 @@ impl Bus {
         })
     }
 
-    /// Route one event read at `at` (`file:line`). A bad event is reported
-    /// and skipped; `Err` means the bus cannot go on (the archive failed).
-    pub fn route(&mut self, event: &[u8], at: &str) -> Result<(), ()> {
+    /// Route one event of `source` that starts at `start` (when the event
+    /// has a place in a file). A bad event is reported at the place of the
+    /// problem and skipped; `Err` means the bus cannot go on (the archive
+    /// failed).
+    pub fn route(&mut self, event: &[u8], source: &str, start: Option<Pos>) -> Result<(), ()> {
+        let place = |offset: usize, e: Option<&evrule::Error>| match start {
+            None => source.to_string(),
+            Some(start) => {
+                let at = events::position_in(start, event, offset);
+                let at = e.map_or(at, |e| events::event_error(at, e).0);
+                format!("{source}:{at}")
+            }
+        };
         // Blanks before the object are JSON's, not a sign of a non-object.
-        let event = event.trim_ascii();
-        if event.first() != Some(&b'{') {
-            let why = match serde_json::from_slice::<serde_json::Value>(event) {
-                Ok(_) => "an event must be a JSON object".to_string(),
-                Err(e) => format!("invalid JSON: {e}"),
+        let blanks = event.len() - event.trim_ascii_start().len();
+        let trimmed = event.trim_ascii();
+        if trimmed.first() != Some(&b'{') {
+            let (offset, why) = match evrule::json::parse(trimmed, MAX_DEPTH) {
+                Ok(_) => (blanks, "an event must be a JSON object".to_string()),
+                Err(e) => (blanks + e.offset, format!("invalid JSON: {}", e.message)),
             };
-            self.bad_input(at, &why);
+            self.bad_input(&place(offset, None), &why);
             return Ok(());
         }
-        match self.router.route(event) {
+        match self.router.route(trimmed) {
             Ok(outcome) => {
                 self.archived += u64::from(outcome.archived);
                 Ok(())
             }
             Err(e) if e.is_event() || e.limit().is_some() => {
-                self.bad_input(at, e.message());
+                self.bad_input(&place(blanks, Some(&e)), e.message());
                 Ok(())
             }
             Err(e) => {
-                self.error(&format!("{at}: {e}"));
+                self.error(&format!("{}: {e}", place(blanks, None)));
                 Err(())
             }
         }

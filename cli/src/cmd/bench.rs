@@ -136,8 +136,8 @@ fn load_corpus(inputs: &[Input]) -> Option<Corpus> {
                     corpus.bytes.extend_from_slice(&buf);
                     corpus.events.push(start..corpus.bytes.len());
                 }
-                Ok(Next::Bad(line, message)) => {
-                    output::error(&format!("{name}:{line}: invalid event: {message}"));
+                Ok(Next::Bad(at, message)) => {
+                    output::error(&format!("{name}:{at}: invalid event: {message}"));
                 }
                 Ok(Next::End) => break,
                 Err(e) => {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use evrule::explain::{explain, Explanation};
 
-use crate::events::{self as input, event_error, Events, Input, Next};
+use crate::events::{self as input, event_error, Events, Input, Next, Pos};
 use crate::flags::{ExplainFlags, ExplainFormat};
 use crate::output::{self, json_str, Exit, Style};
 use crate::rules::{compile, Compiled};
@@ -45,10 +45,10 @@ impl Settings {
 
 /// One event to explain, or why there is none.
 enum Item {
-    /// An event's text, from input `name` at 1-based `line`.
+    /// An event's text, from input `name`, starting at `start`.
     Event {
         name: String,
-        line: usize,
+        start: Pos,
         text: String,
     },
     /// A line or document that is not an event, or an input that cannot
@@ -91,21 +91,19 @@ impl Iterator for Stream {
             let name = name.clone();
             match events.next(&mut self.buf) {
                 Ok(Next::End) => self.current = None,
-                Ok(Next::Bad(line, message)) => {
-                    return Some(Item::Bad(format!(
-                        "{name}:{line}: invalid event: {message}"
-                    )))
+                Ok(Next::Bad(at, message)) => {
+                    return Some(Item::Bad(format!("{name}:{at}: invalid event: {message}")))
                 }
-                Ok(Next::Event(line)) => {
+                Ok(Next::Event(start)) => {
                     return Some(match std::str::from_utf8(&self.buf) {
                         Ok(text) => Item::Event {
                             name,
-                            line,
+                            start,
                             text: text.to_string(),
                         },
                         Err(e) => Item::Bad(format!(
-                            "{name}:{line}: invalid event: invalid UTF-8 at byte {} of the event",
-                            e.valid_up_to()
+                            "{name}:{}: invalid event: invalid UTF-8",
+                            input::position_in(start, &self.buf, e.valid_up_to())
                         )),
                     })
                 }
@@ -190,8 +188,8 @@ fn explain_all(settings: &Settings, compiled: &[Compiled], style: Style) -> io::
     let mut matched = false;
     let mut n = 0u64;
     while let Some(item) = stream.next() {
-        let (name, line, text) = match item {
-            Item::Event { name, line, text } => (name, line, text),
+        let (name, start, text) = match item {
+            Item::Event { name, start, text } => (name, start, text),
             Item::Bad(message) => {
                 out.flush()?;
                 output::error(&message);
@@ -209,10 +207,8 @@ fn explain_all(settings: &Settings, compiled: &[Compiled], style: Style) -> io::
                 Ok(e) => explained.push((c, e)),
                 Err(e) => {
                     out.flush()?;
-                    output::error(&format!(
-                        "{name}:{line}: invalid event: {}",
-                        event_error(&e)
-                    ));
+                    let (at, message) = event_error(start, &e);
+                    output::error(&format!("{name}:{at}: invalid event: {message}"));
                     failed = true;
                     break;
                 }
@@ -227,7 +223,7 @@ fn explain_all(settings: &Settings, compiled: &[Compiled], style: Style) -> io::
         let at = Position {
             n,
             file: &name,
-            line,
+            line: start.line,
             header: several,
         };
         write(&mut out, settings.format, &at, first, &explained, style)?;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use evrule::Matcher;
 use indicatif::ProgressBar;
 
-use crate::events::{self as input, event_error, progress_bar, Input, Next};
+use crate::events::{self as input, event_error, progress_bar, Input, Next, Pos};
 use crate::flags::{MatchFlags, MatchFormat};
 use crate::output::{self, json_str, Exit, Style};
 use crate::rules::{self, RuleSet};
@@ -116,21 +116,22 @@ fn run_events(settings: &Settings, rules: &RuleSet, style: Style) -> io::Result<
                 }
             };
             let n = totals.events;
-            let (line, outcome) = match next {
+            let (start, outcome) = match next {
                 Next::End => break,
-                Next::Event(line) => (line, rules.matcher.find(&buf, &mut cache)),
-                Next::Bad(line, message) => {
+                Next::Event(start) => (start, rules.matcher.find(&buf, &mut cache)),
+                Next::Bad(at, message) => {
                     totals.events += 1;
                     totals.errors += 1;
                     out.flush()?;
                     report(
                         progress.as_ref(),
-                        &format!("{name}:{line}: invalid event: {message}"),
+                        &format!("{name}:{at}: invalid event: {message}"),
                     );
-                    writer.error(&mut out, n, &name, line, &message)?;
+                    writer.error(&mut out, n, &name, at, at, &message)?;
                     continue;
                 }
             };
+            let line = start.line;
             totals.events += 1;
             match outcome {
                 Ok(ids) => {
@@ -145,12 +146,12 @@ fn run_events(settings: &Settings, rules: &RuleSet, style: Style) -> io::Result<
                 Err(e) => {
                     totals.errors += 1;
                     out.flush()?;
-                    let message = event_error(&e);
+                    let (at, message) = event_error(start, &e);
                     report(
                         progress.as_ref(),
-                        &format!("{name}:{line}: invalid event: {message}"),
+                        &format!("{name}:{at}: invalid event: {message}"),
                     );
-                    writer.error(&mut out, n, &name, line, &message)?;
+                    writer.error(&mut out, n, &name, start, at, &message)?;
                 }
             }
         }
@@ -235,7 +236,8 @@ impl<'m> EventWriter<'m> {
         out: &mut impl Write,
         n: u64,
         file: &str,
-        line: usize,
+        start: Pos,
+        at: Pos,
         message: &str,
     ) -> io::Result<()> {
         if self.count {
@@ -244,13 +246,17 @@ impl<'m> EventWriter<'m> {
         match self.format {
             MatchFormat::Json => writeln!(
                 out,
-                "{{\"event\": {n}, \"file\": {}, \"line\": {line}, \"error\": {}}}",
+                "{{\"event\": {n}, \"file\": {}, \"line\": {}, \"error\": {}, \"error_line\": {}, \"error_column\": {}}}",
                 json_str(file),
-                json_str(message)
+                start.line,
+                json_str(message),
+                at.line,
+                at.column
             ),
             MatchFormat::Human => writeln!(
                 out,
-                "{file}:{line}: {}",
+                "{file}:{}: {}",
+                start.line,
                 self.style.paint(31, "(invalid event)")
             ),
         }

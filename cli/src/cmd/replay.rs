@@ -82,7 +82,7 @@ pub fn run(flags: ReplayFlags) -> Exit {
         match with_replay_name(&event.event, &settings.window.name) {
             Ok(tagged) => {
                 replayed += 1;
-                if bus.route(&tagged, &at).is_err() {
+                if bus.route(&tagged, &at, None).is_err() {
                     break;
                 }
             }

@@ -95,8 +95,12 @@ pub fn run(flags: RouteFlags) -> Exit {
             break;
         }
         match items.recv_timeout(Duration::from_millis(50)) {
-            Ok(input::Item::Event { source, line, text }) => {
-                if bus.route(&text, &format!("{source}:{line}")).is_err() {
+            Ok(input::Item::Event {
+                source,
+                start,
+                text,
+            }) => {
+                if bus.route(&text, &source, Some(start)).is_err() {
                     break;
                 }
             }

@@ -61,8 +61,48 @@ struct Case {
     /// The event's JSON text.
     event: String,
     /// Where the event came from, for messages.
-    origin: String,
+    origin: Origin,
     expect: BTreeSet<String>,
+}
+
+/// Where a case's event text is, so that a problem in it is reported at
+/// its place in the file.
+enum Origin {
+    /// Written in the suite: the text maps onto the suite file.
+    Suite {
+        file: Arc<SourceFile>,
+        map: PosMap,
+        offset: usize,
+    },
+    /// An `event_file`, read whole.
+    File(PathBuf),
+}
+
+impl Origin {
+    /// `FILE:LINE:COL` of byte `at` of the event text (the event's own
+    /// place when `None`), and how the case is named there.
+    fn locate(&self, at: Option<usize>, case: &Case, suite: &Path) -> String {
+        match self {
+            Origin::Suite { file, map, offset } => {
+                let (line, column) =
+                    file.line_col(at.map_or(*offset, |at| map.file_offset(at, *offset)));
+                format!(
+                    "{}:{line}:{column}: case `{}`",
+                    file.path().display(),
+                    case.name
+                )
+            }
+            Origin::File(path) => {
+                let (line, column) = evrule::json::line_col(case.event.as_bytes(), at.unwrap_or(0));
+                format!(
+                    "{}:{line}:{column}: case `{}` of {}",
+                    path.display(),
+                    case.name,
+                    suite.display()
+                )
+            }
+        }
+    }
 }
 
 /// A suite file, read.
@@ -364,7 +404,7 @@ fn inline_rule(file: &Arc<SourceFile>, item: &Node) -> Result<RuleSource, String
     })
 }
 
-fn case(file: &SourceFile, base: &Path, node: &Node) -> Result<Case, String> {
+fn case(file: &Arc<SourceFile>, base: &Path, node: &Node) -> Result<Case, String> {
     if node.as_map().is_none() {
         return Err(at(
             file,
@@ -381,16 +421,26 @@ fn case(file: &SourceFile, base: &Path, node: &Node) -> Result<Case, String> {
     let name = required_string(file, node, "name", "the case")?;
     let (event, origin) = match (node.get("event"), node.get("event_file")) {
         (Some(e), None) => {
-            let text = match &e.value {
-                Value::String(s) => s.clone(),
+            let (text, map) = match &e.value {
+                Value::String(s) => {
+                    let map = match sources::string_segments(file.text(), e) {
+                        Some(segments) => PosMap::Segments(segments),
+                        None => PosMap::Anchors(vec![(0, e.offset)]),
+                    };
+                    (s.clone(), map)
+                }
                 _ => {
                     let mut r = Renderer::default();
                     r.node(file, e)?;
-                    r.out
+                    (r.out, PosMap::Anchors(r.anchors))
                 }
             };
-            let (line, _) = file.line_col(e.offset);
-            (text, format!("{}:{line}", file.path().display()))
+            let origin = Origin::Suite {
+                file: file.clone(),
+                map,
+                offset: e.offset,
+            };
+            (text, origin)
         }
         (None, Some(f)) => {
             let rel = f
@@ -404,7 +454,7 @@ fn case(file: &SourceFile, base: &Path, node: &Node) -> Result<Case, String> {
                     format!("cannot read event {}: {}", path.display(), io_message(&e)),
                 )
             })?;
-            (text, path.display().to_string())
+            (text, Origin::File(path))
         }
         (Some(_), Some(f)) => {
             return Err(at(
@@ -591,12 +641,9 @@ fn run_cases(ready: &[Ready]) -> Vec<Outcome> {
                 actual: BTreeSet::new(),
                 differences: Vec::new(),
                 error: Some(format!(
-                    "{}:{}: case `{}`: invalid event {}: {}",
-                    suite.path.display(),
-                    case.line,
-                    case.name,
-                    case.origin,
-                    crate::events::event_error(&e)
+                    "{}: invalid event: {}",
+                    case.origin.locate(e.offset(), case, &suite.path),
+                    e.message()
                 )),
             });
             out.push(Outcome {

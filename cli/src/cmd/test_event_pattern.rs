@@ -9,8 +9,6 @@
 
 use std::io::{self, Write};
 
-use evrule_serve::TestEventPatternError;
-
 use crate::flags::{AwsOutput, TestEventPatternFlags};
 use crate::output::Exit;
 
@@ -130,39 +128,9 @@ fn value(flag: &str, raw: &str) -> Result<String, String> {
     })
 }
 
-/// Longest pattern text quoted in an error, as the service quotes it.
-const QUOTE_MAX: usize = 500;
-
-/// The service's message for an invalid pattern: the reason, then where
-/// it is, in the service's frame (`at [Source: (String)"..."; line: 1,
-/// column: 9]`). Our line and column are those of the offending value's
-/// first character (the service's parser reports where it had read to).
-fn invalid_pattern(e: &evrule::Error, pattern: &str) -> String {
-    let mut message = format!("Event pattern is not valid. Reason: {}", e.message());
-    if let (Some(line), Some(column)) = (e.line(), e.column()) {
-        let quoted = match pattern.char_indices().nth(QUOTE_MAX) {
-            Some((cut, _)) => format!(
-                "{}\"[truncated {} chars]",
-                &pattern[..cut],
-                pattern[cut..].chars().count()
-            ),
-            None => format!("{pattern}\""),
-        };
-        message.push_str(&format!(
-            "  at [Source: (String)\"{quoted}; line: {line}, column: {column}]"
-        ));
-    }
-    message
-}
-
 /// The service's answer, or its error message.
 fn test(pattern: &str, event: &str) -> Result<bool, String> {
-    evrule_serve::test_event_pattern(pattern, event).map_err(|e| match e {
-        TestEventPatternError::Pattern(e) => invalid_pattern(&e, pattern),
-        TestEventPatternError::Event(reason) => {
-            format!("Parameter Event is not valid. Reason: {reason}")
-        }
-    })
+    evrule_serve::test_event_pattern(pattern, event).map_err(|e| e.message(pattern))
 }
 
 #[cfg(test)]

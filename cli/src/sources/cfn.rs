@@ -57,6 +57,69 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
         (false, false) => Format::CfnYaml,
     };
     let t = Template::new(doc, &ctx.options.parameters);
+    for found in rule_definitions(doc) {
+        let given = found.name.and_then(|n| t.static_string(n));
+        let auto_named = given.is_none();
+        let state = match &found.from {
+            From::Resource { props, .. } => props.get("State").and_then(|s| t.static_string(s)),
+            From::Sam { props, .. } => {
+                let eprop = |key: &str| props.and_then(|p| p.get(key));
+                eprop("State").and_then(|s| t.static_string(s)).or_else(|| {
+                    (eprop("Enabled").map(|e| &e.value) == Some(&Value::Bool(false)))
+                        .then(|| "DISABLED".to_string())
+                })
+            }
+        };
+        let pattern = t.resolve(found.pattern, 0);
+        if is_no_value(&pattern) {
+            continue; // `!If [Cond, {...}, !Ref AWS::NoValue]`, and no pattern
+        }
+        let mut rule = ctx.rule(
+            given.unwrap_or_else(|| found.id.clone()),
+            state,
+            format,
+            &pattern,
+        );
+        rule.auto_named = auto_named;
+        rule.id = (!auto_named).then_some(found.id);
+        t.hints(&mut rule);
+        out.push(rule);
+    }
+    Ok(())
+}
+
+/// Where a template defines a rule with a pattern.
+enum From<'d> {
+    /// An `AWS::Events::Rule` or `AWS::Events::Archive`, with its
+    /// `Properties`.
+    Resource { archive: bool, props: &'d Node },
+    /// An `EventBridgeRule` / `CloudWatchEvent` event of a SAM function or
+    /// state machine, with the event's `Properties`.
+    Sam {
+        resource: &'d str,
+        event: &'d str,
+        function: bool,
+        props: Option<&'d Node>,
+    },
+}
+
+/// One rule a template defines: the one walk over `Resources` that both
+/// [`rules`] and [`targets`] read, so that they find the same rules under
+/// the same names.
+struct Definition<'d> {
+    /// The name when the template gives none: the logical ID, or the SAM
+    /// resource's logical ID followed by the event's.
+    id: String,
+    /// `Name`, `ArchiveName` or `RuleName`, as written.
+    name: Option<&'d Node>,
+    pattern: &'d Node,
+    from: From<'d>,
+}
+
+/// The rules of a template, in document order. Rules without a pattern
+/// (scheduled rules, archives of everything) are not rules here.
+fn rule_definitions(doc: &Node) -> Vec<Definition<'_>> {
+    let mut out = Vec::new();
     let resources = doc
         .get("Resources")
         .and_then(Node::as_map)
@@ -64,69 +127,54 @@ pub(super) fn rules(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<RuleSource>) -> Res
     for (id, res) in resources {
         let id = id.as_str().unwrap_or_default();
         let kind = res.get("Type").and_then(Node::as_str).unwrap_or_default();
-        let props = res.get("Properties");
-        let prop = |key: &str| props.and_then(|p| p.get(key));
+        let Some(props) = res.get("Properties") else {
+            continue;
+        };
         match kind {
             "AWS::Events::Rule" | "AWS::Events::Archive" => {
-                let Some(pattern) = prop("EventPattern") else {
+                let Some(pattern) = props.get("EventPattern") else {
                     continue; // a scheduled rule, or an archive of everything
                 };
-                let name_key = if kind == "AWS::Events::Rule" {
-                    "Name"
-                } else {
-                    "ArchiveName"
-                };
-                let given = prop(name_key).and_then(|n| t.static_string(n));
-                let auto_named = given.is_none();
-                let name = given.unwrap_or_else(|| id.to_string());
-                let state = prop("State").and_then(|s| t.static_string(s));
-                let pattern = t.resolve(pattern, 0);
-                if is_no_value(&pattern) {
-                    continue; // `!If [Cond, {...}, !Ref AWS::NoValue]`, and no pattern
-                }
-                let mut rule = ctx.rule(name, state, format, &pattern);
-                rule.auto_named = auto_named;
-                rule.id = (!auto_named).then(|| id.to_string());
-                t.hints(&mut rule);
-                out.push(rule);
+                let archive = kind == "AWS::Events::Archive";
+                out.push(Definition {
+                    id: id.to_string(),
+                    name: props.get(if archive { "ArchiveName" } else { "Name" }),
+                    pattern,
+                    from: From::Resource { archive, props },
+                });
             }
             "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
-                let events = prop("Events").and_then(Node::as_map).unwrap_or_default();
+                let events = props
+                    .get("Events")
+                    .and_then(Node::as_map)
+                    .unwrap_or_default();
                 for (event_id, event) in events {
                     let event_type = event.get("Type").and_then(Node::as_str);
                     if !matches!(event_type, Some("EventBridgeRule" | "CloudWatchEvent")) {
                         continue;
                     }
+                    let event_id = event_id.as_str().unwrap_or_default();
                     let eprops = event.get("Properties");
-                    let eprop = |key: &str| eprops.and_then(|p| p.get(key));
-                    let Some(pattern) = eprop("Pattern") else {
+                    let Some(pattern) = eprops.and_then(|p| p.get("Pattern")) else {
                         continue;
                     };
-                    let given = eprop("RuleName").and_then(|n| t.static_string(n));
-                    let auto_named = given.is_none();
-                    let name = given.unwrap_or_else(|| {
-                        format!("{id}{}", event_id.as_str().unwrap_or_default())
+                    out.push(Definition {
+                        id: format!("{id}{event_id}"),
+                        name: eprops.and_then(|p| p.get("RuleName")),
+                        pattern,
+                        from: From::Sam {
+                            resource: id,
+                            event: event_id,
+                            function: kind == "AWS::Serverless::Function",
+                            props: eprops,
+                        },
                     });
-                    let state = eprop("State").and_then(|s| t.static_string(s)).or_else(|| {
-                        (eprop("Enabled").map(|e| &e.value) == Some(&Value::Bool(false)))
-                            .then(|| "DISABLED".to_string())
-                    });
-                    let pattern = t.resolve(pattern, 0);
-                    if is_no_value(&pattern) {
-                        continue;
-                    }
-                    let mut rule = ctx.rule(name, state, format, &pattern);
-                    rule.auto_named = auto_named;
-                    rule.id = (!auto_named)
-                        .then(|| format!("{id}{}", event_id.as_str().unwrap_or_default()));
-                    t.hints(&mut rule);
-                    out.push(rule);
                 }
             }
             _ => {}
         }
     }
-    Ok(())
+    out
 }
 
 /// `node` with the intrinsic functions in it evaluated as in template
@@ -583,69 +631,43 @@ fn describe(func: &str, arg: &Node) -> String {
 /// to a local destination. Rules are named as [`rules`] names them.
 pub(super) fn targets(ctx: &Ctx<'_>, doc: &Node, out: &mut Vec<super::RuleTargets>) {
     let t = Template::new(doc, &ctx.options.parameters);
-    let resources = doc
-        .get("Resources")
-        .and_then(Node::as_map)
-        .unwrap_or_default();
-    for (id, res) in resources {
-        let id = id.as_str().unwrap_or_default();
-        let kind = res.get("Type").and_then(Node::as_str).unwrap_or_default();
-        let props = res.get("Properties");
-        let prop = |key: &str| props.and_then(|p| p.get(key));
-        match kind {
-            "AWS::Events::Rule" | "AWS::Events::Archive" => {
-                let Some(pattern) = prop("EventPattern") else {
-                    continue;
-                };
-                let archive = kind == "AWS::Events::Archive";
-                let name_key = if archive { "ArchiveName" } else { "Name" };
-                let name = prop(name_key)
-                    .and_then(|n| t.static_string(n))
-                    .unwrap_or_else(|| id.to_string());
-                let targets = prop("Targets")
+    for found in rule_definitions(doc) {
+        let rule = found
+            .name
+            .and_then(|n| t.static_string(n))
+            .unwrap_or(found.id);
+        let line = ctx.file.line_col(found.pattern.offset).0;
+        let (targets, archive) = match found.from {
+            From::Resource { archive, props } => {
+                let targets = props
+                    .get("Targets")
                     .and_then(Node::as_seq)
                     .unwrap_or_default()
                     .iter()
                     .map(|n| t.target(n))
                     .collect();
-                out.push(super::RuleTargets {
-                    rule: name,
-                    line: ctx.file.line_col(pattern.offset).0,
-                    targets,
-                    archive,
-                });
+                (targets, archive)
             }
-            "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
-                let suffix = if kind == "AWS::Serverless::Function" {
+            From::Sam {
+                resource,
+                event,
+                function,
+                props,
+            } => {
+                let suffix = if function {
                     "LambdaTarget"
                 } else {
                     "StepFunctionsTarget"
                 };
-                let events = prop("Events").and_then(Node::as_map).unwrap_or_default();
-                for (event_id, event) in events {
-                    let event_type = event.get("Type").and_then(Node::as_str);
-                    if !matches!(event_type, Some("EventBridgeRule" | "CloudWatchEvent")) {
-                        continue;
-                    }
-                    let event_id = event_id.as_str().unwrap_or_default();
-                    let eprops = event.get("Properties");
-                    let eprop = |key: &str| eprops.and_then(|p| p.get(key));
-                    let Some(pattern) = eprop("Pattern") else {
-                        continue;
-                    };
-                    let name = eprop("RuleName")
-                        .and_then(|n| t.static_string(n))
-                        .unwrap_or_else(|| format!("{id}{event_id}"));
-                    out.push(super::RuleTargets {
-                        rule: name,
-                        line: ctx.file.line_col(pattern.offset).0,
-                        targets: vec![t.sam_target(id, event_id, suffix, eprops)],
-                        archive: false,
-                    });
-                }
+                (vec![t.sam_target(resource, event, suffix, props)], false)
             }
-            _ => {}
-        }
+        };
+        out.push(super::RuleTargets {
+            rule,
+            line,
+            targets,
+            archive,
+        });
     }
 }
 

@@ -36,6 +36,7 @@ use doc::{Node, ReadError, Value};
 pub use render::UNKNOWN;
 pub use targets::{load_targets, to_json, RuleTargets};
 pub use yaml::parse as parse_yaml;
+pub use yaml::string_segments;
 
 /// The kind of file a rule came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,6 +102,23 @@ pub enum PosMap {
     Segments(Vec<(usize, usize)>),
 }
 
+impl PosMap {
+    /// The file offset of offset `at` of the mapped text; `start` (where
+    /// the text is in the file) when the map says nothing.
+    pub fn file_offset(&self, at: usize, start: usize) -> usize {
+        let (entries, moves) = match self {
+            PosMap::Anchors(a) => (a, false),
+            PosMap::Segments(s) => (s, true),
+        };
+        let i = entries.partition_point(|&(p, _)| p <= at);
+        match i.checked_sub(1).map(|i| entries[i]) {
+            Some((p, f)) if moves => f + (at - p),
+            Some((_, f)) => f,
+            None => start,
+        }
+    }
+}
+
 /// A place in a rule's file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Location {
@@ -161,17 +179,8 @@ impl RuleSource {
 
     /// The file offset of a pattern offset (the pattern's start if `None`).
     pub fn file_offset(&self, pattern_offset: Option<usize>) -> usize {
-        let Some(at) = pattern_offset else {
-            return self.offset;
-        };
-        let (entries, moves) = match &self.map {
-            PosMap::Anchors(a) => (a, false),
-            PosMap::Segments(s) => (s, true),
-        };
-        let i = entries.partition_point(|&(p, _)| p <= at);
-        match i.checked_sub(1).map(|i| entries[i]) {
-            Some((p, f)) if moves => f + (at - p),
-            Some((_, f)) => f,
+        match pattern_offset {
+            Some(at) => self.map.file_offset(at, self.offset),
             None => self.offset,
         }
     }
@@ -270,7 +279,7 @@ impl RuleSource {
     pub fn locate(&self, pattern_offset: Option<usize>) -> Location {
         let exact = matches!(self.map, PosMap::Segments(_));
         let inner = match (self.embedded && !exact, pattern_offset, &self.pattern) {
-            (true, Some(at), Some(text)) => Some(text_line_col(text, at)),
+            (true, Some(at), Some(text)) => Some(evrule::json::line_col(text.as_bytes(), at)),
             _ => None,
         };
         let at = if inner.is_some() {
@@ -285,17 +294,6 @@ impl RuleSource {
             inner,
         }
     }
-}
-
-fn text_line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[start..].chars().count() + 1)
 }
 
 /// A file that could not be read as a rule file.
@@ -727,7 +725,7 @@ impl Ctx<'_> {
         let (text, embedded, map) = match &pattern.value {
             Value::Unknown(_) => (None, false, PosMap::Anchors(Vec::new())),
             Value::String(s) => {
-                let map = match string_segments(self.file.text(), pattern) {
+                let map = match yaml::string_segments(self.file.text(), pattern) {
                     Some(segments) => PosMap::Segments(segments),
                     None => PosMap::Anchors(vec![(0, pattern.offset)]),
                 };
@@ -768,98 +766,5 @@ fn required_name(item: &Node, key: &str) -> Result<String, ReadError> {
     }
 }
 
-/// Exact segments for a pattern held in a one-line quoted string (JSON,
-/// YAML or HCL), when the string's layout is simple enough to follow.
-fn string_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
-    if node.tag.is_some() {
-        return None;
-    }
-    let rest = &text[node.offset..];
-    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    match line.as_bytes().first()? {
-        _ if is_literal_block(text, node.offset) => literal_block_segments(text, node),
-        b'"' => {
-            let segments = evrule::json::string_segments(text, node.offset);
-            // The string must close on this line for the map to hold.
-            let closes = line.len() > 1 && line[1..].contains('"');
-            closes.then_some(segments)
-        }
-        b'\'' => {
-            // YAML single quotes: `''` is the only escape.
-            let mut segments = vec![(0, node.offset + 1)];
-            let bytes = line.as_bytes();
-            let (mut raw, mut decoded) = (1, 0);
-            loop {
-                match bytes.get(raw)? {
-                    b'\'' if bytes.get(raw + 1) == Some(&b'\'') => {
-                        raw += 2;
-                        decoded += 1;
-                        segments.push((decoded, node.offset + raw));
-                    }
-                    b'\'' => return Some(segments),
-                    _ => {
-                        raw += 1;
-                        decoded += 1;
-                    }
-                }
-            }
-        }
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests;
-
-/// Whether the scalar starting at `offset` is the content of a YAML literal
-/// block: only blanks before it on its line, and the line above ends with
-/// the `|` indicator (blank lines between are allowed).
-fn is_literal_block(text: &str, offset: usize) -> bool {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    if !text[line_start..offset].bytes().all(|b| b == b' ') || line_start == 0 {
-        return false;
-    }
-    let above = text[..line_start - 1]
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    let indicator = above.trim_end().rsplit(' ').next().unwrap_or("");
-    indicator.starts_with('|')
-        && indicator[1..]
-            .chars()
-            .all(|c| matches!(c, '-' | '+' | '1'..='9'))
-}
-
-/// Segments for a YAML literal block (`|`): each content line is the file's
-/// line less the block's indentation. Checked line by line against the
-/// decoded text; any doubt and there is no exact map.
-fn literal_block_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
-    let content = node.as_str()?;
-    let first_line = text[..node.offset].rfind('\n').map_or(0, |i| i + 1);
-    let indent = node.offset - first_line;
-    let mut segments = Vec::new();
-    let mut file_line = first_line;
-    let mut decoded = 0;
-    // Leading blank lines of the content sit above `first_line`: rare, and
-    // then there is no exact map.
-    for want in content.split_inclusive('\n') {
-        let end = text[file_line..]
-            .find('\n')
-            .map_or(text.len(), |i| file_line + i);
-        let have = text[file_line..end].trim_end_matches('\r');
-        let want_line = want.trim_end_matches('\n');
-        if want_line.is_empty() {
-            if !have.trim().is_empty() {
-                return None;
-            }
-        } else if have.get(indent..) != Some(want_line) {
-            return None;
-        } else {
-            segments.push((decoded, file_line + indent));
-        }
-        decoded += want.len();
-        file_line = (end + 1).min(text.len());
-    }
-    Some(segments)
-}

@@ -1,4 +1,6 @@
-//! YAML -> [`Node`] tree, keeping tags (`!Ref`, `!Sub`, ...) and positions.
+//! YAML -> [`Node`] tree, keeping tags (`!Ref`, `!Sub`, ...) and positions,
+//! and the map from a string scalar's decoded text back onto the file
+//! ([`string_segments`]).
 //!
 //! Built on saphyr-parser's event stream rather than a ready-made document
 //! type so that CloudFormation short-form tags survive, every node keeps its
@@ -286,6 +288,99 @@ fn number(text: &str) -> Option<String> {
         _ => String::new(),
     };
     Some(format!("{sign}{int}{frac}{exp}"))
+}
+
+/// Exact segments for a pattern held in a one-line quoted string (JSON,
+/// YAML or HCL), when the string's layout is simple enough to follow.
+pub fn string_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
+    if node.tag.is_some() {
+        return None;
+    }
+    let rest = &text[node.offset..];
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    match line.as_bytes().first()? {
+        _ if is_literal_block(text, node.offset) => literal_block_segments(text, node),
+        b'"' => {
+            let segments = evrule::json::string_segments(text, node.offset);
+            // The string must close on this line for the map to hold.
+            let closes = line.len() > 1 && line[1..].contains('"');
+            closes.then_some(segments)
+        }
+        b'\'' => {
+            // YAML single quotes: `''` is the only escape.
+            let mut segments = vec![(0, node.offset + 1)];
+            let bytes = line.as_bytes();
+            let (mut raw, mut decoded) = (1, 0);
+            loop {
+                match bytes.get(raw)? {
+                    b'\'' if bytes.get(raw + 1) == Some(&b'\'') => {
+                        raw += 2;
+                        decoded += 1;
+                        segments.push((decoded, node.offset + raw));
+                    }
+                    b'\'' => return Some(segments),
+                    _ => {
+                        raw += 1;
+                        decoded += 1;
+                    }
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether the scalar starting at `offset` is the content of a YAML literal
+/// block: only blanks before it on its line, and the line above ends with
+/// the `|` indicator (blank lines between are allowed).
+fn is_literal_block(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..offset].bytes().all(|b| b == b' ') || line_start == 0 {
+        return false;
+    }
+    let above = text[..line_start - 1]
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let indicator = above.trim_end().rsplit(' ').next().unwrap_or("");
+    indicator.starts_with('|')
+        && indicator[1..]
+            .chars()
+            .all(|c| matches!(c, '-' | '+' | '1'..='9'))
+}
+
+/// Segments for a YAML literal block (`|`): each content line is the file's
+/// line less the block's indentation. Checked line by line against the
+/// decoded text; any doubt and there is no exact map.
+fn literal_block_segments(text: &str, node: &Node) -> Option<Vec<(usize, usize)>> {
+    let content = node.as_str()?;
+    let first_line = text[..node.offset].rfind('\n').map_or(0, |i| i + 1);
+    let indent = node.offset - first_line;
+    let mut segments = Vec::new();
+    let mut file_line = first_line;
+    let mut decoded = 0;
+    // Leading blank lines of the content sit above `first_line`: rare, and
+    // then there is no exact map.
+    for want in content.split_inclusive('\n') {
+        let end = text[file_line..]
+            .find('\n')
+            .map_or(text.len(), |i| file_line + i);
+        let have = text[file_line..end].trim_end_matches('\r');
+        let want_line = want.trim_end_matches('\n');
+        if want_line.is_empty() {
+            if !have.trim().is_empty() {
+                return None;
+            }
+        } else if have.get(indent..) != Some(want_line) {
+            return None;
+        } else {
+            segments.push((decoded, file_line + indent));
+        }
+        decoded += want.len();
+        file_line = (end + 1).min(text.len());
+    }
+    Some(segments)
 }
 
 #[cfg(test)]

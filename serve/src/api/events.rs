@@ -10,7 +10,6 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
-use crate::TestEventPatternError;
 use serde_json::{json, Value};
 
 use super::input::{finish, is_non_partner_bus_or_arn, Input, NON_PARTNER_BUS_PATTERN};
@@ -331,10 +330,9 @@ pub(crate) fn test_event_pattern(_: &Ctx<'_>, body: &Value) -> Result<Value, Api
     let (pattern, event) = (pattern.unwrap_or_default(), event.unwrap_or_default());
     match crate::test_event_pattern(pattern, event) {
         Ok(result) => Ok(json!({ "Result": result })),
-        Err(TestEventPatternError::Pattern(e)) => Err(ApiError::invalid_pattern(e.message())),
-        Err(TestEventPatternError::Event(reason)) => Err(ApiError::new(
+        Err(e) => Err(ApiError::new(
             "InvalidEventPatternException",
-            format!("Parameter Event is not valid. Reason: {reason}"),
+            e.message(pattern),
         )),
     }
 }

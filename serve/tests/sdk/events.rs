@@ -410,7 +410,10 @@ async fn test_event_pattern_answers_and_errors() {
         aws_error(&err),
         (
             "InvalidEventPatternException".into(),
-            "Event pattern is not valid. Reason: Empty arrays are not allowed".into()
+            // The frame the AWS CLI shows (and `evrule test-event-pattern`).
+            "Event pattern is not valid. Reason: Empty arrays are not allowed  \
+             at [Source: (String)\"{\"source\": []}\"; line: 1, column: 12]"
+                .into()
         )
     );
     let err = c

@@ -133,6 +133,24 @@ fn may_hold_events(name: &str) -> bool {
 
 use evrule_cli::walk::io_message;
 
+/// The most threads `--threads` may ask for.
+pub const MAX_THREADS: usize = 256;
+
+/// How many threads to match `inputs` on: `requested` when given (and in
+/// range), else one per core, or one when standard input is read, so that
+/// events typed or piped one at a time are answered at once.
+pub fn threads(requested: Option<usize>, inputs: &[Input]) -> Result<usize, String> {
+    match requested {
+        Some(0) => Err("--threads must be at least 1".to_string()),
+        Some(n) if n > MAX_THREADS => Err(format!(
+            "--threads {n} is more than the {MAX_THREADS} this command runs"
+        )),
+        Some(n) => Ok(n),
+        None if inputs.contains(&Input::Stdin) => Ok(1),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
 /// Below this many bytes of input no progress bar is shown.
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
 

@@ -242,6 +242,11 @@ pub struct MatchFlags {
     #[arg(long)]
     pub count: bool,
 
+    /// Match on N threads; output stays in input order. Default: one per
+    /// core for files, one for standard input (each event answered at once).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
     /// Trust events to be well-formed JSON: skip checking the parts no rule reads.
     #[arg(long)]
     pub trusted: bool,
@@ -265,6 +270,11 @@ pub struct BenchFlags {
     /// Timed passes over all events (after one warm-up pass).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub passes: usize,
+
+    /// Match on N threads, each a share of the events with its own cache;
+    /// a pass lasts until the last one is done.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
+    pub threads: usize,
 
     /// Trust events to be well-formed JSON: skip checking the parts no rule reads.
     #[arg(long)]

@@ -28,6 +28,7 @@ mod diagnostics;
 mod events;
 mod flags;
 mod output;
+mod parallel;
 mod rules;
 use evrule_cli::sources;
 

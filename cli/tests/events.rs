@@ -672,6 +672,7 @@ fn bench_json_contract() {
     let mut want = vec![
         "events",
         "passes",
+        "threads",
         "events_per_sec",
         "bytes_per_sec",
         "matches",
@@ -680,6 +681,7 @@ fn bench_json_contract() {
     assert_eq!(keys, want);
     assert_eq!(v["events"], 4);
     assert_eq!(v["passes"], 3);
+    assert_eq!(v["threads"], 1);
     assert!(v["events_per_sec"].as_f64().unwrap() >= 0.0);
     assert!(v["bytes_per_sec"].as_f64().unwrap() >= 0.0);
     assert_eq!(
@@ -1147,4 +1149,131 @@ fn every_new_command_shows_examples_in_help() {
             r.stdout
         );
     }
+}
+
+// ---- match and bench on many threads ----
+
+/// Many threads give the output of one, line for line, in input order:
+/// several files, batches cut mid-file, bad lines, an array file, a
+/// missing file, and every output format.
+#[test]
+fn match_on_many_threads_keeps_input_order() {
+    let sources = ["a", "b", "c"];
+    let mut lines = String::new();
+    for i in 0..3000 {
+        if i % 997 == 5 {
+            lines.push_str("{\"source\": \"a\",}\n");
+        } else {
+            lines.push_str(&format!(
+                "{{\"id\": \"{i}\", \"source\": \"{}\"{}}}\n",
+                sources[i % 3],
+                if i % 7 == 0 { ", \"x\": 1" } else { "" }
+            ));
+        }
+    }
+    let dir = fixture(&[
+        ("one.jsonl", lines.as_bytes()),
+        (
+            "two.json",
+            br#"[{"source": "b"}, {"source": tru}, {"x": null}]"#,
+        ),
+        ("three.jsonl", lines.as_bytes()),
+    ]);
+    for extra in [
+        &[][..],
+        &["--format", "json"],
+        &["--count"],
+        &["--count", "--format", "json"],
+    ] {
+        let run = |threads: &str| {
+            let mut args = vec!["match", "-r", "rules.json", "--threads", threads];
+            args.extend_from_slice(extra);
+            args.extend(["one.jsonl", "two.json", "missing.jsonl", "three.jsonl"]);
+            run_in(dir.path(), &args, b"")
+        };
+        let one = run("1");
+        assert_eq!(one.code, 2, "bad events and a missing file: {}", one.stderr);
+        for threads in ["2", "3", "8"] {
+            let many = run(threads);
+            assert_eq!(many.code, one.code, "{extra:?} on {threads} threads");
+            assert!(
+                many.stdout == one.stdout,
+                "{extra:?} on {threads} threads: stdout differs"
+            );
+            assert_eq!(many.stderr, one.stderr, "{extra:?} on {threads} threads");
+        }
+        if extra.is_empty() {
+            assert_eq!(one.stdout.lines().count(), 6003, "every event has its line");
+            assert!(
+                one.stderr
+                    .contains("one.jsonl:6:16: invalid event: trailing comma"),
+                "{}",
+                one.stderr
+            );
+            assert!(
+                one.stderr
+                    .contains("missing.jsonl: no such file or directory"),
+                "{}",
+                one.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn threads_must_be_a_sensible_count() {
+    let dir = fixture(&[("e.json", br#"{"source": "a"}"#)]);
+    for (threads, message) in [
+        ("0", "evrule: --threads must be at least 1\n"),
+        (
+            "100000",
+            "evrule: --threads 100000 is more than the 256 this command runs\n",
+        ),
+    ] {
+        for command in ["match", "bench"] {
+            let run = run_in(
+                dir.path(),
+                &[command, "-r", "rules.json", "-j", threads, "e.json"],
+                b"",
+            );
+            assert_eq!((run.code, run.stderr.as_str()), (2, message), "{command}");
+        }
+    }
+}
+
+/// `bench --threads 2` finds what one thread finds, and says how many ran.
+#[test]
+fn bench_on_two_threads_counts_the_same_matches() {
+    let mut lines = String::new();
+    for i in 0..500 {
+        lines.push_str(&format!("{{\"source\": \"{}\"}}\n", ["a", "b"][i % 2]));
+    }
+    let dir = fixture(&[("e.jsonl", lines.as_bytes())]);
+    let bench = |threads: &str| -> Value {
+        let run = run_in(
+            dir.path(),
+            &[
+                "bench",
+                "-r",
+                "rules.json",
+                "--passes",
+                "2",
+                "--format",
+                "json",
+                "-j",
+                threads,
+                "e.jsonl",
+            ],
+            b"",
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    let (one, two) = (bench("1"), bench("2"));
+    assert_eq!(
+        (one["threads"].as_u64(), two["threads"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(one["matches"], two["matches"]);
+    assert_eq!(two["matches"]["ra"], 250);
 }

@@ -5,6 +5,8 @@
 //! and grows the cache, and N timed passes run `Matcher::find` over all
 //! events with that one cache: nothing is allocated in the timed loop. The
 //! median pass is reported, so one disturbed pass does not move the result.
+//! With `--threads N` each thread matches a contiguous share of the events
+//! with a cache of its own, and a pass lasts until the last share is done.
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -23,6 +25,7 @@ pub struct Settings {
     rules: Vec<PathBuf>,
     load: LoadOptions,
     passes: usize,
+    threads: usize,
     trusted: bool,
     format: MatchFormat,
     inputs: Vec<Input>,
@@ -34,15 +37,17 @@ impl Settings {
         if flags.passes == 0 {
             return Err("--passes must be at least 1".to_string());
         }
+        let inputs = input::discover(&flags.events);
         Ok(Settings {
             load: LoadOptions {
                 parameters: output::key_values("parameter", &flags.parameters)?,
             },
+            threads: input::threads(Some(flags.threads), &inputs)?,
             rules: flags.rules,
             passes: flags.passes,
             trusted: flags.trusted,
             format: flags.format,
-            inputs: input::discover(&flags.events),
+            inputs,
         })
     }
 }
@@ -60,6 +65,7 @@ struct Report {
     events: usize,
     bytes: usize,
     passes: usize,
+    threads: usize,
     /// Pass times, sorted.
     times: Vec<Duration>,
     /// Matches per rule over one pass, in [`RuleSet::names`] order.
@@ -102,7 +108,7 @@ pub fn run(flags: BenchFlags, color: bool) -> Exit {
     let Some(corpus) = load_corpus(&settings.inputs) else {
         return Exit::Error;
     };
-    let report = measure(&rules, &corpus, settings.passes);
+    let report = measure(&rules, &corpus, settings.passes, settings.threads);
     if report.errors > 0 {
         output::error(&format!(
             "{} of {} events are invalid (rejected in every pass; `evrule match` says why)",
@@ -154,7 +160,7 @@ fn load_corpus(inputs: &[Input]) -> Option<Corpus> {
     ok.then_some(corpus)
 }
 
-fn measure(rules: &RuleSet, corpus: &Corpus, passes: usize) -> Report {
+fn measure(rules: &RuleSet, corpus: &Corpus, passes: usize, threads: usize) -> Report {
     let matcher = &rules.matcher;
     let mut cache = matcher.create_cache();
     // Warm-up: counts per rule, and the cache grows to its final size.
@@ -171,15 +177,31 @@ fn measure(rules: &RuleSet, corpus: &Corpus, passes: usize) -> Report {
         }
     }
     let expected: u64 = matches.iter().sum();
+    // Each thread a contiguous share of the events and a warm cache of its
+    // own; a pass lasts until the last share is done.
+    let share = corpus.events.len().div_ceil(threads.max(1)).max(1);
+    let shares: Vec<&[Range<usize>]> = corpus.events.chunks(share).collect();
+    let mut caches: Vec<evrule::Cache> = shares.iter().map(|_| matcher.create_cache()).collect();
     let mut times = Vec::with_capacity(passes);
     for _ in 0..passes {
-        let mut found = 0u64;
         let start = Instant::now();
-        for range in &corpus.events {
-            if let Ok(ids) = matcher.find(&corpus.bytes[range.clone()], &mut cache) {
-                found += ids.len() as u64;
-            }
-        }
+        let found: u64 = if let ([events], [cache]) = (&shares[..], &mut caches[..]) {
+            find_all(matcher, &corpus.bytes, events, cache)
+        } else {
+            std::thread::scope(|scope| {
+                let running: Vec<_> = shares
+                    .iter()
+                    .zip(caches.iter_mut())
+                    .map(|(events, cache)| {
+                        scope.spawn(move || find_all(matcher, &corpus.bytes, events, cache))
+                    })
+                    .collect();
+                running
+                    .into_iter()
+                    .map(|t| t.join().expect("a matching thread finished"))
+                    .sum()
+            })
+        };
         times.push(start.elapsed());
         // Also keeps the work from being optimised away.
         assert_eq!(found, expected, "every pass finds the same matches");
@@ -189,10 +211,27 @@ fn measure(rules: &RuleSet, corpus: &Corpus, passes: usize) -> Report {
         events: corpus.events.len(),
         bytes: corpus.bytes.len(),
         passes,
+        threads: shares.len().max(1),
         times,
         matches,
         errors,
     }
+}
+
+/// Match `events` (ranges of `bytes`); how many matches they had.
+fn find_all(
+    matcher: &evrule::Matcher,
+    bytes: &[u8],
+    events: &[Range<usize>],
+    cache: &mut evrule::Cache,
+) -> u64 {
+    let mut found = 0u64;
+    for range in events {
+        if let Ok(ids) = matcher.find(&bytes[range.clone()], cache) {
+            found += ids.len() as u64;
+        }
+    }
+    found
 }
 
 fn write(format: MatchFormat, rules: &RuleSet, report: &Report) -> io::Result<()> {
@@ -201,9 +240,10 @@ fn write(format: MatchFormat, rules: &RuleSet, report: &Report) -> io::Result<()
         MatchFormat::Json => {
             write!(
                 out,
-                "{{\"events\": {}, \"passes\": {}, \"events_per_sec\": {:.1}, \"bytes_per_sec\": {:.1}, \"matches\": {{",
+                "{{\"events\": {}, \"passes\": {}, \"threads\": {}, \"events_per_sec\": {:.1}, \"bytes_per_sec\": {:.1}, \"matches\": {{",
                 report.events,
                 report.passes,
+                report.threads,
                 report.per_sec(report.events),
                 report.per_sec(report.bytes)
             )?;
@@ -236,6 +276,7 @@ fn human(out: &mut impl Write, rules: &RuleSet, report: &Report) -> io::Result<(
         )?;
     }
     writeln!(out, "rules       {}", rules.names.len())?;
+    writeln!(out, "threads     {}", report.threads)?;
     writeln!(
         out,
         "passes      {} timed after 1 warm-up: median {}, fastest {}, slowest {}",

@@ -1,20 +1,24 @@
 //! `evrule match`: run events through rules and say which rules each event
 //! matches, or how many events each rule matched (`--count`).
 //!
-//! Events stream through one [`Matcher`] and one cache: memory stays flat
-//! whatever the input's size. Events are numbered from 0 across all inputs,
-//! in input order; a bad event is reported (stderr, and in the JSON output)
-//! and the others go on, but the run then ends with exit code 2.
+//! Events stream through one [`Matcher`], with one cache per thread:
+//! memory stays flat whatever the input's size. With `--threads N` (the
+//! default for files: one per core) a reader thread cuts events into
+//! batches, N threads match them, and this thread writes the outcomes in
+//! input order ([`crate::parallel`]). Events are numbered from 0 across all
+//! inputs, in input order; a bad event is reported (stderr, and in the JSON
+//! output) and the others go on, but the run then ends with exit code 2.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use evrule::Matcher;
+use evrule::{Matcher, RuleId};
 use indicatif::ProgressBar;
 
-use crate::events::{self as input, event_error, progress_bar, Input, Next, Pos};
+use crate::events::{self as input, event_error, progress_bar, Input, Pos};
 use crate::flags::{MatchFlags, MatchFormat};
 use crate::output::{self, json_str, Exit, Style};
+use crate::parallel::{self, Outcome};
 use crate::rules::{self, RuleSet};
 use crate::sources::LoadOptions;
 
@@ -26,21 +30,24 @@ pub struct Settings {
     format: MatchFormat,
     count: bool,
     trusted: bool,
+    threads: usize,
     inputs: Vec<Input>,
 }
 
 impl Settings {
     /// Validate raw flags.
     pub fn from_flags(flags: MatchFlags) -> Result<Settings, String> {
+        let inputs = input::discover(&flags.events);
         Ok(Settings {
             load: LoadOptions {
                 parameters: output::key_values("parameter", &flags.parameters)?,
             },
+            threads: input::threads(flags.threads, &inputs)?,
             rules: flags.rules,
             format: flags.format,
             count: flags.count,
             trusted: flags.trusted,
-            inputs: input::discover(&flags.events),
+            inputs,
         })
     }
 }
@@ -80,85 +87,43 @@ struct Totals {
 }
 
 fn run_events(settings: &Settings, rules: &RuleSet, style: Style) -> io::Result<Exit> {
-    let mut out = io::BufWriter::with_capacity(64 << 10, io::stdout().lock());
     let progress = progress_bar(&settings.inputs);
-    let mut totals = Totals {
-        per_rule: vec![0; rules.names.len()],
-        ..Totals::default()
+    let mut sink = Sink {
+        out: io::BufWriter::with_capacity(64 << 10, io::stdout().lock()),
+        totals: Totals {
+            per_rule: vec![0; rules.names.len()],
+            ..Totals::default()
+        },
+        writer: EventWriter {
+            format: settings.format,
+            count: settings.count,
+            style,
+            names: Vec::new(),
+        },
+        rules,
+        progress: progress.clone(),
     };
-    let mut writer = EventWriter {
-        format: settings.format,
-        count: settings.count,
-        style,
-        names: Vec::new(),
-    };
-    let mut cache = rules.matcher.create_cache();
-    let mut buf = Vec::with_capacity(64 << 10);
-    for input in &settings.inputs {
-        let name = input.name();
-        let mut events = match input.open(progress.as_ref()) {
-            Ok(events) => events,
-            Err(message) => {
-                out.flush()?;
-                report(progress.as_ref(), &format!("{name}: {message}"));
-                totals.unreadable = true;
-                continue;
-            }
-        };
-        loop {
-            let next = match events.next(&mut buf) {
-                Ok(next) => next,
-                Err(e) => {
-                    out.flush()?;
-                    report(progress.as_ref(), &format!("{name}: cannot read: {e}"));
-                    totals.unreadable = true;
-                    break;
-                }
-            };
-            let n = totals.events;
-            let (start, outcome) = match next {
-                Next::End => break,
-                Next::Event(start) => (start, rules.matcher.find(&buf, &mut cache)),
-                Next::Bad(at, message) => {
-                    totals.events += 1;
-                    totals.errors += 1;
-                    out.flush()?;
-                    report(
-                        progress.as_ref(),
-                        &format!("{name}:{at}: invalid event: {message}"),
-                    );
-                    writer.error(&mut out, n, &name, at, at, &message)?;
-                    continue;
-                }
-            };
-            let line = start.line;
-            totals.events += 1;
-            match outcome {
-                Ok(ids) => {
-                    if !ids.is_empty() {
-                        totals.matched += 1;
-                    }
-                    for &id in ids {
-                        totals.per_rule[rules.slot(id)] += 1;
-                    }
-                    writer.event(&mut out, &rules.matcher, ids, n, &name, line)?;
-                }
-                Err(e) => {
-                    totals.errors += 1;
-                    out.flush()?;
-                    let (at, message) = event_error(start, &e);
-                    report(
-                        progress.as_ref(),
-                        &format!("{name}:{at}: invalid event: {message}"),
-                    );
-                    writer.error(&mut out, n, &name, start, at, &message)?;
-                }
-            }
-        }
-    }
+    parallel::match_inputs(
+        &settings.inputs,
+        settings.threads,
+        &rules.matcher,
+        progress.as_ref(),
+        |outcome| match outcome {
+            Outcome::Event {
+                name,
+                start,
+                result,
+            } => sink.event(name, start, result),
+            Outcome::Bad { name, at, message } => sink.invalid(name, at, at, message),
+            Outcome::Unreadable(message) => sink.unreadable(message),
+        },
+    )?;
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
+    let Sink {
+        mut out, totals, ..
+    } = sink;
     if settings.count {
         write_counts(&mut out, settings.format, rules, &totals)?;
     }
@@ -172,6 +137,66 @@ fn run_events(settings: &Settings, rules: &RuleSet, style: Style) -> io::Result<
     } else {
         Exit::Failure
     })
+}
+
+/// Where outcomes go, in input order: the totals, the output and stderr.
+struct Sink<'r, W: Write> {
+    out: W,
+    totals: Totals,
+    writer: EventWriter<'r>,
+    rules: &'r RuleSet,
+    progress: Option<ProgressBar>,
+}
+
+impl<'r, W: Write> Sink<'r, W> {
+    /// An event that starts at `start` in `name`, and what the matcher said.
+    fn event(
+        &mut self,
+        name: &str,
+        start: Pos,
+        outcome: Result<&[RuleId], evrule::Error>,
+    ) -> io::Result<()> {
+        match outcome {
+            Ok(ids) => {
+                let n = self.totals.events;
+                self.totals.events += 1;
+                if !ids.is_empty() {
+                    self.totals.matched += 1;
+                }
+                for &id in ids {
+                    self.totals.per_rule[self.rules.slot(id)] += 1;
+                }
+                self.writer
+                    .event(&mut self.out, &self.rules.matcher, ids, n, name, start.line)
+            }
+            Err(e) => {
+                let (at, message) = event_error(start, &e);
+                self.invalid(name, start, at, &message)
+            }
+        }
+    }
+
+    /// An event that starts at `start` and is invalid at `at`.
+    fn invalid(&mut self, name: &str, start: Pos, at: Pos, message: &str) -> io::Result<()> {
+        let n = self.totals.events;
+        self.totals.events += 1;
+        self.totals.errors += 1;
+        self.out.flush()?;
+        report(
+            self.progress.as_ref(),
+            &format!("{name}:{at}: invalid event: {message}"),
+        );
+        self.writer
+            .error(&mut self.out, n, name, start, at, message)
+    }
+
+    /// An input that could not be opened or read on.
+    fn unreadable(&mut self, message: &str) -> io::Result<()> {
+        self.totals.unreadable = true;
+        self.out.flush()?;
+        report(self.progress.as_ref(), message);
+        Ok(())
+    }
 }
 
 /// Writes one line per event (nothing with `--count`).
@@ -188,7 +213,7 @@ impl<'m> EventWriter<'m> {
         &mut self,
         out: &mut impl Write,
         matcher: &'m Matcher,
-        ids: &[evrule::RuleId],
+        ids: &[RuleId],
         n: u64,
         file: &str,
         line: usize,

@@ -53,6 +53,9 @@ class Problem:
     def reason(self) -> str: ...
     @property
     def file(self) -> Optional[str]: ...
+    @property
+    def kind(self) -> str:
+        """``syntax`` (not JSON), ``limit`` (over a configured limit) or ``pattern``."""
 
 class Rule:
     """One rule found in a rule file by :func:`load_rules`."""

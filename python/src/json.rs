@@ -95,6 +95,7 @@ impl WriteError {
                     column: None,
                     reason,
                     file: None,
+                    kind: "pattern",
                 }],
             ),
         }

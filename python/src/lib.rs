@@ -70,19 +70,33 @@ struct Problem {
     column: Option<usize>,
     reason: String,
     file: Option<String>,
+    /// `syntax` (not JSON), `limit` (over a configured limit) or `pattern`.
+    kind: &'static str,
+}
+
+/// The family of a library error, as `Problem.kind` says it.
+fn kind(e: &Error) -> &'static str {
+    if e.is_syntax() {
+        "syntax"
+    } else if e.limit().is_some() {
+        "limit"
+    } else {
+        "pattern"
+    }
 }
 
 #[pymethods]
 impl Problem {
     fn __repr__(&self) -> String {
         format!(
-            "Problem(rule={}, path={}, line={}, column={}, reason={}, file={})",
+            "Problem(rule={}, path={}, line={}, column={}, reason={}, file={}, kind={})",
             py_str(self.rule.as_deref()),
             py_str(Some(&self.path)),
             py_int(self.line),
             py_int(self.column),
             py_str(Some(&self.reason)),
-            py_str(self.file.as_deref())
+            py_str(self.file.as_deref()),
+            py_str(Some(self.kind))
         )
     }
 
@@ -111,15 +125,17 @@ impl Problem {
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.cast::<Problem>().is_ok_and(|o| {
             let o = o.get();
-            (&o.rule, &o.path, o.line, o.column, &o.reason, &o.file)
-                == (
-                    &self.rule,
-                    &self.path,
-                    self.line,
-                    self.column,
-                    &self.reason,
-                    &self.file,
-                )
+            (
+                &o.rule, &o.path, o.line, o.column, &o.reason, &o.file, o.kind,
+            ) == (
+                &self.rule,
+                &self.path,
+                self.line,
+                self.column,
+                &self.reason,
+                &self.file,
+                self.kind,
+            )
         })
     }
 }
@@ -162,6 +178,7 @@ fn problems(e: &Error, name: Option<&str>, rule: Option<&RuleSource>) -> Vec<Pro
                 column,
                 reason,
                 file,
+                kind: kind(p),
             }
         })
         .collect()
@@ -324,6 +341,7 @@ fn pattern_text(pattern: &Bound<'_, PyAny>, rule: Option<&str>) -> PyResult<Stri
                     column: None,
                     reason: format!("invalid UTF-8 at byte {at} of the pattern"),
                     file: None,
+                    kind: "syntax",
                 }],
             )
         });

@@ -86,6 +86,8 @@ class Explanation:
 
     @property
     def matched(self) -> bool: ...
+    def to_dict(self) -> Dict[str, Any]:
+        """The ``explanation`` of ``evrule explain --format json``: matched, fields, ors, conflicts."""
     def to_json(self) -> str:
         """The ``explanation`` of ``evrule explain --format json``, as JSON text."""
     def difference(self, rule: str, expected: bool, *, disabled: bool = False) -> str:

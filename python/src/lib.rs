@@ -844,6 +844,12 @@ impl PyExplanation {
         self.inner.to_json().to_string()
     }
 
+    /// The explanation as data (`json.loads` of [`PyExplanation::to_json`]):
+    /// `{"matched", "fields", "ors", "conflicts"}`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("json")?.call_method1("loads", (self.to_json(),))
+    }
+
     /// How `evrule test` reports the rule `rule` of a failing case when
     /// it was (`expected=True`) or was not expected to match.
     #[pyo3(signature = (rule, expected, *, disabled=false))]

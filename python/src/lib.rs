@@ -499,30 +499,26 @@ impl PyMatcher {
         max_event_depth: Option<usize>,
         max_event_leaves: Option<usize>,
     ) -> PyResult<PyMatcher> {
+        // Each option that is given overrides the library's default.
+        fn given<T>(value: T, n: Option<usize>, set: fn(T, usize) -> T) -> T {
+            match n {
+                Some(n) => set(value, n),
+                None => value,
+            }
+        }
         let mut limits = Limits::new();
-        let mut config = Config::new().trusted(trusted);
-        if let Some(n) = max_pattern_len {
-            limits = limits.max_pattern_len(n);
-        }
-        if let Some(n) = max_sub_rules {
-            limits = limits.max_sub_rules(n);
-        }
-        if let Some(n) = max_depth {
-            limits = limits.max_depth(n);
-        }
-        if let Some(n) = max_wildcard_complexity {
-            limits = limits.max_wildcard_complexity(n);
-        }
-        config = config.limits(limits);
-        if let Some(n) = max_event_size {
-            config = config.max_event_size(n);
-        }
-        if let Some(n) = max_event_depth {
-            config = config.max_event_depth(n);
-        }
-        if let Some(n) = max_event_leaves {
-            config = config.max_event_leaves(n);
-        }
+        limits = given(limits, max_pattern_len, Limits::max_pattern_len);
+        limits = given(limits, max_sub_rules, Limits::max_sub_rules);
+        limits = given(limits, max_depth, Limits::max_depth);
+        limits = given(
+            limits,
+            max_wildcard_complexity,
+            Limits::max_wildcard_complexity,
+        );
+        let mut config = Config::new().trusted(trusted).limits(limits);
+        config = given(config, max_event_size, Config::max_event_size);
+        config = given(config, max_event_depth, Config::max_event_depth);
+        config = given(config, max_event_leaves, Config::max_event_leaves);
         let m = PyMatcher {
             state: RwLock::new(State {
                 matcher: Matcher::with_config(config),

@@ -114,8 +114,8 @@ pub fn explain(pattern: &Pattern, event: &str) -> Result<Explanation, Error> {
 /// let e = explain(&p, r#"{"source": "aws.ec2"}"#)?;
 /// assert_eq!(
 ///     difference("s3", true, false, &e),
-///     "s3 was expected to match, but did not\n  \
-///      source: [\"aws.s3\"]\n    event has \"aws.ec2\" -> is not \"aws.s3\"\n"
+///     "s3 was expected to match, but did not\n    \
+///      source: [\"aws.s3\"]\n      event has \"aws.ec2\" -> is not \"aws.s3\"\n"
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

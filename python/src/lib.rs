@@ -1,12 +1,12 @@
 //! `evrule._evrule`, the native module of the `evrule` Python package.
 //!
 //! PyO3 glue only: Python values become pattern and event text
-//! ([`json`]), library errors become Python exceptions with their places
+//! (module `json`), library errors become Python exceptions with their places
 //! as attributes, results become Python objects. What is matched,
 //! validated, explained and read is the library's (`evrule`) and the rule
 //! readers' (`evrule-sources`); nothing here decides an answer.
 //!
-//! Threads: a [`PyMatcher`] keeps its rules behind a read-write lock.
+//! Threads: a `PyMatcher` keeps its rules behind a read-write lock.
 //! Matching takes the read lock with the GIL released; changing rules
 //! compiles with the GIL released and takes the write lock. Nobody waits
 //! for the GIL while holding the lock, so the two cannot deadlock.

@@ -112,4 +112,5 @@ pub use pattern::{Limits, Pattern};
 pub use shared::SharedMatcher;
 pub mod explain;
 pub mod route;
+pub mod test_pattern;
 pub mod time;

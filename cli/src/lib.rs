@@ -1,6 +1,6 @@
 //! The rule-file readers of the `evrule` binary, as a library, so that the
-//! fuzz targets (`fuzz/`) and tests can reach them. The binary uses the
-//! same module from here.
+//! fuzz targets (`fuzz/`) and tests can reach them. They live in the
+//! `evrule-sources` crate (shared with the Python bindings, which must not
+//! build the CLI's dependencies); the binary uses them from here.
 
-pub mod sources;
-pub mod walk;
+pub use evrule_sources::{sources, walk};

@@ -57,11 +57,11 @@ mod scheduler;
 pub mod sigv4;
 mod state;
 mod store;
-mod test_pattern;
 
 mod server;
 
 pub use durable::Durable;
 pub use sandbox::{Samples, MAX_BODY_BYTES as SANDBOX_MAX_BODY_BYTES};
 pub use server::{ServeConfig, Server, ShutdownReport, StartError};
-pub use test_pattern::{test_event_pattern, TestEventPatternError};
+// TestEventPattern's semantics are the library's (the Python bindings share them).
+pub use evrule::test_pattern::{test_event_pattern, TestEventPatternError};

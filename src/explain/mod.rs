@@ -99,3 +99,44 @@ pub fn explain(pattern: &Pattern, event: &str) -> Result<Explanation, Error> {
         root,
     })
 }
+
+/// How a rule test suite reports one rule in the difference between the
+/// rules an event was expected to match and those it matched: the rule,
+/// what was expected and what happened, then the explanation's reasons,
+/// indented. `expected` says whether the rule was expected to match (so
+/// the matcher said the opposite); `disabled` whether the rule is
+/// `DISABLED` (it never matches). `evrule test` and the Python package's
+/// `evrule.testing` print this text.
+///
+/// ```
+/// use evrule::{explain::{difference, explain}, Pattern};
+/// let p = Pattern::parse(r#"{"source": ["aws.s3"]}"#)?;
+/// let e = explain(&p, r#"{"source": "aws.ec2"}"#)?;
+/// assert_eq!(
+///     difference("s3", true, false, &e),
+///     "s3 was expected to match, but did not\n    \
+///      source: [\"aws.s3\"]\n      event has \"aws.ec2\" -> is not \"aws.s3\"\n"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn difference(rule: &str, expected: bool, disabled: bool, e: &Explanation) -> String {
+    let mut out = String::new();
+    let what = match (expected, disabled) {
+        (true, true) => "was expected to match, but the rule is DISABLED and never matches",
+        (true, false) => "was expected to match, but did not",
+        (false, _) => "was not expected to match, but did",
+    };
+    out.push_str(&format!("{rule} {what}\n"));
+    let text = e.to_string();
+    let (verdict, body) = text.split_once('\n').unwrap_or((&text, ""));
+    // The matcher said `!expected`; the explanation is the reference's.
+    if e.matched() == expected && !disabled {
+        out.push_str(&format!(
+            "  note: the reference evaluator says `{verdict}` here: the matcher and the reference disagree (a bug in evrule)\n"
+        ));
+    }
+    for line in body.lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
+}

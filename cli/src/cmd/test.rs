@@ -695,26 +695,7 @@ fn names(set: &BTreeSet<String>) -> String {
 /// what happened, and why.
 fn difference_text(suite: &Ready, d: &Difference) -> String {
     let rule = &suite.rules[d.rule];
-    let e = &d.explanation;
-    let mut out = String::new();
-    let what = match (d.expected, rule.disabled()) {
-        (true, true) => "was expected to match, but the rule is DISABLED and never matches",
-        (true, false) => "was expected to match, but did not",
-        (false, _) => "was not expected to match, but did",
-    };
-    out.push_str(&format!("{} {what}\n", rule.rule.name));
-    let text = e.to_string();
-    let (verdict, body) = text.split_once('\n').unwrap_or((&text, ""));
-    let matched_by_matcher = !d.expected;
-    if e.matched() != matched_by_matcher && !rule.disabled() {
-        out.push_str(&format!(
-            "  note: the reference evaluator says `{verdict}` here: the matcher and the reference disagree (a bug in evrule)\n"
-        ));
-    }
-    for line in body.lines() {
-        out.push_str(&format!("  {line}\n"));
-    }
-    out
+    evrule::explain::difference(&rule.rule.name, d.expected, rule.disabled(), &d.explanation)
 }
 
 /// `N passed, M failed`, and `, K errors` when suites or cases could not run.

@@ -9,7 +9,7 @@
 /// first candidate.
 ///
 /// ```
-/// use evrule_cli::sources::suggest::nearest;
+/// use evrule_sources::sources::suggest::nearest;
 /// assert_eq!(nearest("prefx", ["prefix", "suffix"]), Some("prefix"));
 /// assert_eq!(nearest("detailType", ["source", "detail-type"]), Some("detail-type"));
 /// assert_eq!(nearest("colour", ["source"]), None);

@@ -1,9 +1,10 @@
-//! TestEventPattern's semantics, shared by the API action and the CLI's
-//! `evrule test-event-pattern`, which stands in for the AWS CLI: the
+//! TestEventPattern's semantics, shared by `evrule serve`'s API action, the
+//! CLI's `evrule test-event-pattern` (which stands in for the AWS CLI) and
+//! the Python bindings' `test_event_pattern`: the
 //! pattern must be valid, the event a JSON object with the fields the
 //! service requires, and the answer is whether the pattern matches it.
 
-use evrule::{Matcher, Pattern};
+use crate::{Error, Matcher, Pattern};
 
 /// Fields the service requires in the event (`resources` is documented as
 /// required too, but the service accepts events without it).
@@ -18,7 +19,7 @@ const QUOTE_MAX: usize = 500;
 #[derive(Debug)]
 pub enum TestEventPatternError {
     /// The pattern is invalid; the library's error, with its position.
-    Pattern(evrule::Error),
+    Pattern(Error),
     /// The event is not a valid EventBridge event; the service's reason.
     Event(String),
 }
@@ -69,7 +70,7 @@ impl TestEventPatternError {
 /// Whether `pattern` matches `event`, as TestEventPattern answers.
 ///
 /// ```
-/// use evrule_serve::{test_event_pattern, TestEventPatternError};
+/// use evrule::test_pattern::{test_event_pattern, TestEventPatternError};
 /// let event = r#"{"id": "1", "account": "1", "source": "a", "time": "t",
 ///     "region": "r", "detail-type": "d"}"#;
 /// assert!(test_event_pattern(r#"{"source": ["a"]}"#, event).unwrap());

@@ -21,7 +21,7 @@
 //! std::fs::write(dir.join("b/x.json"), "{}")?;
 //! std::fs::write(dir.join("a.json"), "{}")?;
 //! std::fs::write(dir.join(".hidden.json"), "{}")?;
-//! let found: Vec<_> = evrule_cli::walk::files(&dir, |_| false)
+//! let found: Vec<_> = evrule_sources::walk::files(&dir, |_| false)
 //!     .map(|f| f.unwrap().strip_prefix(&dir).unwrap().to_path_buf())
 //!     .collect();
 //! assert_eq!(found, [std::path::Path::new("a.json"), std::path::Path::new("b/x.json")]);

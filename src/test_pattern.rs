@@ -33,7 +33,7 @@ impl TestEventPatternError {
     /// read to).
     ///
     /// ```
-    /// use evrule_serve::test_event_pattern;
+    /// use evrule::test_pattern::test_event_pattern;
     /// let err = test_event_pattern(r#"{"a": []}"#, "{}").unwrap_err();
     /// assert_eq!(
     ///     err.message(r#"{"a": []}"#),

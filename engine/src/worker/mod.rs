@@ -652,6 +652,11 @@ async fn watch_rules(
             }
             if changed {
                 let snap = Arc::new(rules.snapshot(&shared.engine.inner.config));
+                shared.note(&format!(
+                    "engine: bus {}: rules changed; matching with {} rule(s) now",
+                    shared.bus,
+                    snap.rules.len()
+                ));
                 let _ = tx.send(snap);
                 reconcile(&shared, &mut running, &mut fifo, &stop).await;
             }

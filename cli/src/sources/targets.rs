@@ -149,22 +149,41 @@ pub fn to_json_text(node: &Node) -> Result<String, String> {
 }
 
 fn write_json(out: &mut String, node: &Node) -> Result<(), String> {
-    untagged(node)?;
-    let quote = |out: &mut String, s: &str| {
-        out.push_str(&serde_json::to_string(s).expect("a string prints"));
-    };
+    write_compact(node, out, &mut |node, out| {
+        untagged(node)?;
+        match &node.value {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(text) if is_json_number(text) => out.push_str(text),
+            Value::Number(text) | Value::String(text) => {
+                out.push_str(&serde_json::to_string(text).expect("a string prints"));
+            }
+            Value::Unknown(what) => return Err(what.clone()),
+            Value::Seq(_) | Value::Map(_) => {
+                unreachable!("containers are written by write_compact")
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Append `node` as compact JSON: arrays and objects (keys as their scalar
+/// text) written here, everything else, and tagged containers, by
+/// `scalar`, whose `Err` stops the writing.
+pub fn write_compact(
+    node: &Node,
+    out: &mut String,
+    scalar: &mut dyn FnMut(&Node, &mut String) -> Result<(), String>,
+) -> Result<(), String> {
     match &node.value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(text) if is_json_number(text) => out.push_str(text),
-        Value::Number(text) | Value::String(text) => quote(out, text),
+        _ if node.tag.is_some() => scalar(node, out)?,
         Value::Seq(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(out, item)?;
+                write_compact(item, out, scalar)?;
             }
             out.push(']');
         }
@@ -174,13 +193,14 @@ fn write_json(out: &mut String, node: &Node) -> Result<(), String> {
                 if i > 0 {
                     out.push(',');
                 }
-                quote(out, &k.scalar_text().unwrap_or_default());
+                let key = k.scalar_text().unwrap_or_default();
+                out.push_str(&serde_json::to_string(&key).expect("a string prints"));
                 out.push(':');
-                write_json(out, v)?;
+                write_compact(v, out, scalar)?;
             }
             out.push('}');
         }
-        Value::Unknown(what) => return Err(what.clone()),
+        _ => scalar(node, out)?,
     }
     Ok(())
 }

@@ -337,6 +337,41 @@ pub fn string_segments(text: &str, offset: usize) -> Vec<(usize, usize)> {
     segments
 }
 
+/// `serde_json` refuses a 128th level of nesting; readers that stand in for
+/// it (the router's walk, the rule loader) refuse it too.
+pub(crate) const SERDE_JSON_DEPTH: usize = 127;
+
+/// `node` as a `serde_json::Value`, for the parts of the library whose API
+/// speaks `serde_json`. Numbers become `serde_json::Number`s as the user's
+/// build of serde_json reads them: exactly with its `arbitrary_precision`
+/// feature, else as `u64`, `i64` or `f64`. A number that build cannot hold
+/// at all (`1e400` without the feature) is given to `unheld`, which says
+/// what stands for it. Of repeated keys, the last is kept, as serde_json
+/// keeps it.
+pub(crate) fn to_serde(
+    node: &Node,
+    unheld: &dyn Fn(&str) -> serde_json::Value,
+) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match &node.value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(text) => match text.parse::<serde_json::Number>() {
+            Ok(n) => Json::Number(n),
+            Err(_) => unheld(text),
+        },
+        Value::String(s) => Json::String(s.clone()),
+        Value::Array(items) => Json::Array(items.iter().map(|n| to_serde(n, unheld)).collect()),
+        Value::Object(members) => {
+            let mut map = serde_json::Map::new();
+            for (k, _, v) in members {
+                map.insert(k.clone(), to_serde(v, unheld));
+            }
+            Json::Object(map)
+        }
+    }
+}
+
 /// Read one JSON document from `bytes`. At most `max_depth` arrays and
 /// objects may be open at once.
 ///

@@ -70,6 +70,27 @@
 //!   sub-rules, nesting depth, wildcard complexity; event size, depth and
 //!   leaves read.
 //!
+//! # Numbers, and serde_json
+//!
+//! Patterns and events are read as text by the library's own reader
+//! ([`json`]), so numbers of any spelling and size (`5.000`, `1e400`,
+//! `123456789012345678901234567890`) are judged on their exact text, and
+//! values the router sends on keep their digits. evrule depends on
+//! `serde_json` without turning on any of its features: it does not change
+//! how `serde_json::Value` holds numbers for your crate. Where the API
+//! takes a `serde_json::Value` ([`route::Rule::from_json`],
+//! [`route::RuleSet::add_json`]), the numbers are what your `Value` kept
+//! (without serde_json's `arbitrary_precision`, `1.50` is already `1.5`);
+//! [`route::Rule::from_json_text`] and [`route::RuleSet::add_json_text`]
+//! read the text and keep every number as written.
+//!
+//! ```
+//! let mut rules = evrule::route::RuleSet::new();
+//! rules.add_json_text(r#"{"Name": "r", "EventPattern": {"detail": {"price": [5.000]}}}"#)?;
+//! assert_eq!(rules.rules()[0].event_pattern.as_deref(), Some(r#"{"detail":{"price":[5.000]}}"#));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Bounds
 //!
 //! Compiling a pattern is linear in its size times its sub-rule count

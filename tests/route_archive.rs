@@ -330,6 +330,21 @@ fn replay_name_insertion() {
     assert_eq!(v["replay-name"], "new");
     assert_eq!(v["a"], 1);
     assert!(with_replay_name(b"[1]", "x").is_err());
+    // Issue 12: rewriting a replayed event keeps its numbers as sent.
+    let again = with_replay_name(
+        br#"{"replay-name": "old", "n": [1.50, 1E400, 12345678901234567890123]}"#,
+        "new",
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(again).unwrap(),
+        r#"{"n":[1.50,1e+400,12345678901234567890123],"replay-name":"new"}"#
+    );
+    let err = with_replay_name(b"{\"a\": 1,}", "x").unwrap_err();
+    assert_eq!(
+        err.message(),
+        "The archived event is not valid JSON: trailing comma at line 1 column 9"
+    );
 }
 
 #[test]

@@ -439,10 +439,11 @@ fn one_rule(p: &Pattern, trusted: bool) -> Matcher {
     m
 }
 
-/// Whether `bytes` is one valid JSON object, by serde_json; `None` when
-/// serde_json cannot tell (its own recursion limit).
+/// Whether `bytes` is one valid JSON object, by serde_json (numbers it
+/// cannot hold read as `0`); `None` when serde_json cannot tell (its own
+/// recursion limit).
 fn is_valid_event(bytes: &[u8]) -> Option<bool> {
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
+    match serde_json::from_slice::<serde_json::Value>(&ijson::numbers_in_range(bytes)) {
         Ok(v) => Some(v.is_object()),
         Err(e) if e.to_string().contains("recursion limit") => None,
         Err(_) => Some(false),
@@ -777,7 +778,8 @@ pub fn input_transformer(data: &[u8]) {
     );
     if let Ok(out) = tr.render(&event, &ctx) {
         assert!(
-            serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+            serde_json::from_slice::<serde_json::Value>(&ijson::numbers_in_range(out.as_bytes()))
+                .is_ok(),
             "rendered invalid JSON: {out}"
         );
     }

@@ -314,12 +314,42 @@ pub(super) fn compact(text: &str) -> String {
 }
 
 /// JSON text as a value (a string of the text if it is somehow not JSON).
+/// Numbers are as exact as the user's serde_json can hold them (exactly
+/// with its `arbitrary_precision` feature); one it cannot hold at all
+/// (`1e400` without the feature) is kept as the string of its text, so
+/// that no digit is lost.
 pub(super) fn json_of(text: &str) -> Json {
-    serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.to_string()))
+    match crate::json::parse(text.as_bytes(), crate::json::SERDE_JSON_DEPTH) {
+        Ok(node) => crate::json::to_serde(&node, &|n| Json::String(n.to_string())),
+        Err(_) => Json::String(text.to_string()),
+    }
 }
 
 /// A path as users write it: internal paths start with `.` so that empty
 /// keys stay segments (`reference::join`).
 pub(super) fn shown(path: &str) -> &str {
     path.strip_prefix('.').unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_of_keeps_what_serde_json_can_hold() {
+        let j = json_of(r#"{"numeric": [">", 5], "a": "x", "a": [true, null]}"#);
+        assert_eq!(
+            j,
+            serde_json::json!({"numeric": [">", 5], "a": [true, null]})
+        );
+        // Issue 12: a number this build of serde_json cannot hold keeps
+        // its text rather than turning the whole condition into a string.
+        let j = json_of("[1e400]");
+        if "1e400".parse::<serde_json::Number>().is_ok() {
+            assert!(j[0].is_number());
+        } else {
+            assert_eq!(j, serde_json::json!(["1e400"]));
+        }
+        assert_eq!(json_of("{"), Json::String("{".into()));
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use crate::route::delivery::{Delivery, DeliveryResult, Destination};
+use crate::route::raw;
 
 /// Keeps every delivery in memory. It is
 /// [non-blocking](Destination::non_blocking), so a router delivers to it
@@ -138,9 +139,12 @@ impl<W: Write + Send> JsonLines<W> {
     /// The line written for `d`, without its newline.
     fn line(d: &Delivery) -> String {
         let s = |v: &str| Value::String(v.to_string()).to_string();
-        let input = serde_json::from_str::<Value>(&d.body)
-            .map(|_| d.body.trim().to_string())
-            .unwrap_or_else(|_| s(&d.body));
+        // A JSON body is written as it is, numbers as sent.
+        let input = if raw::is_plain_json(&d.body) {
+            d.body.trim().to_string()
+        } else {
+            s(&d.body)
+        };
         let group = d.message_group_id.as_deref().map_or("null".into(), s);
         let dead = match &d.dead_letter {
             None => "null".to_string(),

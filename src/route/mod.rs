@@ -22,9 +22,10 @@
 //! * The paths of every target of a router (`InputPathsMap`, `InputPath`,
 //!   `MessageGroupId`, the fields of `<aws.events.event>`) form one trie,
 //!   and an event that needs any of them is walked once, on its bytes:
-//!   the walk validates it as `serde_json` would and notes where each
-//!   value is. No JSON tree is built; a value is printed straight from its
-//!   span, in `serde_json`'s canonical form (see `raw.rs`). All targets
+//!   the walk validates it as `serde_json` would (numbers of any size
+//!   allowed) and notes where each value is. No JSON tree is built; a
+//!   value is printed straight from its span in `serde_json`'s canonical
+//!   form, numbers with their digits as sent (see `raw.rs`). All targets
 //!   and rules matched by the event share that one walk.
 //! * Templates are pre-split into literal pieces and placeholders, and
 //!   rendered by appending to one buffer sized from the literals. A

@@ -6,11 +6,13 @@
 //! Validation happens at load time and speaks AWS's words where AWS has
 //! them (`1 validation error detected: ...`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Kind};
+use crate::json;
+use crate::route::raw;
 use crate::route::transform::{InputTransformerConfig, TargetInput};
 
 /// AWS's default limit of targets per rule.
@@ -188,13 +190,48 @@ impl Rule {
     /// assert_eq!(rule.event_pattern.as_deref(), Some(r#"{"source":["shop"]}"#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// An object `EventPattern` is printed back from the `Value`, so its
+    /// numbers are as exact as the caller's serde_json kept them: without
+    /// serde_json's `arbitrary_precision` feature, `1.50` has become `1.5`
+    /// and `1e400` cannot be read at all. [`Rule::from_json_text`] reads
+    /// the text itself and keeps every number as written.
     pub fn from_json(value: &Value) -> Result<Rule, Error> {
-        let rule = Rule::from_json_unchecked(value, None)?;
+        let rule = Rule::from_json_unchecked(value, None, &PatternTexts::default())?;
         rule.validate(DEFAULT_MAX_TARGETS)?;
         Ok(rule)
     }
 
-    fn from_json_unchecked(value: &Value, default_name: Option<&str>) -> Result<Rule, Error> {
+    /// [`Rule::from_json`] for JSON text: an object `EventPattern` keeps
+    /// its numbers exactly as written (their exponents written `e+5`),
+    /// whatever features serde_json is built with. Errors name their line
+    /// and column in `text`, and (but for syntax errors) the JSON path.
+    ///
+    /// ```
+    /// let rule = evrule::route::Rule::from_json_text(r#"{
+    ///     "Name": "big-orders",
+    ///     "EventPattern": {"detail": {"total": [100.50, 1e400]}}
+    /// }"#)?;
+    /// assert_eq!(rule.event_pattern.as_deref(),
+    ///            Some(r#"{"detail":{"total":[100.50,1e+400]}}"#));
+    ///
+    /// let err = evrule::route::Rule::from_json_text("{\n  \"Name\": \"r\",\n}").unwrap_err();
+    /// assert_eq!((err.message(), err.line(), err.column()), ("trailing comma", Some(3), Some(1)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_json_text(text: &str) -> Result<Rule, Error> {
+        let (node, value, texts) = read_text(text)?;
+        let rule =
+            Rule::from_json_unchecked(&value, None, &texts).map_err(|e| locate(e, &node, text))?;
+        rule.validate(DEFAULT_MAX_TARGETS)?;
+        Ok(rule)
+    }
+
+    fn from_json_unchecked(
+        value: &Value,
+        default_name: Option<&str>,
+        texts: &PatternTexts,
+    ) -> Result<Rule, Error> {
         let obj = as_object(value, "")?;
         let name = match opt_str(obj, "Name", "")? {
             Some(n) => n.to_string(),
@@ -206,7 +243,7 @@ impl Rule {
         let event_pattern = match obj.get("EventPattern") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
-            Some(v @ Value::Object(_)) => Some(v.to_string()),
+            Some(v @ Value::Object(_)) => Some(texts.text(v)),
             Some(_) => {
                 return Err(routing("EventPattern must be a string or an object")
                     .with_path("/EventPattern"))
@@ -670,11 +707,45 @@ impl RuleSet {
     /// assert_eq!(set.rules()[0].name, "OrdersRule");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// Object `EventPattern`s are printed back from the `Value`, so their
+    /// numbers are as exact as the caller's serde_json kept them (see
+    /// [`Rule::from_json`]); [`RuleSet::add_json_text`] keeps them as
+    /// written.
     pub fn add_json(&mut self, doc: &Value) -> Result<(), Error> {
+        self.add_doc(doc, &PatternTexts::default())
+    }
+
+    /// [`RuleSet::add_json`] for JSON text: object `EventPattern`s keep
+    /// their numbers exactly as written (their exponents written `e+5`),
+    /// whatever features serde_json is built with. Errors name their line
+    /// and column in `text`, and (but for syntax errors) the JSON path.
+    ///
+    /// ```
+    /// let mut set = evrule::route::RuleSet::new();
+    /// set.add_json_text(r#"{"Rules": [
+    ///     {"Name": "exact", "EventPattern": {"detail": {"price": [5.000]}}}
+    /// ]}"#)?;
+    /// assert_eq!(set.rules()[0].event_pattern.as_deref(),
+    ///            Some(r#"{"detail":{"price":[5.000]}}"#));
+    ///
+    /// let err = set.add_json_text(r#"{"Rules": [{"Name": 7}]}"#).unwrap_err();
+    /// assert_eq!((err.message(), err.path()), ("Name must be a string", "/Rules/0/Name"));
+    /// assert_eq!((err.line(), err.column()), (Some(1), Some(21)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_json_text(&mut self, text: &str) -> Result<(), Error> {
+        let (node, doc, texts) = read_text(text)?;
+        self.add_doc(&doc, &texts)
+            .map_err(|e| locate(e, &node, text))
+    }
+
+    fn add_doc(&mut self, doc: &Value, texts: &PatternTexts) -> Result<(), Error> {
         match doc {
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    self.add_json(item).map_err(|e| prefix_path(e, &format!("/{i}")))?;
+                    self.add_doc(item, texts)
+                        .map_err(|e| prefix_path(e, &format!("/{i}")))?;
                 }
                 Ok(())
             }
@@ -687,14 +758,15 @@ impl RuleSet {
                         if r.get("Type").and_then(Value::as_str) != Some("AWS::Events::Rule") {
                             continue;
                         }
-                        self.add_resource(resource, logical_id)
+                        self.add_resource(resource, logical_id, texts)
                             .map_err(|e| prefix_path(e, &path))?;
                     }
                     Ok(())
                 } else if obj.get("Type").and_then(Value::as_str) == Some("AWS::Events::Rule") {
-                    self.add_resource(doc, "Rule")
+                    self.add_resource(doc, "Rule", texts)
                 } else if let Some(rules) = obj.get("Rules") {
-                    self.add_json(rules).map_err(|e| prefix_path(e, "/Rules"))
+                    self.add_doc(rules, texts)
+                        .map_err(|e| prefix_path(e, "/Rules"))
                 } else if let Some(rule) = obj.get("Rule") {
                     let rule = rule
                         .as_str()
@@ -706,19 +778,24 @@ impl RuleSet {
                     };
                     self.put_targets(rule, bus, targets)
                 } else {
-                    self.add(Rule::from_json_unchecked(doc, None)?)
+                    self.add(Rule::from_json_unchecked(doc, None, texts)?)
                 }
             }
             _ => Err(routing("Expected a rule, a list of rules, a PutTargets request or a CloudFormation template")),
         }
     }
 
-    fn add_resource(&mut self, resource: &Value, logical_id: &str) -> Result<(), Error> {
+    fn add_resource(
+        &mut self,
+        resource: &Value,
+        logical_id: &str,
+        texts: &PatternTexts,
+    ) -> Result<(), Error> {
         let props = resource.get("Properties").unwrap_or(&Value::Null);
         if props.is_null() {
             return Err(routing("AWS::Events::Rule has no Properties").with_path("/Properties"));
         }
-        let rule = Rule::from_json_unchecked(props, Some(logical_id))
+        let rule = Rule::from_json_unchecked(props, Some(logical_id), texts)
             .map_err(|e| prefix_path(e, "/Properties"))?;
         self.add(rule)
     }
@@ -752,6 +829,106 @@ impl RuleSet {
     pub fn into_rules(self) -> Vec<Rule> {
         self.rules
     }
+}
+
+/// The exact texts of the object `EventPattern`s of a document read from
+/// text, by the address of the pattern's `Value` in the document built
+/// from it (which is not changed while it is loaded). Empty for a `Value`
+/// given by the caller.
+#[derive(Default)]
+struct PatternTexts(HashMap<*const Value, String>);
+
+impl PatternTexts {
+    /// The text of the object `EventPattern` `v`: as written, in
+    /// `Value::to_string`'s form; else as `v` prints.
+    fn text(&self, v: &Value) -> String {
+        match self.0.get(&(v as *const Value)) {
+            Some(t) => t.clone(),
+            None => v.to_string(),
+        }
+    }
+
+    /// Note the object `EventPattern`s under `value`, which `node` of
+    /// `text` was made into.
+    fn collect(&mut self, node: &json::Node, value: &Value, text: &str) {
+        match (&node.value, value) {
+            (json::Value::Object(members), Value::Object(map)) => {
+                for (key, v) in map {
+                    // The last of repeated keys is the one the map kept.
+                    let Some((_, _, n)) = members.iter().rev().find(|(k, _, _)| k == key) else {
+                        continue;
+                    };
+                    if key == "EventPattern" && v.is_object() {
+                        let mut exact = String::new();
+                        raw::write_json(&mut exact, &text[n.span.start..n.span.end]);
+                        self.0.insert(v as *const Value, exact);
+                    } else {
+                        self.collect(n, v, text);
+                    }
+                }
+            }
+            (json::Value::Array(nodes), Value::Array(values)) => {
+                for (n, v) in nodes.iter().zip(values) {
+                    self.collect(n, v, text);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Read a rules document from text: its tree, the `Value` the loaders work
+/// on, and the exact texts of its object `EventPattern`s.
+fn read_text(text: &str) -> Result<(json::Node, Value, PatternTexts), Error> {
+    let node = json::parse(text.as_bytes(), json::SERDE_JSON_DEPTH).map_err(|e| {
+        let kind = match e.kind {
+            json::ErrorKind::Depth => Kind::Limit("nesting depth"),
+            _ => Kind::Syntax,
+        };
+        Error::new(kind, e.message).at(text, e.offset)
+    })?;
+    // A number the caller's serde_json cannot hold (`1e400` without
+    // `arbitrary_precision`) can only be a pattern's, whose text is kept;
+    // elsewhere no field takes it, and the largest `f64` of its sign is
+    // refused everywhere it would be.
+    let value = json::to_serde(&node, &|n| {
+        Value::from(if n.starts_with('-') {
+            f64::MIN
+        } else {
+            f64::MAX
+        })
+    });
+    let mut texts = PatternTexts::default();
+    texts.collect(&node, &value, text);
+    Ok((node, value, texts))
+}
+
+/// Give an error about a document read from `text` the line and column of
+/// its JSON path (of the nearest value the path reaches, when it names a
+/// member that is missing).
+fn locate(e: Error, root: &json::Node, text: &str) -> Error {
+    if e.path().is_empty() || e.offset().is_some() {
+        return e;
+    }
+    let mut at = root;
+    for segment in e.path().split('/').skip(1) {
+        let key = segment.replace("~1", "/").replace("~0", "~");
+        let next = match &at.value {
+            json::Value::Object(members) => members
+                .iter()
+                .rev()
+                .find(|(k, _, _)| *k == key)
+                .map(|m| &m.2),
+            json::Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => at = n,
+            None => break,
+        }
+    }
+    let offset = at.pos();
+    e.at(text, offset)
 }
 
 fn escape_pointer(key: &str) -> String {

@@ -1,49 +1,41 @@
 //! JSON read on its own bytes: one validating pass over an event that finds
-//! the values a router's targets need, and writers that give those values
-//! the exact text `serde_json` would have given them.
+//! the values a router's targets need, and writers that print those values
+//! in one canonical form.
 //!
 //! Rendering inputs used to parse every event into a `serde_json::Value`
 //! tree (maps, strings and numbers allocated one by one) and print the
 //! chosen values back. Here a [`PathSet`] holds every path the targets of
 //! a router use, as a trie, and [`PathSet::resolve`] walks the event text
-//! once, checking it is JSON exactly as `serde_json` checks it (grammar,
-//! string escapes and surrogate pairs, control characters, nesting depth
-//! 127) and noting where the value of each path starts and ends. Nothing
-//! is allocated but the table of spans. Later duplicates of a key replace
+//! once, checking it is JSON (grammar, string escapes and surrogate pairs,
+//! control characters, nesting depth 127, as `serde_json` checks it) and
+//! noting where the value of each path starts and ends. Nothing is
+//! allocated but the table of spans. Later duplicates of a key replace
 //! earlier ones (and forget what was found under them), as they do in a
 //! `Value`.
 //!
 //! A span is the value as sent. The writers ([`write_json`],
-//! [`write_text`], [`write_string_content`]) turn it into what
-//! `Value::to_string` would print: no whitespace, object keys sorted and
+//! [`write_text`], [`write_string_content`]) turn it into the form
+//! `Value::to_string` prints: no whitespace, object keys sorted and
 //! de-duplicated (last wins), strings re-escaped the way `serde_json`
-//! escapes (only when the string has an escape, otherwise copied), numbers
-//! as scanned with `arbitrary_precision` (`1E5` -> `1e+5`). Values without
-//! objects are copied almost byte for byte.
+//! escapes (only when the string has an escape, otherwise copied). Numbers
+//! keep their digits exactly (`1.50` stays `1.50`, `1e400` stays a
+//! number); only the exponent is written one way, lower case and signed
+//! (`1E5` -> `1e+5`). Values without objects are copied almost byte for
+//! byte.
 //!
-//! One oddity of `serde_json` is kept by not handling it here: with
-//! `arbitrary_precision`, an object whose first key is
-//! `$serde_json::private::Number` is read as a number. The walk flags
-//! events with that key anywhere (once sorted, it may come first) and they
-//! are resolved through a `Value` instead
-//! ([`Resolved::Owned`]); so are events the walk rejects but `serde_json`
-//! accepts, should there ever be any. The results are the same, only slower.
+//! Nothing here depends on how `serde_json` is built: the walk is the only
+//! judge of what is JSON, and when it says no, the library's reader
+//! ([`json::parse`]) words the reason.
 
 use std::borrow::Cow;
-
-use serde_json::Value;
 
 use crate::json;
 use crate::route::path::{JsonPath, Step};
 
-/// `serde_json` refuses a 128th level of nesting.
-const MAX_DEPTH: usize = 127;
-
-/// The key `serde_json` (with `arbitrary_precision`) reads as a number.
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+const MAX_DEPTH: usize = json::SERDE_JSON_DEPTH;
 
 /// Byte offsets of a value in the text it was found in.
-type Span = (u32, u32);
+type Span = (usize, usize);
 
 #[derive(Clone, Debug, Default)]
 struct Node {
@@ -64,26 +56,19 @@ impl Default for PathSet {
     }
 }
 
-/// The value of each node of a [`PathSet`] in one event.
+/// The value of each node of a [`PathSet`] in one event: spans of the
+/// event text.
 #[derive(Debug)]
-pub(crate) enum Resolved<'e> {
-    /// Spans of the event text (the usual case).
-    Raw {
-        text: &'e str,
-        spans: Vec<Option<Span>>,
-    },
-    /// Values printed by `serde_json` (see the module docs).
-    Owned(Vec<Option<String>>),
+pub(crate) struct Resolved<'e> {
+    text: &'e str,
+    spans: Vec<Option<Span>>,
 }
 
 impl Resolved<'_> {
     /// The JSON text of node `n`, or `None` when the event has nothing
     /// there.
     pub(crate) fn get(&self, n: usize) -> Option<&str> {
-        match self {
-            Resolved::Raw { text, spans } => spans[n].map(|(s, e)| &text[s as usize..e as usize]),
-            Resolved::Owned(values) => values[n].as_deref(),
-        }
+        self.spans[n].map(|(s, e)| &self.text[s..e])
     }
 }
 
@@ -127,40 +112,13 @@ impl PathSet {
         at
     }
 
-    /// Find every node's value in `text`. `Err` carries `serde_json`'s
-    /// reason when the text is not JSON.
+    /// Find every node's value in `text`. `Err` carries the reason (see
+    /// [`validate`]) when the text is not JSON.
     pub(crate) fn resolve<'e>(&self, text: &'e str) -> Result<Resolved<'e>, String> {
         let mut spans = vec![None; self.nodes.len()];
         match walk(text, self, &mut spans) {
-            Ok(false) => Ok(Resolved::Raw { text, spans }),
-            // An oddity, or (never seen) a disagreement with serde_json:
-            // let serde_json decide.
-            Ok(true) | Err(()) => match serde_json::from_str::<Value>(text) {
-                Ok(v) => {
-                    let mut values = vec![None; self.nodes.len()];
-                    self.fill(0, Some(&v), &mut values);
-                    Ok(Resolved::Owned(values))
-                }
-                Err(e) => Err(e.to_string()),
-            },
-        }
-    }
-
-    fn fill(&self, n: usize, v: Option<&Value>, out: &mut [Option<String>]) {
-        out[n] = v.map(Value::to_string);
-        for (k, c) in &self.nodes[n].keys {
-            let child = match v {
-                Some(Value::Object(m)) => m.get(k),
-                _ => None,
-            };
-            self.fill(*c, child, out);
-        }
-        for (i, c) in &self.nodes[n].indices {
-            let child = match v {
-                Some(Value::Array(items)) => items.get(*i),
-                _ => None,
-            };
-            self.fill(*c, child, out);
+            Ok(()) => Ok(Resolved { text, spans }),
+            Err(()) => Err(reason(text.as_bytes())),
         }
     }
 
@@ -176,37 +134,43 @@ impl PathSet {
     }
 }
 
-/// Whether `text` is JSON as `serde_json` reads it, without the number
-/// token anywhere: a "yes" is final, a "no" may need `serde_json`'s word.
+/// Whether `text` is JSON.
 pub(crate) fn is_plain_json(text: &str) -> bool {
     static EMPTY: PathSet = PathSet { nodes: Vec::new() };
-    matches!(walk(text, &EMPTY, &mut []), Ok(false))
+    walk(text, &EMPTY, &mut []).is_ok()
 }
 
-/// Check that `text` is JSON as `serde_json` reads it into a `Value`;
-/// `Err` is `serde_json`'s reason.
+/// Check that `text` is JSON (as `serde_json` would read it into a
+/// `Value`, but with numbers of any size). `Err` is the reason in
+/// `serde_json`'s words and form: `trailing comma at line 1 column 4`.
 pub(crate) fn validate(text: &str) -> Result<(), String> {
-    static EMPTY: PathSet = PathSet { nodes: Vec::new() };
-    match walk(text, &EMPTY, &mut []) {
-        Ok(false) => Ok(()),
-        _ => serde_json::from_str::<Value>(text)
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
+    if is_plain_json(text) {
+        Ok(())
+    } else {
+        Err(reason(text.as_bytes()))
     }
 }
 
-/// The validating walk. `Ok(true)` when the text holds the number token
-/// (as any key).
-fn walk(text: &str, set: &PathSet, spans: &mut [Option<Span>]) -> Result<bool, ()> {
-    if text.len() > u32::MAX as usize {
-        return Err(());
+/// Why `text`, which the walk refused (or which is not UTF-8), is not
+/// JSON: the library's reader finds the place and words it.
+pub(crate) fn reason(text: &[u8]) -> String {
+    match json::parse(text, MAX_DEPTH) {
+        Err(e) => {
+            let (line, column) = json::line_col(text, e.offset);
+            format!("{} at line {line} column {column}", e.message)
+        }
+        // The two readers are held to each other by the tests below.
+        Ok(_) => "not JSON".to_string(),
     }
+}
+
+/// The validating walk.
+fn walk(text: &str, set: &PathSet, spans: &mut [Option<Span>]) -> Result<(), ()> {
     let mut w = Walker {
         b: text.as_bytes(),
         i: 0,
         set,
         spans,
-        odd: false,
         key: String::new(),
     };
     let root = if set.nodes.is_empty() { None } else { Some(0) };
@@ -215,7 +179,7 @@ fn walk(text: &str, set: &PathSet, spans: &mut [Option<Span>]) -> Result<bool, (
     if w.i != w.b.len() {
         return Err(());
     }
-    Ok(w.odd)
+    Ok(())
 }
 
 struct Walker<'a, 's> {
@@ -223,7 +187,6 @@ struct Walker<'a, 's> {
     i: usize,
     set: &'s PathSet,
     spans: &'s mut [Option<Span>],
-    odd: bool,
     key: String,
 }
 
@@ -288,7 +251,7 @@ impl Walker<'_, '_> {
             _ => return Err(()),
         }
         if let Some(n) = node {
-            self.spans[n] = Some((start as u32, self.i as u32));
+            self.spans[n] = Some((start, self.i));
         }
         Ok(())
     }
@@ -422,19 +385,16 @@ impl Walker<'_, '_> {
             let escaped = self.string()?;
             let raw = &self.b[start..self.i - 1];
             let wanted = node.filter(|&n| !self.set.nodes[n].keys.is_empty());
-            // The number token is odd wherever it is: printed from a
-            // `Value`, keys are sorted and it may come first.
-            let child = if escaped {
-                self.key.clear();
-                // Checked just above: valid UTF-8 with valid escapes.
-                let raw = std::str::from_utf8(raw).map_err(|_| ())?;
-                decode_into(&mut self.key, raw);
-                self.odd |= self.key == NUMBER_TOKEN;
-                let key = self.key.as_bytes();
-                wanted.and_then(|n| self.find_key(n, key))
-            } else {
-                self.odd |= raw == NUMBER_TOKEN.as_bytes();
-                wanted.and_then(|n| self.find_key(n, raw))
+            let child = match wanted {
+                None => None,
+                Some(n) if escaped => {
+                    self.key.clear();
+                    // Checked just above: valid UTF-8 with valid escapes.
+                    let raw = std::str::from_utf8(raw).map_err(|_| ())?;
+                    decode_into(&mut self.key, raw);
+                    self.find_key(n, self.key.as_bytes())
+                }
+                Some(n) => self.find_key(n, raw),
             };
             self.eat(b':')?;
             if let Some(c) = child {
@@ -629,8 +589,8 @@ fn write_chars(out: &mut String, chars: &str, escaped: bool) {
     }
 }
 
-/// A number as `serde_json` (with `arbitrary_precision`) prints it: the
-/// exponent marker lower case and always signed.
+/// A number with its digits as written; the exponent marker lower case
+/// and always signed (as `serde_json` printed numbers it kept as text).
 fn write_number(out: &mut String, n: &str) {
     match n.find(['e', 'E']) {
         None => out.push_str(n),
@@ -774,6 +734,7 @@ pub(crate) fn is_string(raw: &str) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::Value;
 
     fn set(paths: &[&str]) -> (PathSet, Vec<usize>) {
         let mut s = PathSet::new();
@@ -835,15 +796,59 @@ mod tests {
         assert_eq!(json(&text), v.to_string());
     }
 
+    // With serde_json's `arbitrary_precision` (which the library no longer
+    // turns on), an object whose key is `$serde_json::private::Number` was
+    // read as a number, and such events took a slower path through
+    // serde_json. The key is now what JSON says it is, an ordinary key, as
+    // it is for serde_json built without the feature.
     #[test]
-    fn number_oddity_goes_through_serde_json() {
-        let (s, ids) = set(&["$.a"]);
-        let r = s
-            .resolve(r#"{"a": {"$serde_json::private::Number": "12"}}"#)
-            .unwrap();
-        assert!(matches!(r, Resolved::Owned(_)));
-        assert_eq!(r.get(ids[0]), Some("12"));
-        assert!(validate(r#"{"$serde_json::private::Number": "x"}"#).is_err());
+    fn number_token_is_an_ordinary_key() {
+        let (s, ids) = set(&["$.a", "$.a['$serde_json::private::Number']"]);
+        let text = r#"{"a": {"$serde_json::private::Number": "12"}}"#;
+        let r = s.resolve(text).unwrap();
+        assert_eq!(
+            r.get(ids[0]),
+            Some(r#"{"$serde_json::private::Number": "12"}"#)
+        );
+        assert_eq!(r.get(ids[1]), Some(r#""12""#));
+        assert!(validate(r#"{"$serde_json::private::Number": "x"}"#).is_ok());
+    }
+
+    #[test]
+    fn numbers_keep_their_digits() {
+        let (s, ids) = set(&["$.a", "$.b"]);
+        let text = r#"{"a": 1.50, "b": [1e400, -0.0, 123456789012345678901234567890, 5E-3]}"#;
+        let r = s.resolve(text).unwrap();
+        assert_eq!(r.get(ids[0]), Some("1.50"));
+        assert_eq!(
+            json(r.get(ids[1]).unwrap()),
+            "[1e+400,-0.0,123456789012345678901234567890,5e-3]"
+        );
+        assert!(validate("[1e400]").is_ok());
+    }
+
+    #[test]
+    fn reasons_say_what_and_where() {
+        let cases = [
+            ("[1,]", "trailing comma at line 1 column 4"),
+            (
+                "{\"a\": 1\n  \"b\": 2}",
+                "expected `,` or `}` at line 2 column 3",
+            ),
+            ("[01]", "invalid number at line 1 column 3"),
+            ("", "EOF while parsing a value at line 1 column 1"),
+            ("{} x", "trailing characters at line 1 column 4"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(validate(text).unwrap_err(), want, "{text}");
+            let (s, _) = set(&["$.a"]);
+            assert_eq!(s.resolve(text).unwrap_err(), want, "{text}");
+        }
+        let deep = "[".repeat(128) + &"]".repeat(128);
+        assert_eq!(
+            validate(&deep).unwrap_err(),
+            "nesting depth exceeds the limit of 127 at line 1 column 128"
+        );
     }
 
     /// JSON-ish text: valid documents, and mangled ones.
@@ -888,37 +893,134 @@ mod tests {
         String::from_utf8(b).unwrap_or_default()
     }
 
+    /// What serde_json (built without `arbitrary_precision`, as the
+    /// library's users may build it) makes of `text`: `None` when it
+    /// cannot hold one of its numbers (`number out of range`), which JSON
+    /// allows and the router keeps.
+    fn serde_json_reads(text: &str) -> Option<Result<Value, serde_json::Error>> {
+        match serde_json::from_str::<Value>(text) {
+            Err(e) if e.to_string().starts_with("number out of range") => None,
+            read => Some(read),
+        }
+    }
+
+    /// The reference for the writers: the library's tree reader, and a
+    /// plain recursive printer over its tree (keys through a `BTreeMap`,
+    /// the last of equal keys kept). `text` selects the text form.
+    fn tree_print(out: &mut String, node: &json::Node, text: bool) {
+        let quote = |out: &mut String, s: &str| {
+            if text {
+                escape_into(out, s);
+            } else {
+                out.push_str(&serde_json::to_string(s).unwrap());
+            }
+        };
+        match &node.value {
+            json::Value::Null => out.push_str("null"),
+            json::Value::Bool(b) => out.push_str(&b.to_string()),
+            json::Value::Number(n) => {
+                // Digits as written; the exponent lower case and signed.
+                let (digits, exp) = match n.split_once(['e', 'E']) {
+                    Some((d, e)) if e.starts_with(['+', '-']) => (d, format!("e{e}")),
+                    Some((d, e)) => (d, format!("e+{e}")),
+                    None => (n.as_str(), String::new()),
+                };
+                out.push_str(digits);
+                out.push_str(&exp);
+            }
+            json::Value::String(s) => quote(out, s),
+            json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    tree_print(out, item, text);
+                }
+                out.push(']');
+            }
+            json::Value::Object(members) => {
+                let map: std::collections::BTreeMap<&str, &json::Node> =
+                    members.iter().map(|(k, _, v)| (k.as_str(), v)).collect();
+                out.push('{');
+                for (i, (k, v)) in map.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    quote(out, k);
+                    out.push(':');
+                    tree_print(out, v, text);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// The node at `path` in the tree, the last of equal keys winning.
+    fn tree_lookup<'n>(node: &'n json::Node, path: &JsonPath) -> Option<&'n json::Node> {
+        let mut at = node;
+        for step in path.steps() {
+            at = match (step, &at.value) {
+                (Step::Key(k), json::Value::Object(m)) => {
+                    &m.iter().rev().find(|(key, _, _)| key == k)?.2
+                }
+                (Step::Index(i), json::Value::Array(items)) => items.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(at)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+        // Validity is held to two other readers: serde_json (wherever it
+        // can hold the numbers) and the library's tree reader. The writers
+        // are held to a tree printer digit for digit, and to serde_json's
+        // printing for everything but number spellings.
         #[test]
         fn agrees_with_serde_json(d in doc(), at in 0usize..200, what in 0u8..8) {
             let text = if what < 4 { d.clone() } else { mangle(&d, at, what) };
             let ours = walk(&text, &PathSet::new(), &mut [None]);
-            let theirs = serde_json::from_str::<Value>(&text);
-            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{}", text);
-            if let Ok(v) = theirs {
-                prop_assert_eq!(json(&text), v.to_string());
-                let mut ours = String::new();
-                write_text(&mut ours, &text);
-                let mut want = String::new();
-                value_text(&mut want, &v);
-                prop_assert_eq!(ours, want);
+            let tree = json::parse(text.as_bytes(), MAX_DEPTH);
+            prop_assert_eq!(ours.is_ok(), tree.is_ok(), "{}", text);
+            let theirs = serde_json_reads(&text);
+            if let Some(theirs) = &theirs {
+                prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{}", text);
+            }
+            let Ok(tree) = tree else { return Ok(()) };
+            let mut want = String::new();
+            tree_print(&mut want, &tree, false);
+            prop_assert_eq!(json(&text), want);
+            let mut ours = String::new();
+            write_text(&mut ours, &text);
+            let mut want = String::new();
+            tree_print(&mut want, &tree, true);
+            prop_assert_eq!(ours, want);
+            if let Some(Ok(v)) = theirs {
+                let printed: Value = serde_json::from_str(&json(&text)).unwrap();
+                prop_assert_eq!(printed.to_string(), v.to_string());
             }
         }
 
         #[test]
         fn finds_what_a_value_holds(d in doc(), steps in prop::collection::vec(
             prop_oneof!["\\.[a-c]{1,2}", "\\[[0-2]\\]"], 0..4)) {
-            let Ok(v) = serde_json::from_str::<Value>(&d) else { return Ok(()) };
+            let Ok(tree) = json::parse(d.as_bytes(), MAX_DEPTH) else { return Ok(()) };
             let path = JsonPath::parse(&format!("${}", steps.concat())).unwrap();
             let mut set = PathSet::new();
             let a = set.add(&JsonPath::parse("$.a").unwrap());
             let n = set.add(&path);
             let r = set.resolve(&d).unwrap();
-            let got = r.get(n).map(json);
-            prop_assert_eq!(got, path.lookup(&v).map(Value::to_string), "{}", d);
+            let span = |node: &json::Node| &d[node.span.start..node.span.end];
+            prop_assert_eq!(r.get(n), tree_lookup(&tree, &path).map(span), "{}", d);
             let a_path = JsonPath::parse("$.a").unwrap();
-            prop_assert_eq!(r.get(a).map(json), a_path.lookup(&v).map(Value::to_string));
+            prop_assert_eq!(r.get(a), tree_lookup(&tree, &a_path).map(span));
+            // And serde_json finds the same values (numbers compared as
+            // serde_json holds them).
+            if let Some(Ok(v)) = serde_json_reads(&d) {
+                let got = r.get(n).map(|t| serde_json::from_str::<Value>(t).unwrap());
+                prop_assert_eq!(got.as_ref(), path.lookup(&v), "{}", d);
+            }
         }
 
         #[test]
@@ -937,36 +1039,6 @@ mod tests {
             assert_eq!(validate(&text).is_ok(), n <= 127, "{n}");
             let text = "{\"a\":".repeat(n) + "1" + &"}".repeat(n);
             assert_eq!(validate(&text).is_ok(), n <= 127, "{n}");
-        }
-    }
-
-    /// The former `Value`-based text rendering, as the reference.
-    fn value_text(out: &mut String, v: &Value) {
-        match v {
-            Value::String(s) => escape_into(out, s),
-            Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    value_text(out, item);
-                }
-                out.push(']');
-            }
-            Value::Object(map) => {
-                out.push('{');
-                for (i, (k, item)) in map.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    escape_into(out, k);
-                    out.push(':');
-                    value_text(out, item);
-                }
-                out.push('}');
-            }
-            other => out.push_str(&other.to_string()),
         }
     }
 }

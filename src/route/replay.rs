@@ -7,7 +7,9 @@ use std::time::SystemTime;
 use crate::error::{Error, Kind};
 use crate::route::archive::ArchivedEvent;
 use crate::route::delivery::RouteOutcome;
+use crate::route::path::JsonPath;
 use crate::route::pool::{lock, routing};
+use crate::route::raw::{self, PathSet};
 use crate::route::router::Router;
 
 /// What a replay did.
@@ -101,28 +103,26 @@ pub(crate) fn replay_events(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn with_replay_name(event: &[u8], name: &str) -> Result<Vec<u8>, Error> {
-    let value: serde_json::Value = serde_json::from_slice(event).map_err(|e| {
+    let not_json = |reason: String| {
         Error::new(
             Kind::Event,
-            format!("The archived event is not valid JSON: {e}"),
+            format!("The archived event is not valid JSON: {reason}"),
         )
-    })?;
-    let Some(obj) = value.as_object() else {
+    };
+    let text = std::str::from_utf8(event).map_err(|_| not_json(raw::reason(event)))?;
+    let mut paths = PathSet::new();
+    let replay_name = paths.add(&JsonPath::parse("$['replay-name']").expect("a plain key"));
+    let found = paths.resolve(text).map_err(not_json)?;
+    if !text.trim_start().starts_with('{') {
         return Err(Error::new(
             Kind::Event,
             "The archived event is not a JSON object.",
         ));
-    };
-    let field = format!(
-        "\"replay-name\":{}",
-        serde_json::Value::String(name.to_string())
-    );
-    if obj.contains_key("replay-name") {
-        // Replaying a replay: overwrite rather than duplicate the key.
-        let mut obj = obj.clone();
-        obj.insert("replay-name".into(), serde_json::Value::String(name.into()));
-        return Ok(serde_json::Value::Object(obj).to_string().into_bytes());
     }
+    let mut field = String::from("\"replay-name\":\"");
+    raw::escape_into(&mut field, name);
+    field.push('"');
+    let replaying = found.get(replay_name).is_some();
     let close = event
         .iter()
         .rposition(|&b| b == b'}')
@@ -138,5 +138,14 @@ pub fn with_replay_name(event: &[u8], name: &str) -> Result<Vec<u8>, Error> {
     }
     out.extend_from_slice(field.as_bytes());
     out.extend_from_slice(&event[close..]);
+    if replaying {
+        // Replaying a replay: the new name replaces the old rather than
+        // repeating the key. The event is then written as a `Value` prints
+        // (keys sorted, the last of equal keys kept), numbers as sent.
+        let appended = String::from_utf8(out).expect("UTF-8 event with UTF-8 added");
+        let mut canonical = String::with_capacity(appended.len());
+        raw::write_json(&mut canonical, &appended);
+        return Ok(canonical.into_bytes());
+    }
     Ok(out)
 }

@@ -23,8 +23,9 @@
 //! are errors.
 //!
 //! Values taken from the event come out as `serde_json` prints a `Value`
-//! (no whitespace, an object's keys sorted, numbers in `serde_json`'s
-//! spelling), though they are read straight off the event's bytes: the
+//! (no whitespace, an object's keys sorted), numbers with their digits as
+//! sent (`1.50` stays `1.50`; only an exponent is written `e+5`), though
+//! they are read straight off the event's bytes: the
 //! paths of every target are resolved in one pass over the event (see
 //! `raw.rs`), never through a parsed tree. `<aws.events.event.json>` and
 //! `InputPath` `$` send the event text as received. Output is appended to
@@ -32,8 +33,6 @@
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
-
-use serde_json::Value;
 
 use crate::error::{Error, Kind};
 use crate::route::path::JsonPath;
@@ -331,9 +330,7 @@ impl InputTransformer {
     ) -> Result<(), String> {
         let start = out.len();
         out.reserve(self.literal_len + 64);
-        // Values printed by serde_json (`Resolved::Owned`) may hold its
-        // number token: only serde_json can say what it makes of them.
-        let mut check = !self.always_valid || matches!(event, Resolved::Owned(_));
+        let mut check = !self.always_valid;
         for piece in &self.pieces {
             let (var, in_string) = match piece {
                 Piece::Literal(s) => {
@@ -584,7 +581,7 @@ impl TargetInput {
             )));
         }
         if let Some(input) = input {
-            if serde_json::from_str::<Value>(input).is_err() {
+            if validate(input).is_err() {
                 return Err(routing(format!(
                     "Input for target {id} is not valid JSON text."
                 )));

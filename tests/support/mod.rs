@@ -29,44 +29,107 @@ pub struct MatchCase {
     pub expected: Vec<Vec<String>>,
 }
 
-/// Every case (validation and match) of one conformance file, as JSON.
-/// A few validation lines hold the non-JSON token `Infinity`; they are left
-/// out here and read as text by the tests that need them.
-pub fn conformance_cases(file: &str) -> Vec<Value> {
+/// Every case (validation and match) of one conformance file: its line,
+/// and the line as serde_json reads it (numbers it cannot hold, `1e400`,
+/// read as `0`: take patterns and events from the line with
+/// [`exact_text`]). A few validation lines hold the non-JSON token
+/// `Infinity`; they are left out here and read as text by the tests that
+/// need them.
+pub fn conformance_cases(file: &str) -> Vec<(String, Value)> {
     let path = format!("{}/testdata/conformance/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     text.lines()
         .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|l| {
+            let v = serde_json::from_slice::<Value>(&ijson::numbers_in_range(l.as_bytes()));
+            Some((l.to_string(), v.ok()?))
+        })
         .collect()
+}
+
+/// The value at the JSON pointer `pointer` of the JSON text `text`, printed
+/// as serde_json prints a `Value` (no whitespace, keys sorted, the last of
+/// repeated keys kept) but with every number as written, its exponent
+/// written `e+5`. Read with the library's reader: serde_json built without
+/// `arbitrary_precision` would lose number spellings (issue 12).
+pub fn exact_text(text: &str, pointer: &str) -> Option<String> {
+    use evrule::json;
+    let root = json::parse(text.as_bytes(), 512).ok()?;
+    let mut at = &root;
+    for key in pointer.split('/').skip(1) {
+        at = match &at.value {
+            json::Value::Object(m) => &m.iter().rev().find(|(k, _, _)| k == key)?.2,
+            json::Value::Array(items) => items.get(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    fn print(out: &mut String, node: &json::Node) {
+        match &node.value {
+            json::Value::Null => out.push_str("null"),
+            json::Value::Bool(b) => out.push_str(&b.to_string()),
+            json::Value::Number(n) => match n.split_once(['e', 'E']) {
+                Some((digits, exp)) => {
+                    let sign = if exp.starts_with(['+', '-']) { "" } else { "+" };
+                    out.push_str(&format!("{digits}e{sign}{exp}"));
+                }
+                None => out.push_str(n),
+            },
+            json::Value::String(s) => out.push_str(&serde_json::to_string(s).unwrap()),
+            json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    print(out, item);
+                }
+                out.push(']');
+            }
+            json::Value::Object(members) => {
+                let sorted: std::collections::BTreeMap<&str, &json::Node> =
+                    members.iter().map(|(k, _, v)| (k.as_str(), v)).collect();
+                out.push('{');
+                for (i, (k, v)) in sorted.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::to_string(k).unwrap());
+                    out.push(':');
+                    print(out, v);
+                }
+                out.push('}');
+            }
+        }
+    }
+    let mut out = String::new();
+    print(&mut out, at);
+    Some(out)
 }
 
 /// Every match case of every conformance file.
 pub fn match_cases() -> Vec<MatchCase> {
     let mut out = vec![];
     for file in CONFORMANCE_FILES {
-        for v in conformance_cases(file) {
+        for (line, v) in conformance_cases(file) {
             let Some(rules) = v.get("rules").and_then(Value::as_array) else {
                 continue;
             };
             let rules = rules
                 .iter()
-                .map(|r| {
+                .enumerate()
+                .map(|(i, r)| {
                     let name = r["name"].as_str().unwrap().to_string();
                     let text = match r.get("pattern_text").and_then(Value::as_str) {
                         Some(t) => t.to_string(),
-                        None => r["pattern"].to_string(),
+                        None => exact_text(&line, &format!("/rules/{i}/pattern")).unwrap(),
                     };
                     (name, text)
                 })
                 .collect();
             let events = match v.get("events_text").and_then(Value::as_array) {
                 Some(ts) => ts.iter().map(|t| t.as_str().unwrap().to_string()).collect(),
-                None => v["events"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e.to_string())
+                None => (0..v["events"].as_array().unwrap().len())
+                    .map(|i| exact_text(&line, &format!("/events/{i}")).unwrap())
                     .collect(),
             };
             let expected = v["expected"]

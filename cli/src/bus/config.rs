@@ -253,11 +253,19 @@ fn load_rules(
                     problems.list.extend(list);
                 }
             }
-            Value::Map(_) => match sources::to_json(item) {
+            // As text, so that the pattern keeps its numbers as written.
+            Value::Map(_) => match sources::to_json_text(item) {
                 Ok(json) => {
                     let before = set.rules().len();
-                    if let Err(e) = set.add_json(&json) {
-                        problems.at(item, e);
+                    if let Err(e) = set.add_json_text(&json) {
+                        // Its line and column are in the JSON written for
+                        // the rule; the item's own position is given.
+                        let rule = e.rule().map(|r| format!("rule {r}: ")).unwrap_or_default();
+                        let path = match e.path() {
+                            "" => String::new(),
+                            p => format!(" at {p}"),
+                        };
+                        problems.at(item, format!("{rule}{}{path}", e.message()));
                     }
                     let (line, column) = problems.file.line_col(item.offset);
                     let at = format!("{}:{line}:{column}", problems.file.path().display());

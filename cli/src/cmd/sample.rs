@@ -436,31 +436,11 @@ fn pretty(node: &Node, indent: usize, out: &mut String) {
 
 /// Compact JSON, as PutEvents entries hold `Detail`.
 fn write_compact(node: &Node, out: &mut String) {
-    match &node.value {
-        Value::Seq(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_compact(item, out);
-            }
-            out.push(']');
-        }
-        Value::Map(entries) => {
-            out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&output::json_str(k.as_str().unwrap_or_default()));
-                out.push(':');
-                write_compact(v, out);
-            }
-            out.push('}');
-        }
-        other => scalar(other, out),
-    }
+    crate::sources::write_compact(node, out, &mut |n, out| {
+        scalar(&n.value, out);
+        Ok(())
+    })
+    .expect("writing scalars does not fail");
 }
 
 #[cfg(test)]

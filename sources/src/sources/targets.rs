@@ -90,19 +90,41 @@ fn unknown_field(target: &Node, what: &str) -> String {
     format!("target {id} depends on {what}, which is not known before deployment")
 }
 
-/// A node as JSON; `Err` names the first value unknown before deployment.
-pub fn to_json(node: &Node) -> Result<Json, String> {
-    if let Some(tag) = &node.tag {
-        // Intrinsic functions outside a template: nothing evaluates them.
-        let arg = node.scalar_text().unwrap_or_default();
-        return Err(format!("{tag} {arg}").trim_end().to_string());
+/// `Err` for a node tagged with an intrinsic function: outside a template
+/// nothing evaluates it.
+fn untagged(node: &Node) -> Result<(), String> {
+    match &node.tag {
+        Some(tag) => {
+            let arg = node.scalar_text().unwrap_or_default();
+            Err(format!("{tag} {arg}").trim_end().to_string())
+        }
+        None => Ok(()),
     }
+}
+
+/// Whether a number's text (YAML's spellings included) is a JSON number.
+fn is_json_number(text: &str) -> bool {
+    matches!(
+        evrule::json::parse(text.as_bytes(), 1),
+        Ok(evrule::json::Node {
+            value: evrule::json::Value::Number(_),
+            ..
+        })
+    )
+}
+
+/// A node as JSON; `Err` names the first value unknown before deployment.
+/// Numbers are as exact as serde_json holds them: for a rule whose pattern
+/// must keep its numbers as written, use [`to_json_text`].
+pub fn to_json(node: &Node) -> Result<Json, String> {
+    untagged(node)?;
     Ok(match &node.value {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
-        Value::Number(text) => {
-            serde_json::from_str(text).unwrap_or_else(|_| Json::String(text.clone()))
-        }
+        Value::Number(text) => match text.parse::<serde_json::Number>() {
+            Ok(n) if is_json_number(text) => Json::Number(n),
+            _ => Json::String(text.clone()),
+        },
         Value::String(s) => Json::String(s.clone()),
         Value::Seq(items) => Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
         Value::Map(entries) => {
@@ -117,9 +139,88 @@ pub fn to_json(node: &Node) -> Result<Json, String> {
     })
 }
 
+/// A node as JSON text, every number as written (one that is not a JSON
+/// number as a string, as [`to_json`] has it); `Err` names the first value
+/// unknown before deployment.
+pub fn to_json_text(node: &Node) -> Result<String, String> {
+    let mut out = String::new();
+    write_json(&mut out, node)?;
+    Ok(out)
+}
+
+fn write_json(out: &mut String, node: &Node) -> Result<(), String> {
+    write_compact(node, out, &mut |node, out| {
+        untagged(node)?;
+        match &node.value {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(text) if is_json_number(text) => out.push_str(text),
+            Value::Number(text) | Value::String(text) => {
+                out.push_str(&serde_json::to_string(text).expect("a string prints"));
+            }
+            Value::Unknown(what) => return Err(what.clone()),
+            Value::Seq(_) | Value::Map(_) => {
+                unreachable!("containers are written by write_compact")
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Append `node` as compact JSON: arrays and objects (keys as their scalar
+/// text) written here, everything else, and tagged containers, by
+/// `scalar`, whose `Err` stops the writing.
+pub fn write_compact(
+    node: &Node,
+    out: &mut String,
+    scalar: &mut dyn FnMut(&Node, &mut String) -> Result<(), String>,
+) -> Result<(), String> {
+    match &node.value {
+        _ if node.tag.is_some() => scalar(node, out)?,
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_compact(item, out, scalar)?;
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let key = k.scalar_text().unwrap_or_default();
+                out.push_str(&serde_json::to_string(&key).expect("a string prints"));
+                out.push(':');
+                write_compact(v, out, scalar)?;
+            }
+            out.push('}');
+        }
+        _ => scalar(node, out)?,
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_text_keeps_numbers_as_written() {
+        let file = crate::sources::SourceFile::new(
+            "t.yaml".into(),
+            "a: [1.50, 1e400, 0x1f, -0, x, null, true]\nb: {c: 5.000}\n".into(),
+        );
+        let docs = crate::sources::parse_yaml(&file).unwrap();
+        assert_eq!(
+            to_json_text(&docs[0]).unwrap(),
+            r#"{"a":[1.50,1e400,31,-0,"x",null,true],"b":{"c":5.000}}"#
+        );
+    }
 
     fn targets_of(name: &str, text: &str) -> Vec<RuleTargets> {
         let dir = tempfile::tempdir().unwrap();

@@ -201,8 +201,8 @@ mod x86 {
                     // bytes >= 0x80, which then match nothing). Whitespace:
                     // the one whitespace byte with that low nibble.
                     let ws_tab = _mm256_setr_epi8(
-                        0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0x09, 0x0A, 0, 0, 0x0D, 0, 0, 0x20, 0, 0,
-                        0, 0, 0, 0, 0, 0, 0x09, 0x0A, 0, 0, 0x0D, 0, 0,
+                        0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0x09, 0x0A, 0, 0, 0x0D, 0, 0, 0x20, 0, 0, 0,
+                        0, 0, 0, 0, 0, 0x09, 0x0A, 0, 0, 0x0D, 0, 0,
                     );
                     let ws = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(ws_tab, v), v);
                     // Structural: `:` `{` `,` `}` (low nibbles A-D), with
@@ -210,8 +210,8 @@ mod x86 {
                     // control characters 0x0C and 0x1A match too and are
                     // taken out.
                     let op_tab = _mm256_setr_epi8(
-                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x3A, 0x7B, 0x2C, 0x7D, 0, 0, 0, 0, 0, 0,
-                        0, 0, 0, 0, 0, 0, 0x3A, 0x7B, 0x2C, 0x7D, 0, 0,
+                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x3A, 0x7B, 0x2C, 0x7D, 0, 0, 0, 0, 0, 0, 0,
+                        0, 0, 0, 0, 0, 0x3A, 0x7B, 0x2C, 0x7D, 0, 0,
                     );
                     let f = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
                     let ctrl = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
@@ -274,7 +274,7 @@ use x86::Sse2;
 
 /// End (one past the closer) of the well-formed object or array at
 /// `b[start]` (which must be `{` or `[`), if it holds no backslash and
-/// nests at most `room` levels (at most 127); None otherwise (malformed,
+/// nests at most `room` levels (at most 62); None otherwise (malformed,
 /// deeper, escapes, or the event ends first).
 #[inline]
 pub(super) fn container_end(b: &[u8], start: usize, room: usize) -> Option<usize> {
@@ -291,7 +291,6 @@ pub(super) fn container_end(b: &[u8], start: usize, room: usize) -> Option<usize
         walk::<Portable>(b, start, room)
     }
 }
-
 
 /// Whether a scalar ending at `e` ends its run of non-whitespace: what
 /// follows must be whitespace, `,`, `]`, `}` or the end. (Anything else
@@ -407,29 +406,22 @@ impl Cursor<'_> {
     #[inline(always)]
     fn scalar_ok(&self, p: usize) -> bool {
         let k = p - self.base;
-        // Bit 0 of `self.scalar >> k` is set: `run` >= 1.
-        let run = (!(self.scalar >> k)).trailing_zeros() as usize;
-        let end = k + run;
+        // Bit 0 of `self.scalar >> k` is set: `end` > `k`.
+        let end = k + (!(self.scalar >> k)).trailing_zeros() as usize;
         if end < 64 {
-            let r = (u64::MAX >> (64 - run)) << k;
-            let mut other = r & !self.digit;
-            let mut int = k;
-            if self.b[p] == b'-' {
-                other &= other - 1; // bit k
-                int += 1;
-            }
-            // `int` <= 63: `end` < 64.
-            let int_ok = self.digit >> int & 1 == 1
-                && (self.b[self.base + int] != b'0' || self.digit >> (int + 1) & 1 == 0);
-            if int_ok {
-                if other == 0 {
+            let int = k + usize::from(self.blk[k] == b'-');
+            // `int` <= `end` < 64; the byte at `end` is no digit.
+            let non_digits = !self.digit >> int;
+            let digits = non_digits.trailing_zeros() as usize;
+            if digits >= 1 && (self.blk[int] != b'0' || digits == 1) {
+                let dot = int + digits;
+                if dot == end {
                     return true;
                 }
-                if other & (other - 1) == 0 {
-                    let dot = other.trailing_zeros() as usize;
-                    // Digits on both sides of the point (int's first is
-                    // one; all after `dot` in the run are).
-                    if self.b[self.base + dot] == b'.' && dot + 1 < end {
+                if self.blk[dot] == b'.' {
+                    // `dot` < `end` <= 63.
+                    let frac = (non_digits >> (digits + 1)).trailing_zeros() as usize;
+                    if frac >= 1 && dot + 1 + frac == end {
                         return true;
                     }
                 }
@@ -475,7 +467,7 @@ const CLOSE: u8 = 4;
 #[inline(always)]
 pub(super) fn walk<K: Kernel>(b: &[u8], start: usize, room: usize) -> Option<usize> {
     debug_assert!(matches!(b.get(start), Some(b'{' | b'[')));
-    let room = room.min(127);
+    let room = room.min(62);
     let mut cur = Cursor {
         b,
         start,
@@ -490,18 +482,19 @@ pub(super) fn walk<K: Kernel>(b: &[u8], start: usize, room: usize) -> Option<usi
         blk: [b' '; 64],
     };
     K::load(&mut cur)?;
-    // Bit k: the k-th open container from the top is an object.
-    let mut stack: u128 = 0;
-    let mut level: usize = 0;
+    // The open containers, innermost in bit 0 (1: object), above the
+    // lowest bit set (a sentinel): `stack == 1` when none is open, and
+    // `room` levels are open when the sentinel reaches bit `room`.
+    let mut stack: u64 = 1;
+    let full: u64 = 1 << room;
     let mut state;
     macro_rules! open {
         ($ch:expr) => {{
-            level += 1;
-            if level > room {
+            if stack >= full {
                 return None;
             }
             let obj = $ch == b'{';
-            stack = (stack << 1) | u128::from(obj);
+            stack = (stack << 1) | u64::from(obj);
             state = if obj { OBJECT_BEGIN } else { ARRAY_BEGIN };
         }};
     }
@@ -580,11 +573,10 @@ pub(super) fn walk<K: Kernel>(b: &[u8], start: usize, room: usize) -> Option<usi
             },
             _ => {
                 // CLOSE: `ch` at `p` closed the innermost container.
-                level -= 1;
-                if level == 0 {
+                stack >>= 1;
+                if stack == 1 {
                     return cur.finish(p);
                 }
-                stack >>= 1;
                 // After a value in the parent.
                 (p, ch) = cur.next::<K>()?;
                 state = if stack & 1 == 1 {
@@ -653,7 +645,7 @@ mod tests {
             assert!(
                 b.contains(&b'\\')
                     || b.iter().any(|&c| c >= 0x80)
-                    || b.iter().filter(|&&c| c == b'[' || c == b'{').count() > 127,
+                    || b.iter().filter(|&&c| c == b'[' || c == b'{').count() > 62,
                 "refused a plain valid value: {:?}",
                 String::from_utf8_lossy(b)
             );
@@ -770,13 +762,17 @@ mod tests {
             any::<f64>().prop_map(|f| format!("{f:e}")),
             any::<i64>().prop_map(|i| i.to_string()),
             "[ -~]{0,20}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            // Unicode, escapes and control characters as serde writes them.
+            "\\PC{0,8}[\t\n\\\\\"\u{1}]{0,2}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            // Number-like runs, valid or not (leading zeros, bare points,
+            // signs, exponents).
+            "-?[0-9.eE+-]{1,8}",
+            "(true|false|null)[a-z0-9]?",
         ];
         let value = leaf.prop_recursive(6, 64, 8, |inner| {
             prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..8).prop_map(|v| format!(
-                    "[{}]",
-                    v.join(" , ")
-                )),
+                proptest::collection::vec(inner.clone(), 0..8)
+                    .prop_map(|v| format!("[{}]", v.join(" , "))),
                 proptest::collection::vec(("[a-z\\[{\":]{0,6}", inner), 0..8).prop_map(|v| {
                     let m: Vec<String> = v
                         .into_iter()
@@ -806,7 +802,11 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #![proptest_config(ProptestConfig {
+            cases: 3000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn agrees_with_serde_on_json_ish_bytes(b in json_ish()) {

@@ -22,6 +22,7 @@ mod route_archive;
 mod route_delivery;
 mod route_matcher;
 mod route_transform;
+mod strict_validation;
 
 /// Counts allocations for `no_alloc`, on the threads that ask it to.
 #[global_allocator]

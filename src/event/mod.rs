@@ -13,6 +13,7 @@
 
 mod bytes;
 mod leaves;
+mod validate;
 
 pub(crate) use leaves::*;
 
@@ -533,7 +534,16 @@ impl<'a> Scan<'a> {
         if !self.strict {
             return self.skip_trusted(depth);
         }
-        let start = self.i;
+        let start = skip_ws(self.b, self.i);
+        if let Some(b'{' | b'[') = self.b.get(start) {
+            // Containers: the block validator (well-formed values without
+            // escapes), else the token-at-a-time one.
+            let room = self.limits.max_depth.saturating_sub(depth);
+            if let Some(end) = validate::container_end(self.b, start, room) {
+                self.i = end;
+                return Ok(());
+            }
+        }
         if self.validate_fast(depth) {
             return Ok(());
         }

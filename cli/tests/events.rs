@@ -1277,3 +1277,44 @@ fn bench_on_two_threads_counts_the_same_matches() {
     assert_eq!(one["matches"], two["matches"]);
     assert_eq!(two["matches"]["ra"], 250);
 }
+
+/// `aws events list-rules | jq -c '.Rules[]'`: AWS-shaped rule lines, a
+/// scheduled rule among them passed over, `State` honoured; a line that is
+/// neither shape says what a rule line is.
+#[test]
+fn rule_lines_in_aws_shape() {
+    let lines = concat!(
+        r#"{"Name": "orders", "Arn": "arn:aws:events:us-east-1:1:rule/orders", "EventPattern": "{\"source\": [\"a\"]}", "State": "ENABLED", "EventBusName": "default"}"#,
+        "\n",
+        r#"{"Name": "nightly", "ScheduleExpression": "rate(1 day)", "State": "ENABLED"}"#,
+        "\n",
+        r#"{"Name": "off", "EventPattern": "{\"source\": [\"b\"]}", "State": "DISABLED"}"#,
+        "\n",
+        r#"{"Name": "b-rule", "EventPattern": {"source": ["b"]}}"#,
+        "\n",
+    );
+    let dir = fixture(&[
+        ("rules.txt", lines.as_bytes()),
+        ("ev.ndjson", b"{\"source\":\"a\"}\n{\"source\":\"b\"}\n"),
+        ("neither.ndjson", b"{\"title\": \"x\", \"pattern\": {}}\n"),
+    ]);
+    let r = run_in(dir.path(), &["match", "-r", "rules.txt", "ev.ndjson"], b"");
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    assert_eq!(r.stdout, "ev.ndjson:1: orders\nev.ndjson:2: b-rule\n");
+    let r = run_in(dir.path(), &["list", "rules.txt"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for name in ["orders", "off", "b-rule"] {
+        assert!(r.stdout.contains(name), "{}", r.stdout);
+    }
+    assert!(!r.stdout.contains("nightly"), "{}", r.stdout);
+    let r = run_in(dir.path(), &["check", "neither.ndjson"], b"");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.starts_with(
+            "neither.ndjson:1:1: error: rule has no `name` (a rule line is \
+             `{\"name\": ..., \"pattern\": ...}` or AWS's `{\"Name\": ..., \"EventPattern\": ...}`)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}

@@ -1,25 +1,36 @@
-//! Rule lines: NDJSON with one `{"name": ..., "pattern": ...}` object per
-//! line (the format of the benchmark rule files; other keys are ignored,
-//! `state` is honoured). Each line is read on its own with the
-//! offset-keeping JSON reader, so positions point into the right line.
+//! Rule lines: NDJSON with one rule object per line, either
+//! `{"name": ..., "pattern": ...}` (the format of the benchmark rule files;
+//! `state` is honoured) or AWS's own shape, `{"Name": ..., "EventPattern":
+//! ..., "State": ...}`, as `aws events list-rules | jq -c '.Rules[]'`
+//! writes it (a line without `EventPattern` is a scheduled rule and is
+//! passed over). Other keys are ignored. Each line is read on its own with
+//! the offset-keeping JSON reader, so positions point into the right line.
 
 use super::doc::{Node, ReadError};
 use super::{json, required_name, shift, Ctx, Format, RuleSource};
 
 /// Whether a file holds rule lines: its name says NDJSON (`.jsonl`,
 /// `.ndjson`), or its first non-blank line is a complete JSON object with
-/// `name` and `pattern` keys.
+/// `name` and `pattern` keys, or one with AWS's `Name` and `EventPattern`
+/// followed by more lines (one such object alone is a `describe-rule`
+/// answer, read as that).
 pub fn is_rule_lines(file_name: &str, text: &str) -> bool {
     if file_name.ends_with(".jsonl") || file_name.ends_with(".ndjson") {
         return true;
     }
-    let Some(first) = text.lines().map(str::trim).find(|l| !l.is_empty()) else {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let Some(first) = lines.next() else {
         return false;
     };
     if !first.starts_with('{') {
         return false;
     }
-    json::parse(first).is_ok_and(|n| n.get("name").is_some() && n.get("pattern").is_some())
+    json::parse(first).is_ok_and(|n| {
+        (n.get("name").is_some() && n.get("pattern").is_some())
+            || (n.get("Name").is_some()
+                && n.get("EventPattern").is_some()
+                && lines.next().is_some())
+    })
 }
 
 /// Read every line of `ctx.file` as one rule. A line that is not a rule is
@@ -53,7 +64,8 @@ pub fn rules(ctx: &Ctx<'_>, explicit: bool, out: &mut Vec<RuleSource>) -> Result
                 rule(ctx, &node)
             });
         match rule {
-            Ok(r) => found.push(r),
+            Ok(Some(r)) => found.push(r),
+            Ok(None) => {}
             Err(_) if !explicit => return Ok(()),
             Err(e) => return Err(e),
         }
@@ -62,10 +74,28 @@ pub fn rules(ctx: &Ctx<'_>, explicit: bool, out: &mut Vec<RuleSource>) -> Result
     Ok(())
 }
 
-fn rule(ctx: &Ctx<'_>, node: &Node) -> Result<RuleSource, ReadError> {
+/// One line's rule; `None` for an AWS-shaped scheduled rule (no pattern).
+fn rule(ctx: &Ctx<'_>, node: &Node) -> Result<Option<RuleSource>, ReadError> {
     if node.as_map().is_none() {
         return Err(ReadError::at(
-            "expected a `{\"name\": ..., \"pattern\": ...}` object on each line",
+            "expected a rule object on each line: `{\"name\": ..., \"pattern\": ...}` \
+             or AWS's `{\"Name\": ..., \"EventPattern\": ...}`",
+            node.offset,
+        ));
+    }
+    // AWS's shape, as list-rules and describe-rule write a rule.
+    if node.get("name").is_none() && node.get("Name").is_some() {
+        let name = required_name(node, "Name")?;
+        let Some(pattern) = node.get("EventPattern") else {
+            return Ok(None);
+        };
+        let state = node.get("State").and_then(Node::scalar_text);
+        return Ok(Some(ctx.rule(name, state, Format::RuleLines, pattern)));
+    }
+    if node.get("name").is_none() {
+        return Err(ReadError::at(
+            "rule has no `name` (a rule line is `{\"name\": ..., \"pattern\": ...}` \
+             or AWS's `{\"Name\": ..., \"EventPattern\": ...}`)",
             node.offset,
         ));
     }
@@ -74,5 +104,5 @@ fn rule(ctx: &Ctx<'_>, node: &Node) -> Result<RuleSource, ReadError> {
         .get("pattern")
         .ok_or_else(|| ReadError::at(format!("rule `{name}` has no `pattern`"), node.offset))?;
     let state = node.get("state").and_then(Node::scalar_text);
-    Ok(ctx.rule(name, state, Format::RuleLines, pattern))
+    Ok(Some(ctx.rule(name, state, Format::RuleLines, pattern)))
 }

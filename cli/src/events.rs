@@ -251,6 +251,71 @@ impl Read for Counting {
     }
 }
 
+/// What [`read_inputs`] hands on, in input order.
+#[derive(Debug)]
+pub enum Item<'a> {
+    /// An event of input `name` that starts at `start`.
+    Event {
+        /// The input's name.
+        name: &'a str,
+        /// Where the event starts in it.
+        start: Pos,
+        /// The event's bytes.
+        bytes: &'a [u8],
+    },
+    /// Something in input `name` that cannot be cut into an event, at `at`.
+    Bad {
+        /// The input's name.
+        name: &'a str,
+        /// Where.
+        at: Pos,
+        /// Why.
+        message: String,
+    },
+    /// An input that could not be opened, or read on: the whole message.
+    Unreadable(String),
+    /// The input has nothing more (it may have been unreadable).
+    Done,
+}
+
+/// Read every input in turn and hand each event, bad event, unreadable
+/// input and input end to `each`; stops at its first error. The one loop
+/// over inputs that `match`, its reader thread and `bench` share.
+pub fn read_inputs<E>(
+    inputs: &[Input],
+    progress: Option<&ProgressBar>,
+    mut each: impl FnMut(Item<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut buf = Vec::with_capacity(64 << 10);
+    for input in inputs {
+        let name = input.name();
+        match input.open(progress) {
+            Err(message) => each(Item::Unreadable(format!("{name}: {message}")))?,
+            Ok(mut events) => loop {
+                match events.next(&mut buf) {
+                    Ok(Next::End) => break,
+                    Ok(Next::Event(start)) => each(Item::Event {
+                        name: &name,
+                        start,
+                        bytes: &buf,
+                    })?,
+                    Ok(Next::Bad(at, message)) => each(Item::Bad {
+                        name: &name,
+                        at,
+                        message,
+                    })?,
+                    Err(e) => {
+                        each(Item::Unreadable(format!("{name}: cannot read: {e}")))?;
+                        break;
+                    }
+                }
+            },
+        }
+        each(Item::Done)?;
+    }
+    Ok(())
+}
+
 /// What [`Events::next`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Next {

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use evrule::{Matcher, RuleId};
 use indicatif::ProgressBar;
 
-use crate::events::{Input, Next, Pos};
+use crate::events::{self, Input, Item, Pos};
 
 /// Most events in one batch.
 pub const BATCH_EVENTS: usize = 512;
@@ -76,37 +76,20 @@ fn one_thread(
     mut each: impl FnMut(Outcome<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut cache = matcher.create_cache();
-    let mut buf = Vec::with_capacity(64 << 10);
-    for input in inputs {
-        let name = input.name();
-        let mut events = match input.open(progress) {
-            Ok(events) => events,
-            Err(message) => {
-                each(Outcome::Unreadable(&format!("{name}: {message}")))?;
-                continue;
-            }
-        };
-        loop {
-            match events.next(&mut buf) {
-                Ok(Next::End) => break,
-                Ok(Next::Event(start)) => each(Outcome::Event {
-                    name: &name,
-                    start,
-                    result: matcher.find(&buf, &mut cache),
-                })?,
-                Ok(Next::Bad(at, message)) => each(Outcome::Bad {
-                    name: &name,
-                    at,
-                    message: &message,
-                })?,
-                Err(e) => {
-                    each(Outcome::Unreadable(&format!("{name}: cannot read: {e}")))?;
-                    break;
-                }
-            }
-        }
-    }
-    Ok(())
+    events::read_inputs(inputs, progress, |item| match item {
+        Item::Event { name, start, bytes } => each(Outcome::Event {
+            name,
+            start,
+            result: matcher.find(bytes, &mut cache),
+        }),
+        Item::Bad { name, at, message } => each(Outcome::Bad {
+            name,
+            at,
+            message: &message,
+        }),
+        Item::Unreadable(message) => each(Outcome::Unreadable(&message)),
+        Item::Done => Ok(()),
+    })
 }
 
 /// What the reader found: an event's bytes are a range of its batch's.
@@ -179,60 +162,55 @@ fn read(
     tokens: &Receiver<()>,
     work: &SyncSender<Batch>,
 ) {
+    /// The writer has gone.
+    struct Gone;
     let mut seq = 0;
-    let mut send = |batch: &mut Batch| -> bool {
+    let mut batch = Batch {
+        seq: 0,
+        name: String::new(),
+        bytes: Vec::new(),
+        items: Vec::new(),
+    };
+    let mut send = |batch: &mut Batch| -> Result<(), Gone> {
         if batch.items.is_empty() {
-            return true;
+            return Ok(());
         }
         let full = Batch {
             seq,
-            name: batch.name.clone(),
+            name: std::mem::take(&mut batch.name),
             bytes: std::mem::take(&mut batch.bytes),
             items: std::mem::take(&mut batch.items),
         };
         seq += 1;
-        tokens.recv().is_ok() && work.send(full).is_ok()
+        match tokens.recv().is_ok() && work.send(full).is_ok() {
+            true => Ok(()),
+            false => Err(Gone),
+        }
     };
-    let mut buf = Vec::with_capacity(64 << 10);
-    for input in inputs {
-        let mut batch = Batch {
-            seq: 0,
-            name: input.name(),
-            bytes: Vec::new(),
-            items: Vec::new(),
-        };
-        match input.open(progress) {
-            Err(message) => {
-                let message = format!("{}: {message}", batch.name);
-                batch.items.push(Read::Unreadable(message));
+    // A batch holds one input's events: it is sent at the input's end.
+    let _ = events::read_inputs(inputs, progress, |item| {
+        if let (Item::Event { name, .. } | Item::Bad { name, .. }, true) =
+            (&item, batch.items.is_empty())
+        {
+            batch.name = name.to_string();
+        }
+        let read = match item {
+            Item::Event { start, bytes, .. } => {
+                let from = batch.bytes.len();
+                batch.bytes.extend_from_slice(bytes);
+                Read::Event(start, from..batch.bytes.len())
             }
-            Ok(mut events) => loop {
-                let read = match events.next(&mut buf) {
-                    Ok(Next::End) => break,
-                    Ok(Next::Event(start)) => {
-                        let from = batch.bytes.len();
-                        batch.bytes.extend_from_slice(&buf);
-                        Read::Event(start, from..batch.bytes.len())
-                    }
-                    Ok(Next::Bad(at, message)) => Read::Bad(at, message),
-                    Err(e) => {
-                        let message = format!("{}: cannot read: {e}", batch.name);
-                        batch.items.push(Read::Unreadable(message));
-                        break;
-                    }
-                };
-                batch.items.push(read);
-                if (batch.items.len() >= BATCH_EVENTS || batch.bytes.len() >= BATCH_BYTES)
-                    && !send(&mut batch)
-                {
-                    return;
-                }
-            },
+            Item::Bad { at, message, .. } => Read::Bad(at, message),
+            Item::Unreadable(message) => Read::Unreadable(message),
+            Item::Done => return send(&mut batch),
+        };
+        batch.items.push(read);
+        if batch.items.len() >= BATCH_EVENTS || batch.bytes.len() >= BATCH_BYTES {
+            send(&mut batch)
+        } else {
+            Ok(())
         }
-        if !send(&mut batch) {
-            return;
-        }
-    }
+    });
 }
 
 /// Match batches until the reader is done or the writer has gone.

@@ -13,7 +13,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::events::{self as input, Input, Next};
+use crate::events::{self as input, Input, Item};
 use crate::flags::{BenchFlags, MatchFormat};
 use crate::output::{self, json_str, Exit};
 use crate::rules::{self, RuleSet};
@@ -123,37 +123,26 @@ pub fn run(flags: BenchFlags, color: bool) -> Exit {
 fn load_corpus(inputs: &[Input]) -> Option<Corpus> {
     let progress = crate::events::progress_bar(inputs);
     let mut corpus = Corpus::default();
-    let mut buf = Vec::new();
     let mut ok = true;
-    for input in inputs {
-        let name = input.name();
-        let mut events = match input.open(progress.as_ref()) {
-            Ok(events) => events,
-            Err(message) => {
-                output::error(&format!("{name}: {message}"));
+    let read = input::read_inputs(inputs, progress.as_ref(), |item| {
+        match item {
+            Item::Event { bytes, .. } => {
+                let start = corpus.bytes.len();
+                corpus.bytes.extend_from_slice(bytes);
+                corpus.events.push(start..corpus.bytes.len());
+            }
+            Item::Bad { name, at, message } => {
+                output::error(&format!("{name}:{at}: invalid event: {message}"));
+            }
+            Item::Unreadable(message) => {
+                output::error(&message);
                 ok = false;
-                continue;
             }
-        };
-        loop {
-            match events.next(&mut buf) {
-                Ok(Next::Event(_)) => {
-                    let start = corpus.bytes.len();
-                    corpus.bytes.extend_from_slice(&buf);
-                    corpus.events.push(start..corpus.bytes.len());
-                }
-                Ok(Next::Bad(at, message)) => {
-                    output::error(&format!("{name}:{at}: invalid event: {message}"));
-                }
-                Ok(Next::End) => break,
-                Err(e) => {
-                    output::error(&format!("{name}: cannot read: {e}"));
-                    ok = false;
-                    break;
-                }
-            }
+            Item::Done => {}
         }
-    }
+        Ok::<(), std::convert::Infallible>(())
+    });
+    let Ok(()) = read;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -162,26 +151,28 @@ fn load_corpus(inputs: &[Input]) -> Option<Corpus> {
 
 fn measure(rules: &RuleSet, corpus: &Corpus, passes: usize, threads: usize) -> Report {
     let matcher = &rules.matcher;
-    let mut cache = matcher.create_cache();
-    // Warm-up: counts per rule, and the cache grows to its final size.
-    let mut matches = vec![0u64; rules.names.len()];
-    let mut errors = 0;
-    for range in &corpus.events {
-        match matcher.find(&corpus.bytes[range.clone()], &mut cache) {
-            Ok(ids) => {
-                for &id in ids {
-                    matches[rules.slot(id)] += 1;
-                }
-            }
-            Err(_) => errors += 1,
-        }
-    }
-    let expected: u64 = matches.iter().sum();
-    // Each thread a contiguous share of the events and a warm cache of its
-    // own; a pass lasts until the last share is done.
+    // Each thread a contiguous share of the events and a cache of its own.
     let share = corpus.events.len().div_ceil(threads.max(1)).max(1);
     let shares: Vec<&[Range<usize>]> = corpus.events.chunks(share).collect();
     let mut caches: Vec<evrule::Cache> = shares.iter().map(|_| matcher.create_cache()).collect();
+    // Warm-up, share by share: counts per rule, and every cache grows to
+    // its final size before the timed passes.
+    let mut matches = vec![0u64; rules.names.len()];
+    let mut errors = 0;
+    for (events, cache) in shares.iter().zip(caches.iter_mut()) {
+        for range in events.iter() {
+            match matcher.find(&corpus.bytes[range.clone()], cache) {
+                Ok(ids) => {
+                    for &id in ids {
+                        matches[rules.slot(id)] += 1;
+                    }
+                }
+                Err(_) => errors += 1,
+            }
+        }
+    }
+    let expected: u64 = matches.iter().sum();
+    // A pass lasts until the last share is done.
     let mut times = Vec::with_capacity(passes);
     for _ in 0..passes {
         let start = Instant::now();

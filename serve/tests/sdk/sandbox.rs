@@ -8,27 +8,13 @@ use crate::support::*;
 
 /// One request with a body; (status, lower-cased head, body).
 fn send(t: &TestServer, method: &str, path: &str, body: &str) -> (u16, String, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(t.addr).expect("connect");
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        s,
+    let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    )
-    .unwrap();
-    let mut all = Vec::new();
-    let _ = s.read_to_end(&mut all);
-    let all = String::from_utf8_lossy(&all).into_owned();
-    let (head, body) = all.split_once("\r\n\r\n").unwrap_or((all.as_str(), ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_ascii_lowercase(), body.to_string())
+    );
+    let (status, head, body) = exchange(t.addr, request.as_bytes());
+    (status, head.to_ascii_lowercase(), body)
 }
 
 fn post(t: &TestServer, path: &str, body: &Value) -> (u16, Value) {

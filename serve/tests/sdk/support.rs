@@ -104,22 +104,25 @@ pub fn raw(addr: SocketAddr, request: &str) -> (u16, String) {
 }
 
 pub fn raw_bytes(addr: SocketAddr, request: &[u8]) -> (u16, String) {
+    let (status, _, body) = exchange(addr, request);
+    (status, body)
+}
+
+/// Send raw bytes, read the whole answer: (status, head, body).
+pub fn exchange(addr: SocketAddr, request: &[u8]) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(request).expect("write");
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    (status, head.to_string(), body.to_string())
 }
 
 /// A POST / with an action and a JSON body, unsigned.

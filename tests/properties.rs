@@ -719,21 +719,7 @@ fn mangled_event() -> impl Strategy<Value = Vec<u8>> {
     let edit = (any::<prop::sample::Index>(), any::<u8>(), 0u8..4);
     (event(), proptest::collection::vec(edit, 1..4)).prop_map(|(e, edits)| {
         let mut b = e.into_bytes();
-        for (at, byte, kind) in edits {
-            if b.is_empty() {
-                b.push(byte);
-                continue;
-            }
-            let i = at.index(b.len());
-            match kind {
-                0 => b.truncate(i),
-                1 => b[i] = byte,
-                2 => b.insert(i, byte),
-                _ => {
-                    b.remove(i);
-                }
-            }
-        }
+        crate::support::apply_edits(&mut b, edits);
         b
     })
 }
@@ -744,17 +730,6 @@ fn json_ish_bytes() -> impl Strategy<Value = Vec<u8>> {
         1 => any::<u8>(),
     ];
     proptest::collection::vec(byte, 0..64)
-}
-
-/// Whether `bytes` is one valid JSON object (the matcher's idea of an
-/// event), by serde_json (numbers it cannot hold read as `0`).
-fn is_valid_event(bytes: &[u8]) -> bool {
-    matches!(
-        serde_json::from_slice::<serde_json::Value>(&crate::support::ijson::numbers_in_range(
-            bytes
-        )),
-        Ok(serde_json::Value::Object(_))
-    )
 }
 
 fn fixed_rules(trusted: bool) -> Matcher {
@@ -775,7 +750,7 @@ fn fixed_rules(trusted: bool) -> Matcher {
 }
 
 fn check_bytes(bytes: &[u8]) -> Result<(), TestCaseError> {
-    let valid = is_valid_event(bytes);
+    let valid = crate::support::is_valid_event(bytes);
     let strict = fixed_rules(false).matches(bytes).map(|v| v.len());
     let trusted = fixed_rules(true).matches(bytes).map(|v| v.len());
     if !valid {

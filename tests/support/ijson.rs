@@ -82,10 +82,9 @@ pub fn numbers_in_range(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
             .iter()
             .rposition(|b| !in_number(b))
             .map_or(0, |i| i + 1);
-        let end = text[at..]
-            .iter()
-            .position(|b| !in_number(b))
-            .map_or(text.len(), |i| at + i);
+        // Only the number itself, by JSON's grammar: whatever follows it
+        // (`1E310E`) must stay, to be judged.
+        let end = number_end(&text, start);
         if start >= end {
             return text;
         }
@@ -94,4 +93,37 @@ pub fn numbers_in_range(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         patched.extend_from_slice(&text[end..]);
         text = std::borrow::Cow::Owned(patched);
     }
+}
+
+/// Where the JSON number that starts at `i` ends, by the grammar
+/// `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?` (`i` when none starts).
+fn number_end(b: &[u8], mut i: usize) -> usize {
+    let digits = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let start = i;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = digits(i),
+        _ => return start,
+    }
+    if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i = digits(i + 1);
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        if matches!(b.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        if b.get(j).is_some_and(u8::is_ascii_digit) {
+            i = digits(j);
+        }
+    }
+    i
 }

@@ -169,3 +169,34 @@ pub fn proptest_config(default_cases: u32) -> ProptestConfig {
         ..ProptestConfig::default()
     }
 }
+
+/// Whether `bytes` is one valid JSON object (the matcher's idea of an
+/// event), by serde_json's `Value` (numbers it cannot hold read as `0`).
+/// `Value`, not `IgnoredAny`: the latter skips `\uXXXX` escapes unchecked
+/// and so accepts lone surrogates, which JSON text may not hold as UTF-8.
+pub fn is_valid_event(bytes: &[u8]) -> bool {
+    matches!(
+        serde_json::from_slice::<Value>(&ijson::numbers_in_range(bytes)),
+        Ok(Value::Object(_))
+    )
+}
+
+/// Damage `b` by `edits`: at a position, 0 cuts there, 1 overwrites the
+/// byte, 2 inserts it, 3 removes the byte there.
+pub fn apply_edits(b: &mut Vec<u8>, edits: Vec<(proptest::sample::Index, u8, u8)>) {
+    for (at, byte, kind) in edits {
+        if b.is_empty() {
+            b.push(byte);
+            continue;
+        }
+        let i = at.index(b.len());
+        match kind {
+            0 => b.truncate(i),
+            1 => b[i] = byte,
+            2 => b.insert(i, byte),
+            _ => {
+                b.remove(i);
+            }
+        }
+    }
+}

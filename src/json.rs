@@ -169,6 +169,15 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// The message with its place in `bytes` (the text that was read), as
+    /// serde_json words it: `trailing comma at line 1 column 4`.
+    pub(crate) fn described(&self, bytes: &[u8]) -> String {
+        let (line, column) = line_col(bytes, self.offset);
+        format!("{} at line {line} column {column}", self.message)
+    }
+}
+
 /// 1-based line and column (in characters) of `offset` in `bytes`: the one
 /// place positions are turned into lines and columns. Invalid UTF-8 is
 /// tolerated: every byte that does not continue a UTF-8 sequence counts as

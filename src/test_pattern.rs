@@ -74,6 +74,9 @@ impl TestEventPatternError {
 /// let event = r#"{"id": "1", "account": "1", "source": "a", "time": "t",
 ///     "region": "r", "detail-type": "d"}"#;
 /// assert!(test_event_pattern(r#"{"source": ["a"]}"#, event).unwrap());
+/// // A number no f64 holds is still JSON.
+/// let big = event.replace(r#""source": "a""#, r#""source": "a", "detail": {"n": 1e400}"#);
+/// assert!(test_event_pattern(r#"{"detail": {"n": [{"exists": true}]}}"#, &big).unwrap());
 /// assert!(matches!(
 ///     test_event_pattern(r#"{"source": []}"#, event),
 ///     Err(TestEventPatternError::Pattern(_))
@@ -83,12 +86,17 @@ impl TestEventPatternError {
 pub fn test_event_pattern(pattern: &str, event: &str) -> Result<bool, TestEventPatternError> {
     use TestEventPatternError::{Event, Pattern as Invalid};
     let pattern = Pattern::parse(pattern).map_err(Invalid)?;
-    let parsed: serde_json::Value =
-        serde_json::from_str(event).map_err(|e| Event(e.to_string()))?;
-    let Some(fields) = parsed.as_object() else {
+    // The library's reader: numbers of any size are JSON (serde_json
+    // without `arbitrary_precision` would refuse `1e400`).
+    let doc = crate::json::parse(event.as_bytes(), crate::json::SERDE_JSON_DEPTH)
+        .map_err(|e| Event(e.described(event.as_bytes())))?;
+    let crate::json::Value::Object(fields) = &doc.value else {
         return Err(Event("Provided Event must be a JSON object".into()));
     };
-    if let Some(missing) = REQUIRED.iter().find(|f| !fields.contains_key(**f)) {
+    if let Some(missing) = REQUIRED
+        .iter()
+        .find(|f| !fields.iter().any(|(key, _, _)| key == **f))
+    {
         return Err(Event(format!(
             "Provided Event must have the field '{missing}'"
         )));

@@ -155,10 +155,7 @@ pub(crate) fn validate(text: &str) -> Result<(), String> {
 /// JSON: the library's reader finds the place and words it.
 pub(crate) fn reason(text: &[u8]) -> String {
     match json::parse(text, MAX_DEPTH) {
-        Err(e) => {
-            let (line, column) = json::line_col(text, e.offset);
-            format!("{} at line {line} column {column}", e.message)
-        }
+        Err(e) => e.described(text),
         // The two readers are held to each other by the tests below.
         Ok(_) => "not JSON".to_string(),
     }

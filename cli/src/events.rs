@@ -482,7 +482,16 @@ impl Events {
                 buf.extend_from_slice(&chunk[..take]);
             }
             let used = take + usize::from(end);
-            self.at = self.at.after(&chunk[..used]);
+            // A whole line read: the next starts a line; only a line cut
+            // by the buffer needs its columns counted.
+            self.at = if end {
+                Pos {
+                    line: self.at.line + 1,
+                    column: 1,
+                }
+            } else {
+                self.at.after(&chunk[..take])
+            };
             self.reader.consume(used);
             if end {
                 break;

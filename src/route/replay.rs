@@ -109,9 +109,15 @@ pub fn with_replay_name(event: &[u8], name: &str) -> Result<Vec<u8>, Error> {
             format!("The archived event is not valid JSON: {reason}"),
         )
     };
+    // The one path looked for, compiled once for every replayed event.
+    static REPLAY_NAME: std::sync::LazyLock<(PathSet, usize)> = std::sync::LazyLock::new(|| {
+        let mut paths = PathSet::new();
+        let at = paths.add(&JsonPath::parse("$['replay-name']").expect("a plain key"));
+        (paths, at)
+    });
+    let (paths, replay_name) = &*REPLAY_NAME;
+    let replay_name = *replay_name;
     let text = std::str::from_utf8(event).map_err(|_| not_json(raw::reason(event)))?;
-    let mut paths = PathSet::new();
-    let replay_name = paths.add(&JsonPath::parse("$['replay-name']").expect("a plain key"));
     let found = paths.resolve(text).map_err(not_json)?;
     if !text.trim_start().starts_with('{') {
         return Err(Error::new(

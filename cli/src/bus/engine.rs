@@ -30,6 +30,7 @@ use super::config::{self, BusConfig as Config};
 use super::destination::OpenSettings;
 use super::window::Window;
 use super::{catch_interrupts, input, interrupts};
+use crate::events::Pos;
 use crate::flags::{EngineAccess, EngineFlags, ReplayFlags, RouteFlags, RouteFormat};
 use crate::output::{self, Exit};
 use evrule::time::format_rfc3339_millis;
@@ -163,14 +164,18 @@ fn publish(
     catch_interrupts();
     let items = input::spawn(flags.events.clone());
     let (mut published, mut duplicates, mut bad, mut errors) = (0u64, 0u64, 0u64, 0u64);
-    let mut batch: Vec<(String, Vec<u8>)> = Vec::new();
+    // (input, where the event starts in it, the event): the place is
+    // written out only for an event that fails.
+    type Batch = Vec<(Arc<str>, Pos, Vec<u8>)>;
+    let mut batch: Batch = Vec::new();
     let mut interrupted = false;
-    let mut flush = |batch: &mut Vec<(String, Vec<u8>)>, bad: &mut u64, errors: &mut u64| {
+    let mut flush = |batch: &mut Batch, bad: &mut u64, errors: &mut u64| {
         if batch.is_empty() {
             return;
         }
-        let refs: Vec<&[u8]> = batch.iter().map(|(_, e)| e.as_slice()).collect();
-        for ((at, _), r) in batch.iter().zip(rt.block_on(bus.put_events(&refs))) {
+        let refs: Vec<&[u8]> = batch.iter().map(|(_, _, e)| e.as_slice()).collect();
+        for ((source, start, _), r) in batch.iter().zip(rt.block_on(bus.put_events(&refs))) {
+            let at = format_args!("{source}:{start}");
             match r {
                 Ok(p) if p.duplicate => duplicates += 1,
                 Ok(_) => published += 1,
@@ -197,7 +202,7 @@ fn publish(
                 start,
                 text,
             }) => {
-                batch.push((format!("{source}:{start}"), text));
+                batch.push((source, start, text));
                 if batch.len() >= BATCH {
                     flush(&mut batch, &mut bad, &mut errors);
                 }

@@ -85,12 +85,7 @@ fn rule(ctx: &Ctx<'_>, node: &Node) -> Result<Option<RuleSource>, ReadError> {
     }
     // AWS's shape, as list-rules and describe-rule write a rule.
     if node.get("name").is_none() && node.get("Name").is_some() {
-        let name = required_name(node, "Name")?;
-        let Some(pattern) = node.get("EventPattern") else {
-            return Ok(None);
-        };
-        let state = node.get("State").and_then(Node::scalar_text);
-        return Ok(Some(ctx.rule(name, state, Format::RuleLines, pattern)));
+        return ctx.aws_rule(node, Format::RuleLines);
     }
     if node.get("name").is_none() {
         return Err(ReadError::at(

@@ -638,12 +638,7 @@ impl Ctx<'_> {
                 Format::ListRulesYaml
             };
             for item in rules {
-                let Some(pattern) = item.get("EventPattern") else {
-                    continue; // a scheduled rule
-                };
-                let name = required_name(item, "Name")?;
-                let state = item.get("State").and_then(Node::scalar_text);
-                out.push(self.rule(name, state, format, pattern));
+                out.extend(self.aws_rule(item, format)?);
             }
             return Ok(());
         }
@@ -658,13 +653,11 @@ impl Ctx<'_> {
             }
             return Ok(());
         }
-        if let Some(pattern) = doc.get("EventPattern") {
-            if doc.get("Name").is_some() || doc.get("Arn").is_some() {
-                let name = required_name(doc, "Name")?;
-                let state = doc.get("State").and_then(Node::scalar_text);
-                out.push(self.rule(name, state, Format::DescribeRule, pattern));
-                return Ok(());
-            }
+        if doc.get("EventPattern").is_some()
+            && (doc.get("Name").is_some() || doc.get("Arn").is_some())
+        {
+            out.extend(self.aws_rule(doc, Format::DescribeRule)?);
+            return Ok(());
         }
         let looks_like_pattern = !entries.is_empty()
             && entries.iter().all(|(k, v)| {
@@ -710,6 +703,18 @@ impl Ctx<'_> {
             };
         }
         self.rule(stem, None, Format::Pattern, doc)
+    }
+
+    /// A rule in AWS's shape (`Name`, `EventPattern`, `State`), as
+    /// list-rules and describe-rule write one; `None` for a scheduled rule
+    /// (no pattern).
+    fn aws_rule(&self, item: &Node, format: Format) -> Result<Option<RuleSource>, ReadError> {
+        let Some(pattern) = item.get("EventPattern") else {
+            return Ok(None);
+        };
+        let name = required_name(item, "Name")?;
+        let state = item.get("State").and_then(Node::scalar_text);
+        Ok(Some(self.rule(name, state, format, pattern)))
     }
 
     /// A rule whose pattern is `pattern` (a tree, or a string holding JSON).

@@ -4,7 +4,9 @@ rule families and on S3 events, events given as str and as dict.
 
 Not a test: run by hand, numbers go to PERFORMANCE.md (section "Python").
 
-    python python/bench.py [--events N] [--cli PATH]
+    python -P python/bench.py [--events N] [--cli PATH] [--crossing]
+
+(`-P`: the installed package, not the source folder beside this script.)
 
 Before timing, evrule's per-rule counts over the whole citylots2 file
 (through `matches_many`) are asserted equal to testdata/bench/counts.tsv, so
@@ -24,7 +26,9 @@ from pathlib import Path
 import evrule
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path("/work/shared/bench/citylots2-synth.jsonl.gz")
+# The corpus ships beside the repository (`../shared/bench/`), as for the
+# Rust benches.
+CORPUS = REPO.parent / "shared" / "bench" / "citylots2-synth.jsonl.gz"
 FAMILIES = REPO / "testdata" / "bench" / "rules"
 
 
@@ -84,7 +88,7 @@ def check_counts(families, lines):
 
 
 def measure(title, rules, texts, ls_build, repeat):
-    """One row: evrule str / bytes / dict / matches_many, LocalStack str / dict."""
+    """One row: evrule str / dict / matches_many (bytes), LocalStack str / dict."""
     dicts = [json.loads(t) for t in texts]
     raw = [t.encode() for t in texts]
     m = evrule.Matcher(rules)
@@ -163,12 +167,35 @@ def cli_vs_many(cli, lines, path):
           f"Python at {c / py:.0%} of the CLI's speed")
 
 
+def crossing(repeat, n=200_000):
+    """The cost of crossing into Rust: one rule, a 10-byte event, so that
+    matching costs next to nothing; ns per `matches` call by input type,
+    and per event in `matches_many`."""
+    m = evrule.Matcher({"r": {"a": ["x"]}})
+    text = '{"a": "x"}'
+    raw = text.encode()
+    assert m.matches(text) == m.matches(raw) == m.matches({"a": "x"}) == ["r"]
+    cells = {
+        "str": lambda: [m.matches(text) for _ in range(n)],
+        "bytes": lambda: [m.matches(raw) for _ in range(n)],
+        "dict": lambda: [m.matches({"a": "x"}) for _ in range(n)],
+        "matches_many": lambda: sum(1 for _ in m.matches_many([text] * n)),
+    }
+    print(f"\ncrossing into Rust, {n:,} calls or events, best of {repeat}:")
+    for name, fn in cells.items():
+        print(f"  {name}: {best(fn, repeat) / n * 1e9:,.0f} ns")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=20_000, help="events timed per row")
     ap.add_argument("--cli", help="a release `evrule` binary for the file comparison")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--crossing", action="store_true", help="only the cost of crossing into Rust")
     args = ap.parse_args()
+    if args.crossing:
+        crossing(args.repeat)
+        return
 
     with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
         lines = [l for l in f.read().splitlines() if l]

@@ -396,17 +396,16 @@ impl PyMatcher {
     }
 }
 
-/// The rules `event` matches, ordered by name, into `out`.
+/// Append the rules `event` matches to `out`, ordered by name.
 fn find_sorted(state: &State, event: &[u8], out: &mut Vec<RuleId>) -> Result<(), Error> {
+    let from = out.len();
     CACHE.with(|cache| -> Result<(), Error> {
         let mut cache = cache.borrow_mut();
-        let ids = state.matcher.find(event, &mut cache)?;
-        out.clear();
-        out.extend_from_slice(ids);
+        out.extend_from_slice(state.matcher.find(event, &mut cache)?);
         Ok(())
     })?;
     let m = &state.matcher;
-    out.sort_unstable_by(|a, b| m.rule_name(*a).cmp(m.rule_name(*b)));
+    out[from..].sort_unstable_by(|a, b| m.rule_name(*a).cmp(m.rule_name(*b)));
     Ok(())
 }
 
@@ -422,14 +421,12 @@ struct Found {
 /// Match every event of a batch (`bytes`, events ending at `ends`).
 fn find_batch(state: &State, bytes: &[u8], ends: &[usize]) -> Found {
     let mut found = Found::default();
-    let mut one = Vec::new();
     let mut start = 0;
     for &end in ends {
-        if let Err(e) = find_sorted(state, &bytes[start..end], &mut one) {
+        if let Err(e) = find_sorted(state, &bytes[start..end], &mut found.ids) {
             found.error = Some(e);
             break;
         }
-        found.ids.extend_from_slice(&one);
         found.ends.push(found.ids.len());
         start = end;
     }
@@ -611,6 +608,8 @@ impl PyMatcher {
             error: None,
             index: 0,
             done: false,
+            bytes: Vec::new(),
+            ends: Vec::new(),
         })
     }
 
@@ -676,6 +675,10 @@ struct MatchIter {
     /// Index of the next event read from `events`.
     index: usize,
     done: bool,
+    /// The batch's event bytes and where each event ends: kept between
+    /// batches so that their room is reused.
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 #[pymethods]
@@ -706,17 +709,19 @@ impl MatchIter {
     /// the answers into lists (GIL held).
     fn fill(&mut self, py: Python<'_>) -> PyResult<()> {
         let mut events = self.events.bind(py).clone();
-        let mut bytes = Vec::new();
-        let mut ends = Vec::new();
+        let (mut bytes, mut ends) = (
+            std::mem::take(&mut self.bytes),
+            std::mem::take(&mut self.ends),
+        );
+        bytes.clear();
+        ends.clear();
         let first = self.index;
         while ends.len() < BATCH_EVENTS && bytes.len() < BATCH_BYTES {
             let Some(event) = events.next() else {
                 self.done = true;
                 break;
             };
-            let converted = event.and_then(|e| {
-                event_bytes(&e, Some(self.index)).map(|b| bytes.extend_from_slice(b.as_bytes()))
-            });
+            let converted = event.and_then(|e| append_event(&e, self.index, &mut bytes));
             if let Err(e) = converted {
                 self.error = Some(e);
                 break;
@@ -749,11 +754,23 @@ impl MatchIter {
                 lists
             },
         );
+        (self.bytes, self.ends) = (bytes, ends);
         for names in lists {
             self.ready.push_back(PyList::new(py, names)?.unbind());
         }
         Ok(())
     }
+}
+
+/// Append event `index` to a batch's bytes; a `dict` is written straight
+/// into them (bytes a failed write left behind belong to no event: the
+/// batch ends there).
+fn append_event(event: &Bound<'_, PyAny>, index: usize, out: &mut Vec<u8>) -> PyResult<()> {
+    if event.is_instance_of::<PyDict>() {
+        return json::write(event, out).map_err(|e| e.into_event_error(event.py(), Some(index)));
+    }
+    out.extend_from_slice(event_bytes(event, Some(index))?.as_bytes());
+    Ok(())
 }
 
 // ---- functions ----

@@ -36,7 +36,12 @@ def test_every_case_is_run():
         for line in (TESTDATA / "conformance" / name).read_text(encoding="utf-8").splitlines()
         if line.strip()
     )
-    assert len(cases("validation")) + len(cases("match")) == lines
+    validation, match = cases("validation"), cases("match")
+    assert len(validation) + len(match) == lines
+    # Each case is of the kind it was sorted into: a match case has rules,
+    # events and expected matches, a validation case a pattern.
+    assert all({"rules", "events", "expected"} <= set(p.values[0]) for p in match)
+    assert all("pattern" in p.values[0] for p in validation)
     for name in FILES:
         assert any(p.id.startswith(name + ":") for p in cases("match") + cases("validation")), name
 

@@ -32,7 +32,6 @@ use std::sync::Arc;
 pub use doc::SourceFile;
 pub use doc::Unresolved;
 use doc::{Node, ReadError, Value};
-#[allow(unused_imports)] // for commands that show patterns
 pub use render::UNKNOWN;
 pub use targets::{load_targets, to_json, to_json_text, write_compact, RuleTargets};
 pub use yaml::parse as parse_yaml;

@@ -47,6 +47,9 @@ static ALLOC: Counting = Counting;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use evrule::{Config, Matcher};
 
+#[path = "common/families.rs"]
+mod common;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -71,29 +74,7 @@ fn load_events() -> Vec<Vec<u8>> {
 }
 
 fn families() -> Vec<(String, Vec<(String, String)>)> {
-    let mut out = vec![];
-    let mut files: Vec<_> = std::fs::read_dir(root().join("testdata/bench/rules"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for f in files {
-        let fam = f.file_stem().unwrap().to_string_lossy().to_string();
-        let rules = std::fs::read_to_string(&f)
-            .unwrap()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                (
-                    v["name"].as_str().unwrap().to_string(),
-                    v["pattern"].to_string(),
-                )
-            })
-            .collect();
-        out.push((fam, rules));
-    }
-    out
+    common::load(&root().join("testdata/bench/rules"))
 }
 
 fn expected_counts() -> HashMap<String, u64> {

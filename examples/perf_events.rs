@@ -12,61 +12,69 @@
 //!
 //! Arguments: events file (JSON lines), number of events, passes (or
 //! `wall`), mode (`strict`, `trusted` or `serde`), family (a file stem of
-//! `testdata/bench/rules/`, `none` or `all`).
+//! `testdata/bench/rules/`, `none`, `all` or `100k`).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use evrule::{Config, Matcher};
 
-fn rules(family: &str) -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/bench/rules");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    let mut out = vec![];
-    for f in files {
-        let stem = f.file_stem().unwrap().to_string_lossy().to_string();
-        if family != "all" && family != stem {
-            continue;
-        }
-        for l in std::fs::read_to_string(&f).unwrap().lines() {
-            if l.trim().is_empty() {
-                continue;
-            }
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            out.push((
-                v["name"].as_str().unwrap().to_string(),
-                v["pattern"].to_string(),
-            ));
-        }
-    }
-    out
+#[path = "../benches/common/families.rs"]
+mod common;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/bench/rules")
 }
 
+/// The rules of one family, or of all of them.
+fn rules(family: &str) -> Vec<(String, String)> {
+    common::load(&dir())
+        .into_iter()
+        .filter(|(fam, _)| family == "all" || family == fam)
+        .flat_map(|(_, rules)| rules)
+        .collect()
+}
+
+/// Every family's name, then `all`.
 fn families() -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/bench/rules");
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .to_string()
-        })
-        .collect();
-    v.sort();
+    let mut v: Vec<String> = common::load(&dir()).into_iter().map(|(f, _)| f).collect();
     v.push("all".into());
     v
 }
 
+/// `100k`: 50,000 exact rules on `MAPBLKLOT` and 50,000 prefix rules on
+/// `STREET`, of the shape the `rules_100k` bench adds (its values come from
+/// the corpus, these are made up), for profiling `Matcher::add` with 0 passes.
+fn rules_100k() -> Vec<(String, String)> {
+    (0..100_000usize)
+        .map(|i| {
+            let j = i / 2;
+            if i % 2 == 0 {
+                let p = format!(r#"{{"properties":{{"MAPBLKLOT":["{:07}"]}}}}"#, j * 7);
+                (format!("lot{i}"), p)
+            } else {
+                let pre: String = format!("{:X}ST", j * 13).chars().take(2 + j % 4).collect();
+                let p = format!(r#"{{"properties":{{"STREET":[{{"prefix":"{pre}"}}]}}}}"#);
+                (format!("street{i}"), p)
+            }
+        })
+        .collect()
+}
+
 fn matcher(family: &str, trusted: bool) -> Matcher {
     let mut m = Matcher::with_config(Config::new().trusted(trusted));
-    if family != "none" {
+    if family == "100k" {
+        let rules = rules_100k();
+        let t = Instant::now();
+        for (n, p) in &rules {
+            m.add(n, p).unwrap();
+        }
+        eprintln!(
+            "added {} rules in {:.3} s",
+            rules.len(),
+            t.elapsed().as_secs_f64()
+        );
+    } else if family != "none" {
         for (n, p) in rules(family) {
             m.add(&n, &p).unwrap();
         }

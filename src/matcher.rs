@@ -1,7 +1,5 @@
 //! `Matcher` / `Builder` / `Config`: the public face of the compiled automaton.
 
-use std::collections::HashMap;
-
 use crate::compile::{sub_rules, Automaton, Scratch};
 use crate::error::{Error, Kind};
 use crate::event::{scan, EventLimits};
@@ -279,7 +277,8 @@ pub struct Matcher {
     config: Config,
     automaton: Automaton,
     rules: Vec<Option<RuleEntry>>,
-    by_name: HashMap<Box<str>, u32>,
+    /// Rule names are keyed like the value tables (see `FastHasher`).
+    by_name: crate::compile::field::HashMap<Box<str>, u32>,
     free: Vec<u32>,
 }
 
@@ -321,7 +320,7 @@ impl Matcher {
             config,
             automaton: Automaton::new(),
             rules: vec![],
-            by_name: HashMap::new(),
+            by_name: Default::default(),
             free: vec![],
         }
     }
@@ -336,9 +335,11 @@ impl Matcher {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add(&mut self, name: &str, pattern: &str) -> Result<RuleId, Error> {
-        let p = Pattern::parse_with(pattern, &self.config.limits)
+        let mut p = Pattern::parse_with(pattern, &self.config.limits)
             .map_err(|errs| errs.with_rule(name).into_error())?;
-        self.add_pattern(name, &p)
+        // The parsed copy of the text is ours: keep it instead of a third.
+        let text = std::mem::take(&mut p.text).into_boxed_str();
+        self.insert(name, &p, text)
     }
 
     /// Add a parsed rule.
@@ -350,6 +351,11 @@ impl Matcher {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_pattern(&mut self, name: &str, pattern: &Pattern) -> Result<RuleId, Error> {
+        self.insert(name, pattern, pattern.text().into())
+    }
+
+    /// Add `pattern`, whose text is `text`, under `name`.
+    fn insert(&mut self, name: &str, pattern: &Pattern, text: Box<str>) -> Result<RuleId, Error> {
         if self.by_name.contains_key(name) {
             return Err(duplicate(name));
         }
@@ -365,7 +371,7 @@ impl Matcher {
         }
         self.rules[id as usize] = Some(RuleEntry {
             name: name.into(),
-            text: pattern.text().into(),
+            text,
         });
         self.by_name.insert(name.into(), id);
         Ok(RuleId(id))

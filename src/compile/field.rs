@@ -12,7 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Hash maps keyed by values. Their keys come from rules (trusted input);
 /// events only choose what is looked up, so a fast non-keyed hash is safe
 /// here and SipHash would be most of the cost of a lookup.
-type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// FxHash-style multiplicative hashing, eight bytes at a time.
 #[derive(Default, Clone, Copy)]

@@ -22,11 +22,10 @@ pub(crate) mod field;
 mod ranges;
 pub(crate) mod value;
 
-use std::collections::HashMap;
-
 use crate::event::{FieldTrie, LeafKind, Leaves, NONE};
 use crate::pattern::{path_order, Condition, ConditionKind, FieldValue, Object, Pattern};
-use field::{FieldIndex, Ids, Value};
+// Keys are rule paths and condition texts, like the value tables' keys.
+use field::{FieldIndex, HashMap, Ids, Value};
 
 /// One slot of a sub-rule.
 #[derive(Clone, Debug)]
@@ -95,11 +94,18 @@ fn cond_key(conds: &[Condition]) -> String {
     keys.join("\u{0}")
 }
 
-fn product<'p>(acc: Vec<Vec<Slot<'p>>>, alts: &[Vec<Slot<'p>>]) -> Vec<Vec<Slot<'p>>> {
+/// Every sub-rule of `acc` extended by every alternative of `alts`.
+fn product<'p>(mut acc: Vec<Vec<Slot<'p>>>, mut alts: Vec<Vec<Slot<'p>>>) -> Vec<Vec<Slot<'p>>> {
+    // Without `$or` there is one of each (the common case): no copies.
+    if let ([one], 1) = (&mut acc[..], alts.len()) {
+        one.append(&mut alts[0]);
+        return acc;
+    }
     let mut out = Vec::with_capacity(acc.len() * alts.len());
     for a in &acc {
-        for b in alts {
-            let mut v = a.clone();
+        for b in &alts {
+            let mut v = Vec::with_capacity(a.len() + b.len());
+            v.extend(a.iter().cloned());
             v.extend(b.iter().cloned());
             out.push(v);
         }
@@ -109,24 +115,32 @@ fn product<'p>(acc: Vec<Vec<Slot<'p>>>, alts: &[Vec<Slot<'p>>]) -> Vec<Vec<Slot<
 
 fn flatten<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<Slot<'p>>> {
     let mut acc: Vec<Vec<Slot<'p>>> = vec![vec![]];
+    let mut path = String::new();
     for f in &obj.fields {
         // `prefix` is empty at the root, else ends with `.`: an empty key
         // is a path segment too (`{"": {"a": ..}}` is `.a`, not `a`).
-        let path = format!("{prefix}{}", f.key);
+        path.clear();
+        path.push_str(prefix);
+        path.push_str(&f.key);
         match &f.value {
             FieldValue::Conditions(conds) => {
                 let slot = Slot {
                     key: cond_key(conds),
-                    path,
+                    path: path.clone(),
                     conds,
                 };
-                for sr in &mut acc {
-                    sr.push(slot.clone());
+                if let [one] = &mut acc[..] {
+                    one.push(slot);
+                } else {
+                    for sr in &mut acc {
+                        sr.push(slot.clone());
+                    }
                 }
             }
             FieldValue::Object(o) => {
-                let alts = flatten(o, &format!("{path}."));
-                acc = product(acc, &alts);
+                path.push('.');
+                let alts = flatten(o, &path);
+                acc = product(acc, alts);
             }
         }
     }
@@ -136,7 +150,7 @@ fn flatten<'p>(obj: &'p Object, prefix: &str) -> Vec<Vec<Slot<'p>>> {
             .iter()
             .flat_map(|b| flatten(b, prefix))
             .collect();
-        acc = product(acc, &alts);
+        acc = product(acc, alts);
     }
     acc
 }
@@ -205,7 +219,7 @@ impl Automaton {
     pub(crate) fn new() -> Automaton {
         Automaton {
             trie: FieldTrie::new(),
-            fields: HashMap::new(),
+            fields: HashMap::default(),
             states: vec![State::default()],
             free: vec![],
         }

@@ -115,7 +115,12 @@ impl Pattern {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn parse_with(text: &str, limits: &Limits) -> Result<Pattern, Errors> {
-        if let Some((cut, _)) = text.char_indices().nth(limits.max_pattern_len) {
+        // A text of at most that many bytes has at most that many characters.
+        let too_long = text.len() > limits.max_pattern_len;
+        if let Some((cut, _)) = too_long
+            .then(|| text.char_indices().nth(limits.max_pattern_len))
+            .flatten()
+        {
             let len = text.chars().count();
             let err = Error::new(
                 Kind::Limit("pattern length"),
@@ -380,13 +385,21 @@ pub(crate) fn parse_cidr(text: &str) -> Result<Cidr, String> {
     }
 }
 
+/// One step of the path to the value being validated: an object key (as
+/// written, escaped only when an error is reported) or an array index.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
 struct Validator<'a> {
     src: &'a str,
     /// Whether `"$or": [...]` is read as an or-group (false: the legacy
     /// reading where `$or` is an ordinary field name).
     or_mode: bool,
     max_wildcard: usize,
-    path: Vec<String>,
+    path: Vec<Step<'a>>,
     errors: Vec<Error>,
     /// Limit errors reported after structural ones (AWS checks complexity
     /// only once the rule is otherwise valid).
@@ -406,8 +419,18 @@ impl<'a> Validator<'a> {
     }
 
     fn pointer(&self, rel: &[String]) -> String {
+        use std::fmt::Write;
         let mut p = String::new();
-        for t in self.path.iter().chain(rel) {
+        for step in &self.path {
+            p.push('/');
+            match step {
+                Step::Key(k) => p.push_str(&pointer_token(k)),
+                Step::Index(i) => {
+                    let _ = write!(p, "{i}");
+                }
+            }
+        }
+        for t in rel {
             p.push('/');
             p.push_str(t);
         }
@@ -421,7 +444,7 @@ impl<'a> Validator<'a> {
         self.errors.push(e);
     }
 
-    fn object(&mut self, members: &[Member], span: Span, in_or: bool) -> Object {
+    fn object(&mut self, members: &'a [Member], span: Span, in_or: bool) -> Object {
         let mut obj = Object {
             fields: Vec::new(),
             ors: Vec::new(),
@@ -432,7 +455,7 @@ impl<'a> Validator<'a> {
             return obj;
         }
         for (key, key_span, value) in members {
-            self.path.push(pointer_token(key));
+            self.path.push(Step::Key(key));
             if self.or_mode && key == "$or" && matches!(value.value, Value::Array(_)) {
                 if let Some(or) = self.or(value, *key_span) {
                     // A repeated key: the last one wins.
@@ -492,14 +515,14 @@ impl<'a> Validator<'a> {
         obj
     }
 
-    fn or(&mut self, value: &Node, key_span: Span) -> Option<Or> {
+    fn or(&mut self, value: &'a Node, key_span: Span) -> Option<Or> {
         let Value::Array(items) = &value.value else {
             return None;
         };
         let before = self.errors.len();
         let mut branches = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            self.path.push(i.to_string());
+            self.path.push(Step::Index(i));
             match &item.value {
                 Value::Object(m) => branches.push(self.object(m, item.span, true)),
                 _ => self.error(
@@ -518,10 +541,10 @@ impl<'a> Validator<'a> {
         (self.errors.len() == before).then_some(Or { branches, key_span })
     }
 
-    fn conditions(&mut self, items: &[Node], array: &Node) -> Vec<Condition> {
+    fn conditions(&mut self, items: &'a [Node], array: &Node) -> Vec<Condition> {
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            self.path.push(i.to_string());
+            self.path.push(Step::Index(i));
             let kind = match &item.value {
                 Value::String(s) => Some(ConditionKind::String(s.clone())),
                 Value::Number(t) => Some(ConditionKind::Number(as_number(t))),

@@ -191,35 +191,133 @@ impl std::fmt::Debug for Key {
     }
 }
 
+/// A 256-bit summary of a table's keys by length, first and last byte.
+/// Most values that are no key at all are turned away by one bit test,
+/// before they are hashed (or, for the case-insensitive tables, copied in
+/// lower case). Removal does not clear bits: a stale bit costs only a
+/// probe, and the summary is rebuilt once removals outnumber the live keys.
+#[derive(Clone, Debug, Default)]
+struct Sieve {
+    bits: [u64; 4],
+    removed: usize,
+}
+
+impl Sieve {
+    #[inline]
+    fn slot(len: usize, first: u8, last: u8) -> usize {
+        let x = ((len as u32) << 16) | (u32::from(first) << 8) | u32::from(last);
+        (x.wrapping_mul(0x9E37_79B1) >> 24) as usize
+    }
+    fn add(&mut self, key: &[u8]) {
+        let (first, last) = ends(key);
+        let s = Sieve::slot(key.len(), first, last);
+        self.bits[s >> 6] |= 1 << (s & 63);
+    }
+    /// Whether some key may have this length and these end bytes.
+    #[inline]
+    fn may_hold(&self, len: usize, first: u8, last: u8) -> bool {
+        let s = Sieve::slot(len, first, last);
+        (self.bits[s >> 6] >> (s & 63)) & 1 != 0
+    }
+}
+
+/// The first and last byte of `key` (0 for an empty key).
+#[inline]
+fn ends(key: &[u8]) -> (u8, u8) {
+    (
+        key.first().copied().unwrap_or(0),
+        key.last().copied().unwrap_or(0),
+    )
+}
+
+/// A table from byte strings to state ids, behind a [`Sieve`].
+#[derive(Clone, Debug, Default)]
+struct Keyed {
+    map: HashMap<Key, Ids>,
+    sieve: Sieve,
+}
+
+impl Keyed {
+    fn add(&mut self, key: &[u8], id: u32) {
+        self.map.entry(key.into()).or_default().add(id);
+        self.sieve.add(key);
+    }
+    fn remove(&mut self, key: &[u8], id: u32) {
+        let Some(ids) = self.map.get_mut(key) else {
+            return;
+        };
+        ids.remove(id);
+        if !ids.is_empty() {
+            return;
+        }
+        self.map.remove(key);
+        self.sieve.removed += 1;
+        if self.sieve.removed > self.map.len() {
+            let mut sieve = Sieve::default();
+            for k in self.map.keys() {
+                sieve.add(k.as_slice());
+            }
+            self.sieve = sieve;
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<&Ids> {
+        let (first, last) = ends(key);
+        if !self.sieve.may_hold(key.len(), first, last) {
+            return None;
+        }
+        self.map.get(key)
+    }
+    /// Whether a lower-case key may equal `v` in lower case.
+    #[inline]
+    fn may_hold_lower(&self, v: &[u8]) -> bool {
+        let (first, last) = ends(v);
+        !self.map.is_empty()
+            && self.sieve.may_hold(
+                v.len(),
+                first.to_ascii_lowercase(),
+                last.to_ascii_lowercase(),
+            )
+    }
+}
+
 /// Keys of one length class, probed by slicing the value.
 #[derive(Clone, Debug, Default)]
 struct Affixes {
-    by_key: HashMap<Key, Ids>,
-    /// Distinct key lengths, ascending.
-    lens: Vec<usize>,
+    by_key: Keyed,
+    /// Distinct key lengths, ascending, each with its number of keys.
+    lens: Vec<(usize, usize)>,
 }
 
 impl Affixes {
     fn add(&mut self, key: &[u8], id: u32) {
-        self.by_key.entry(key.into()).or_default().add(id);
-        if let Err(i) = self.lens.binary_search(&key.len()) {
-            self.lens.insert(i, key.len());
+        let new = !self.by_key.map.contains_key(key);
+        self.by_key.add(key, id);
+        if new {
+            match self.lens.binary_search_by_key(&key.len(), |&(l, _)| l) {
+                Ok(i) => self.lens[i].1 += 1,
+                Err(i) => self.lens.insert(i, (key.len(), 1)),
+            }
         }
     }
     fn remove(&mut self, key: &[u8], id: u32) {
-        if let Some(ids) = self.by_key.get_mut(key) {
-            ids.remove(id);
-            if ids.is_empty() {
-                self.by_key.remove(key);
-                if !self.by_key.keys().any(|k| k.as_slice().len() == key.len()) {
-                    self.lens.retain(|&l| l != key.len());
+        let had = self.by_key.map.contains_key(key);
+        self.by_key.remove(key, id);
+        if had && !self.by_key.map.contains_key(key) {
+            if let Ok(i) = self.lens.binary_search_by_key(&key.len(), |&(l, _)| l) {
+                self.lens[i].1 -= 1;
+                if self.lens[i].1 == 0 {
+                    self.lens.remove(i);
                 }
             }
         }
     }
     #[inline]
     fn probe(&self, v: &[u8], suffix: bool, out: &mut Vec<u32>) {
-        for &l in &self.lens {
+        for &(l, _) in &self.lens {
             if l > v.len() {
                 break;
             }
@@ -228,6 +326,17 @@ impl Affixes {
                 out.extend_from_slice(ids.as_slice());
             }
         }
+    }
+    /// Whether probing the lower-case copy of `v` may find anything.
+    #[inline]
+    fn may_hit_lower(&self, v: &[u8], suffix: bool) -> bool {
+        self.lens
+            .iter()
+            .take_while(|&&(l, _)| l <= v.len())
+            .any(|&(l, _)| {
+                let k = if suffix { &v[v.len() - l..] } else { &v[..l] };
+                self.by_key.may_hold_lower(k)
+            })
     }
 }
 
@@ -327,7 +436,7 @@ struct Rest {
     suffixes: Affixes,
     prefixes_ci: Affixes,
     suffixes_ci: Affixes,
-    equals_ci: HashMap<Key, Ids>,
+    equals_ci: Keyed,
     exists: Ids,
     ranges: super::ranges::Ranges,
     tests: Vec<(Test, u32)>,
@@ -336,7 +445,7 @@ struct Rest {
 /// The value index of one transition.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FieldIndex {
-    strings: HashMap<Key, Ids>,
+    strings: Keyed,
     rest: Option<Box<Rest>>,
 }
 
@@ -398,10 +507,7 @@ impl FieldIndex {
     pub(crate) fn add(&mut self, cond: &ConditionKind, next: u32) {
         match cond {
             ConditionKind::String(s) => {
-                self.strings
-                    .entry(s.as_bytes().into())
-                    .or_default()
-                    .add(next);
+                self.strings.add(s.as_bytes(), next);
                 if let Some(ip) = parse_ip(s.as_bytes()) {
                     self.rest().ips.entry(ip).or_default().add(next);
                 }
@@ -426,12 +532,9 @@ impl FieldIndex {
             ConditionKind::SuffixIgnoreCase(p) if p.is_ascii() => {
                 self.rest().suffixes_ci.add(&lower(p), next)
             }
-            ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => self
-                .rest()
-                .equals_ci
-                .entry(lower(p).into())
-                .or_default()
-                .add(next),
+            ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => {
+                self.rest().equals_ci.add(&lower(p), next)
+            }
             ConditionKind::Exists(true) => self.rest().exists.add(next),
             ConditionKind::Exists(false) => {}
             ConditionKind::Numeric(r) => self.rest().ranges.add(*r, next),
@@ -445,12 +548,7 @@ impl FieldIndex {
     /// Undo [`FieldIndex::add`].
     pub(crate) fn remove(&mut self, cond: &ConditionKind, next: u32) {
         if let ConditionKind::String(s) = cond {
-            if let Some(ids) = self.strings.get_mut(s.as_bytes()) {
-                ids.remove(next);
-                if ids.is_empty() {
-                    self.strings.remove(s.as_bytes());
-                }
-            }
+            self.strings.remove(s.as_bytes(), next);
         }
         let Some(rest) = self.rest.as_deref_mut() else {
             return;
@@ -489,7 +587,7 @@ impl FieldIndex {
                 rest.suffixes_ci.remove(&lower(p), next)
             }
             ConditionKind::EqualsIgnoreCase(p) if p.is_ascii() => {
-                drop_key(&mut rest.equals_ci, lower(p).as_slice(), next)
+                rest.equals_ci.remove(&lower(p), next)
             }
             ConditionKind::Exists(true) => rest.exists.remove(next),
             ConditionKind::Exists(false) => {}
@@ -556,16 +654,17 @@ impl FieldIndex {
                 }
                 rest.prefixes.probe(v.bytes, false, out);
                 rest.suffixes.probe(v.bytes, true, out);
-                if !rest.prefixes_ci.lens.is_empty()
-                    || !rest.suffixes_ci.lens.is_empty()
-                    || !rest.equals_ci.is_empty()
+                // Copied in lower case only if some table may hold it.
+                if rest.equals_ci.may_hold_lower(v.bytes)
+                    || rest.prefixes_ci.may_hit_lower(v.bytes, false)
+                    || rest.suffixes_ci.may_hit_lower(v.bytes, true)
                 {
                     scratch.clear();
                     scratch.extend_from_slice(v.bytes);
                     scratch.make_ascii_lowercase();
                     rest.prefixes_ci.probe(scratch, false, out);
                     rest.suffixes_ci.probe(scratch, true, out);
-                    if let Some(ids) = rest.equals_ci.get(scratch.as_slice()) {
+                    if let Some(ids) = rest.equals_ci.map.get(scratch.as_slice()) {
                         out.extend_from_slice(ids.as_slice());
                     }
                 }
@@ -687,5 +786,84 @@ fn run_test(t: &Test, v: &Value, facts: &mut Facts) -> bool {
         Test::ButSuffix(list) => !(is_str && list.iter().any(|p| v.bytes.ends_with(p))),
         Test::ButFolded(list) => !(is_str && list.iter().any(|f| f.matches(v.bytes, true))),
         Test::ButWildcard(list) => !(is_str && list.iter().any(|g| g.matches(v.bytes))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(k: &Keyed, key: &[u8]) -> Vec<u32> {
+        k.get(key)
+            .map(|ids| ids.as_slice().to_vec())
+            .unwrap_or_default()
+    }
+
+    fn fresh_bits(k: &Keyed) -> [u64; 4] {
+        let mut sieve = Sieve::default();
+        for key in k.map.keys() {
+            sieve.add(key.as_slice());
+        }
+        sieve.bits
+    }
+
+    #[test]
+    fn sieve_never_hides_a_key_through_churn() {
+        let mut k = Keyed::default();
+        let keys: Vec<String> = (0..60).map(|i| format!("k{i}")).collect();
+        for (i, key) in keys.iter().enumerate() {
+            k.add(key.as_bytes(), i as u32);
+        }
+        assert_eq!(k.sieve.bits, fresh_bits(&k));
+        // Remove most keys; each time the summary is rebuilt it must be
+        // exactly the survivors' summary again.
+        let mut rebuilds = 0;
+        for (i, key) in keys.iter().enumerate().filter(|(i, _)| i % 7 != 0) {
+            k.remove(key.as_bytes(), i as u32);
+            if k.sieve.removed == 0 {
+                rebuilds += 1;
+                assert_eq!(k.sieve.bits, fresh_bits(&k), "after removing {key}");
+            }
+        }
+        assert!(
+            rebuilds >= 1,
+            "removals outnumbered the keys, so it was rebuilt"
+        );
+        for (i, key) in keys.iter().enumerate() {
+            let want = if i % 7 == 0 { vec![i as u32] } else { vec![] };
+            assert_eq!(found(&k, key.as_bytes()), want, "{key}");
+        }
+    }
+
+    #[test]
+    fn affix_lengths_follow_the_keys() {
+        let mut a = Affixes::default();
+        a.add(b"ab", 1);
+        a.add(b"ab", 2);
+        a.add(b"xyz", 3);
+        a.add(b"", 4);
+        let probe = |a: &Affixes, v: &[u8], suffix: bool| {
+            let mut out = vec![];
+            a.probe(v, suffix, &mut out);
+            out.sort();
+            out
+        };
+        assert_eq!(probe(&a, b"abxyz", false), [1, 2, 4]);
+        assert_eq!(probe(&a, b"abxyz", true), [3, 4]);
+        a.remove(b"ab", 1);
+        assert_eq!(a.lens, [(0, 1), (2, 1), (3, 1)]);
+        a.remove(b"ab", 2);
+        assert_eq!(a.lens, [(0, 1), (3, 1)]);
+        assert_eq!(probe(&a, b"abxyz", false), [4]);
+        // Lower-case probing is skipped only when no key can match.
+        a.add(b"qr", 5);
+        assert!(a.may_hit_lower(b"QRS", false));
+        assert!(a.may_hit_lower(b"SQR", true));
+        assert!(
+            a.may_hit_lower(b"anything", false),
+            "the empty key matches all"
+        );
+        a.remove(b"", 4);
+        assert!(!a.may_hit_lower(b"Q", false));
     }
 }

@@ -72,7 +72,12 @@ impl FieldTrie {
                 return (*n, Some(ix));
             }
         }
-        if key.contains(&b'.') {
+        // A dotted key leads somewhere only if its first segment is a
+        // child: test that instead of searching every key for a dot.
+        let dotted_child = children
+            .iter()
+            .any(|(k, _)| key.len() > k.len() && key[k.len()] == b'.' && key.starts_with(k));
+        if dotted_child {
             return (self.step(node, key), None);
         }
         (NONE, None)
@@ -244,5 +249,29 @@ impl Leaves {
             a = ca.parent;
             b = cb.parent;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_keys_step_through_their_segments() {
+        let mut t = FieldTrie::new();
+        t.insert("a.b", 7);
+        t.insert(".c", 8);
+        let a = t.step_indexed(0, b"a");
+        assert_eq!(a.1, Some(0));
+        let b = t.step(a.0, b"b");
+        // One key holding the dot reaches the same node as two steps.
+        assert_eq!(t.step_indexed(0, b"a.b"), (b, None));
+        // The empty first segment is a child too.
+        assert_eq!(t.step_indexed(0, b".c").0, t.step(t.step(0, b""), b"c"));
+        assert_ne!(t.step_indexed(0, b".c").0, NONE);
+        // A key that only starts like a child, or has a dot elsewhere.
+        assert_eq!(t.step_indexed(0, b"ab"), (NONE, None));
+        assert_eq!(t.step_indexed(0, b"ab.c"), (NONE, None));
+        assert_eq!(t.step_indexed(0, b"x.b"), (NONE, None));
     }
 }

@@ -335,9 +335,21 @@ impl<'a> Scan<'a> {
         } else {
             (1u64 << n_children) - 1
         };
+        // Members of the shape `"key": scalar` followed by `,"` or `}`
+        // (coordinates, most of a `properties` object) take one tight step
+        // each, anything else the general way. Not when trusted mode may
+        // stop early here, which only the general way does.
+        let plain = !track && node != NONE;
         let mut seen: u64 = 0;
         loop {
             self.ws();
+            if plain {
+                match self.plain_member(node, ctx)? {
+                    Some(true) => return Ok(()),
+                    Some(false) => continue,
+                    None => {}
+                }
+            }
             if self.peek() != Some(b'"') {
                 return Err((
                     self.i,
@@ -383,6 +395,91 @@ impl<'a> Scan<'a> {
                 return Ok(());
             }
         }
+    }
+
+    /// At a member's opening quote: if the member is `"key": scalar` with
+    /// no escape in key or string, well-formed, and followed by `,` and the
+    /// next key's quote or by `}`, record its leaf as [`Scan::value`]
+    /// would, move past the separator and say whether the object ended.
+    /// Otherwise (nothing recorded, position unchanged) None. Only an error
+    /// of the leaf limit is an error here.
+    #[inline]
+    fn plain_member(&mut self, node: u32, ctx: u32) -> Res<Option<bool>> {
+        let b = self.b;
+        let at = self.i;
+        if b.get(at) != Some(&b'"') {
+            return Ok(None);
+        }
+        let (key_end, high) = string_stop(b, at + 1);
+        if b.get(key_end) != Some(&b'"')
+            || (high && std::str::from_utf8(&b[at + 1..key_end]).is_err())
+        {
+            return Ok(None);
+        }
+        let mut i = skip_ws(b, key_end + 1);
+        if b.get(i) != Some(&b':') {
+            return Ok(None);
+        }
+        i = skip_ws(b, i + 1);
+        let start = i;
+        let (kind, end, shape) = match b.get(i) {
+            Some(b'"') => {
+                let (e, high) = string_stop(b, i + 1);
+                if b.get(e) != Some(&b'"') || (high && std::str::from_utf8(&b[i + 1..e]).is_err()) {
+                    return Ok(None);
+                }
+                (LeafKind::String, e + 1, [255, 255])
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                self.i = i;
+                let shape = match self.number() {
+                    Ok(shape) => shape,
+                    Err(_) => {
+                        self.i = at;
+                        return Ok(None);
+                    }
+                };
+                let e = self.i;
+                self.i = at;
+                (LeafKind::Number, e, shape)
+            }
+            Some(b't') if b.get(i..i + 4) == Some(b"true") => (LeafKind::True, i + 4, [255, 255]),
+            Some(b'f') if b.get(i..i + 5) == Some(b"false") => (LeafKind::False, i + 5, [255, 255]),
+            Some(b'n') if b.get(i..i + 4) == Some(b"null") => (LeafKind::Null, i + 4, [255, 255]),
+            _ => return Ok(None),
+        };
+        let mut after = skip_ws(b, end);
+        let closed = match b.get(after) {
+            Some(b'}') => true,
+            Some(b',') => {
+                after = skip_ws(b, after + 1);
+                if b.get(after) != Some(&b'"') {
+                    return Ok(None);
+                }
+                false
+            }
+            _ => return Ok(None),
+        };
+        let (child, _) = self.trie.step_indexed(node, &b[at + 1..key_end]);
+        if child != NONE {
+            let field = self.trie.nodes[child as usize].field;
+            if field != NONE {
+                let (s, e) = match kind {
+                    LeafKind::String => (start + 1, end - 1),
+                    LeafKind::Number => (start, end),
+                    _ => (0, 0),
+                };
+                // At the value's end, where the general way reports the
+                // leaf limit.
+                self.i = end;
+                self.push(field, kind, s as u32, e as u32, false, ctx)?;
+                if let Some(l) = self.out.leaves.last_mut() {
+                    l.shape = shape;
+                }
+            }
+        }
+        self.i = if closed { after + 1 } else { after };
+        Ok(Some(closed))
     }
 
     #[inline]

@@ -582,6 +582,7 @@ impl<'a> Scan<'a> {
     }
 
     /// A number; returns its shape (see [`Leaf::shape`]).
+    #[inline(always)]
     fn number(&mut self) -> Res<[u8; 2]> {
         let b = self.b;
         let mut i = self.i;

@@ -203,3 +203,21 @@ fn flat_members_damaged_at_every_byte() {
     }
     assert!(cases > 2000, "{cases}");
 }
+
+/// serde_json calls a number with a huge exponent "out of range", and the
+/// test oracle writes such numbers `0` before judging; it must not join
+/// what follows into a valid number (found by the proptest above).
+#[test]
+fn out_of_range_numbers_followed_by_number_characters_stay_invalid() {
+    for e in [
+        r#"{"a": -3.5e2456732285827e277}"#,
+        r#"{"a": 1e400.5}"#,
+        r#"{"a": 1e99999999999999999999-1}"#,
+    ] {
+        assert!(!is_valid_event(e.as_bytes()), "{e}");
+        check(e.as_bytes()).unwrap();
+    }
+    assert!(is_valid_event(
+        br#"{"a": 1e400, "b": -1e99999999999999999999}"#
+    ));
+}

@@ -62,7 +62,10 @@ impl FieldTrie {
 
     /// Follow `key` from `node`; also says which child of `node` it is
     /// when the key is a single segment (for trusted mode's early stop).
-    #[inline(always)]
+    // Always inlined when optimised (not in debug builds: see
+    // `Scan::number`).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(super) fn step_indexed(&self, node: u32, key: &[u8]) -> (u32, Option<usize>) {
         // Segments never hold a dot, so a dotted key cannot equal a child:
         // try the children first and look for dots only on a miss.

@@ -335,19 +335,27 @@ impl<'a> Scan<'a> {
         } else {
             (1u64 << n_children) - 1
         };
-        // Members of the shape `"key": scalar` followed by `,"` or `}`
-        // (coordinates, most of a `properties` object) take one tight step
-        // each, anything else the general way. Not when trusted mode may
-        // stop early here, which only the general way does.
-        let plain = !track && node != NONE;
         let mut seen: u64 = 0;
         loop {
             self.ws();
-            if plain {
-                match self.plain_member(node, ctx)? {
-                    Some(true) => return Ok(()),
-                    Some(false) => continue,
-                    None => {}
+            // Members of the shape `"key": scalar` followed by `,"` or `}`
+            // (coordinates, most of a `properties` object) take one tight
+            // step each, anything else the general way below.
+            if node != NONE {
+                if let Some((closed, ix)) = self.plain_member(node, ctx)? {
+                    if track {
+                        // Trusted mode's early stop, as below.
+                        let bit = ix.map_or(0, |k| 1u64.checked_shl(k as u32).unwrap_or(0));
+                        seen |= bit;
+                        if bit != 0 && seen == full {
+                            self.stopped = true;
+                            return Ok(());
+                        }
+                    }
+                    if closed {
+                        return Ok(());
+                    }
+                    continue;
                 }
             }
             if self.peek() != Some(b'"') {
@@ -400,11 +408,12 @@ impl<'a> Scan<'a> {
     /// At a member's opening quote: if the member is `"key": scalar` with
     /// no escape in key or string, well-formed, and followed by `,` and the
     /// next key's quote or by `}`, record its leaf as [`Scan::value`]
-    /// would, move past the separator and say whether the object ended.
+    /// would, move past the separator and say whether the object ended and
+    /// which child of `node` the key is (as [`FieldTrie::step_indexed`]).
     /// Otherwise (nothing recorded, position unchanged) None. Only an error
     /// of the leaf limit is an error here.
     #[inline]
-    fn plain_member(&mut self, node: u32, ctx: u32) -> Res<Option<bool>> {
+    fn plain_member(&mut self, node: u32, ctx: u32) -> Res<Option<(bool, Option<usize>)>> {
         let b = self.b;
         let at = self.i;
         if b.get(at) != Some(&b'"') {
@@ -460,7 +469,7 @@ impl<'a> Scan<'a> {
             }
             _ => return Ok(None),
         };
-        let (child, _) = self.trie.step_indexed(node, &b[at + 1..key_end]);
+        let (child, ix) = self.trie.step_indexed(node, &b[at + 1..key_end]);
         if child != NONE {
             let field = self.trie.nodes[child as usize].field;
             if field != NONE {
@@ -479,7 +488,7 @@ impl<'a> Scan<'a> {
             }
         }
         self.i = if closed { after + 1 } else { after };
-        Ok(Some(closed))
+        Ok(Some((closed, ix)))
     }
 
     #[inline]
@@ -582,7 +591,10 @@ impl<'a> Scan<'a> {
     }
 
     /// A number; returns its shape (see [`Leaf::shape`]).
-    #[inline(always)]
+    // Always inlined when optimised; not in debug builds, where inlining
+    // would add its locals to the frames of the recursive `value`, and 512
+    // levels of nesting must fit a 2 MB thread stack there too.
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn number(&mut self) -> Res<[u8; 2]> {
         let b = self.b;
         let mut i = self.i;

@@ -85,7 +85,13 @@ pub fn numbers_in_range(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         // Only the number itself, by JSON's grammar: whatever follows it
         // (`1E310E`) must stay, to be judged.
         let end = number_end(&text, start);
-        if start >= end {
+        // A number character right after the number makes the text invalid
+        // whatever the number is; a `0` in its place could join it into a
+        // valid one (`-3.5e2456732285827e277` into `0e277`).
+        let joins = text
+            .get(end)
+            .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+        if start >= end || joins {
             return text;
         }
         let mut patched = text[..start].to_vec();

@@ -298,7 +298,10 @@ fn rate(sample: &[&[u8]], mut f: impl FnMut(&[u8]) -> usize) -> f64 {
     sample.len() as f64 / best
 }
 
-/// The families the `quamina` crate supports, against it on the same events.
+/// The families the `quamina` crate supports, against it on the same events;
+/// then the table of issue 15 for every family (strict, trusted, quamina
+/// where it supports the family, serde_json into `IgnoredAny`), each cell
+/// the best of three passes over the sample, one after the other.
 fn bench_quamina(c: &mut Criterion) {
     let events = load_events();
     let expected = expected_counts();
@@ -316,7 +319,20 @@ fn bench_quamina(c: &mut Criterion) {
     let mut group = c.benchmark_group("quamina");
     group.sample_size(10);
     group.throughput(Throughput::Elements(sample.len() as u64));
+    let mut table = vec![];
     for (fam, rules) in families() {
+        let serde = rate(&sample, |e| {
+            usize::from(serde_json::from_slice::<serde::de::IgnoredAny>(e).is_ok())
+        });
+        let ours: Vec<f64> = [false, true]
+            .into_iter()
+            .map(|trusted| {
+                let m = build(&rules, trusted);
+                let mut cache = m.create_cache();
+                rate(&sample, |e| m.find(e, &mut cache).unwrap().len())
+            })
+            .collect();
+        table.push((fam.clone(), ours[0], ours[1], None, serde));
         if !supported.contains(&fam.as_str()) {
             continue;
         }
@@ -347,6 +363,7 @@ fn bench_quamina(c: &mut Criterion) {
             })
         });
         let theirs = rate(&sample, |e| q.matches_for_event(e).unwrap().len());
+        table.last_mut().unwrap().3 = Some(theirs);
         for trusted in [false, true] {
             let m = build(&rules, trusted);
             let mut cache = m.create_cache();
@@ -361,6 +378,35 @@ fn bench_quamina(c: &mut Criterion) {
         }
     }
     group.finish();
+    // All 70 rules at once (quamina lacks some of the families).
+    let all: Vec<(String, String)> = families().into_iter().flat_map(|(_, r)| r).collect();
+    let serde = rate(&sample, |e| {
+        usize::from(serde_json::from_slice::<serde::de::IgnoredAny>(e).is_ok())
+    });
+    let ours: Vec<f64> = [false, true]
+        .into_iter()
+        .map(|trusted| {
+            let m = build(&all, trusted);
+            let mut cache = m.create_cache();
+            rate(&sample, |e| m.find(e, &mut cache).unwrap().len())
+        })
+        .collect();
+    table.push(("all 70".to_string(), ours[0], ours[1], None, serde));
+    let k = |x: f64| format!("{:.0}k", x / 1e3);
+    eprintln!("\n| family | strict | trusted | quamina 0.7 | strict / serde | trusted / quamina | serde IgnoredAny |");
+    eprintln!("|---|---:|---:|---:|---:|---:|---:|");
+    for (fam, strict, trusted, quamina, serde) in table {
+        let (q, tq) = quamina.map_or(("—".into(), "—".into()), |q| {
+            (k(q), format!("{:.2}", trusted / q))
+        });
+        eprintln!(
+            "| {fam} | {} | {} | {q} | {:.2} | {tq} | {} |",
+            k(strict),
+            k(trusted),
+            strict / serde,
+            k(serde)
+        );
+    }
 }
 
 /// 1 rule vs 100,000 rules (exact on MAPBLKLOT, prefix on STREET): match

@@ -179,9 +179,16 @@ rules, unreadable input, an invalid event).";
 const BENCH_EXAMPLES: &str = "Examples:
   evrule bench --rules testdata/bench/rules citylots2.jsonl.gz
   evrule bench --rules rules.json --passes 10 --format json events.ndjson
+  evrule bench --compare --rules testdata/bench/rules citylots2.jsonl.gz
 
 Loads every event into memory, runs one warm-up pass and N timed passes and
 reports the median pass.
+
+--compare makes one row per rule file (and one for all of them) and
+measures, one after the other on one thread: serde_json parsing each event
+into IgnoredAny (no matching), evrule strict, evrule trusted and the quamina
+crate. quamina is left out of a row when it refuses a pattern or its
+matches differ from evrule's for any rule.
 
 Exit codes: 0 success, 2 error.";
 
@@ -279,6 +286,11 @@ pub struct BenchFlags {
     /// Trust events to be well-formed JSON: skip checking the parts no rule reads.
     #[arg(long)]
     pub trusted: bool,
+
+    /// One row per rule file: strict, trusted, quamina and serde_json
+    /// (parsing only) in the same run, on one thread.
+    #[arg(long, conflicts_with_all = ["trusted", "threads"])]
+    pub compare: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t)]

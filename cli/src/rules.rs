@@ -63,7 +63,17 @@ pub fn load(
     format: ProblemFormat,
     color: bool,
 ) -> Result<RuleSet, Exit> {
-    let loaded = sources::load(paths, options);
+    compile_loaded(&sources::load(paths, options), trusted, format, color)
+}
+
+/// [`load`] for rules already read (`bench --compare` reads once and
+/// compiles each file's rules, then all of them).
+pub fn compile_loaded(
+    loaded: &sources::Loaded,
+    trusted: bool,
+    format: ProblemFormat,
+    color: bool,
+) -> Result<RuleSet, Exit> {
     if output::source_errors(&loaded.errors) {
         return Err(Exit::Error);
     }

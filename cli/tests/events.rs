@@ -1278,6 +1278,108 @@ fn bench_on_two_threads_counts_the_same_matches() {
     assert_eq!(two["matches"]["ra"], 250);
 }
 
+/// `bench --compare`: one row per rule file and one for all of them, with
+/// evrule strict and trusted, serde_json and quamina; quamina is left out,
+/// with the reason, where it refuses a pattern.
+#[test]
+fn bench_compare_rows_per_rule_file() {
+    let mut lines = String::new();
+    for i in 0..300 {
+        lines.push_str(&format!(
+            "{{\"source\": \"{}\", \"n\": {i}, \"k\": \"f{i}.png\"}}\n",
+            ["a", "b", "c"][i % 3]
+        ));
+    }
+    let dir = fixture(&[
+        ("e.jsonl", lines.as_bytes()),
+        (
+            "rules/exact.jsonl",
+            concat!(
+                r#"{"name": "ra", "pattern": {"source": ["a"]}}"#,
+                "\n",
+                r#"{"name": "big", "pattern": {"n": [{"numeric": [">=", 150]}]}}"#,
+                "\n"
+            )
+            .as_bytes(),
+        ),
+        (
+            "rules/folded.jsonl",
+            br#"{"name": "png", "pattern": {"k": [{"suffix": {"equals-ignore-case": ".PNG"}}]}}"#,
+        ),
+    ]);
+    let run = |format: &str| {
+        let r = run_in(
+            dir.path(),
+            &[
+                "bench",
+                "--compare",
+                "-r",
+                "rules",
+                "--passes",
+                "2",
+                "--format",
+                format,
+                "e.jsonl",
+            ],
+            b"",
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    };
+    let v: Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(v["events"], 300);
+    let rows = v["rows"].as_array().unwrap();
+    let families: Vec<&str> = rows.iter().map(|r| r["family"].as_str().unwrap()).collect();
+    assert_eq!(families, ["exact", "folded", "all"]);
+    assert_eq!(
+        rows.iter()
+            .map(|r| r["rules"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [2, 1, 3]
+    );
+    for r in rows {
+        for engine in ["strict", "trusted", "serde"] {
+            assert!(r[engine].as_f64().unwrap() > 0.0, "{r}");
+        }
+    }
+    // quamina runs the exact and numeric rules (and agrees with evrule),
+    // but has no suffix with equals-ignore-case.
+    assert!(rows[0]["quamina"].as_f64().unwrap() > 0.0, "{}", rows[0]);
+    for r in &rows[1..] {
+        assert!(r["quamina"].is_null(), "{r}");
+        assert!(
+            r["quamina_left_out"]
+                .as_str()
+                .unwrap()
+                .contains("refuses png"),
+            "{r}"
+        );
+    }
+    let human = run("human");
+    assert!(
+        human.contains(
+            "| family | strict | trusted | quamina 0.7 | strict / serde | trusted / quamina |"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.lines().any(|l| l.starts_with("| exact | ")),
+        "{human}"
+    );
+    assert!(
+        human.contains("quamina 0.7 left out of folded: it refuses png"),
+        "{human}"
+    );
+    // The peers are measured one core at a time.
+    let r = run_in(
+        dir.path(),
+        &["bench", "--compare", "-j", "2", "-r", "rules", "e.jsonl"],
+        b"",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cannot be used with"), "{}", r.stderr);
+}
+
 /// `aws events list-rules | jq -c '.Rules[]'`: AWS-shaped rule lines, a
 /// scheduled rule among them passed over, `State` honoured; a line that is
 /// neither shape says what a rule line is.

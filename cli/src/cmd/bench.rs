@@ -7,6 +7,12 @@
 //! median pass is reported, so one disturbed pass does not move the result.
 //! With `--threads N` each thread matches a contiguous share of the events
 //! with a cache of its own, and a pass lasts until the last share is done.
+//!
+//! `--compare` measures, per rule file and for all of them, serde_json
+//! parsing the events into `IgnoredAny`, evrule strict, evrule trusted and
+//! the quamina crate, each as above (warm-up, median of N passes) and one
+//! right after the other, so their ratios come from the same conditions.
+//! quamina's per-rule counts must equal evrule's, or its cell stays empty.
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -29,6 +35,7 @@ pub struct Settings {
     trusted: bool,
     format: MatchFormat,
     inputs: Vec<Input>,
+    compare: bool,
 }
 
 impl Settings {
@@ -48,6 +55,7 @@ impl Settings {
             trusted: flags.trusted,
             format: flags.format,
             inputs,
+            compare: flags.compare,
         })
     }
 }
@@ -95,6 +103,9 @@ pub fn run(flags: BenchFlags, color: bool) -> Exit {
         Ok(s) => s,
         Err(e) => return output::refuse(&[e]),
     };
+    if settings.compare {
+        return compare(&settings, color);
+    }
     let rules = match rules::load(
         &settings.rules,
         &settings.load,
@@ -311,4 +322,243 @@ fn bytes(n: f64) -> String {
     } else {
         format!("{n:.1} {}", UNITS[unit])
     }
+}
+
+/// The quamina crate's version, for the table's heading (as pinned in
+/// `cli/Cargo.toml`).
+const QUAMINA: &str = "quamina 0.7";
+
+/// One row of `--compare`: events per second of each engine.
+#[derive(Debug)]
+struct Row {
+    family: String,
+    rules: usize,
+    serde: f64,
+    strict: f64,
+    trusted: f64,
+    /// None: quamina refused a pattern or disagreed (the reason).
+    quamina: Result<f64, String>,
+}
+
+/// `bench --compare`.
+fn compare(settings: &Settings, color: bool) -> Exit {
+    let loaded = crate::sources::load(&settings.rules, &settings.load);
+    if output::source_errors(&loaded.errors) {
+        return Exit::Error;
+    }
+    let Some(corpus) = load_corpus(&settings.inputs) else {
+        return Exit::Error;
+    };
+    // One family per file, in the order read, then all of them.
+    let mut families: Vec<(String, crate::sources::Loaded)> = Vec::new();
+    for rule in &loaded.rules {
+        let path = rule.file.path();
+        let family = path.file_stem().unwrap_or_default().to_string_lossy();
+        match families.last_mut() {
+            Some((_, group)) if group.rules[0].file.path() == path => {
+                group.rules.push(rule.clone());
+            }
+            _ => families.push((
+                family.into_owned(),
+                crate::sources::Loaded {
+                    rules: vec![rule.clone()],
+                    errors: Vec::new(),
+                },
+            )),
+        }
+    }
+    if families.len() > 1 {
+        families.push(("all".to_string(), loaded));
+    }
+    let mut rows = Vec::new();
+    for (family, group) in families {
+        let load = |trusted| rules::compile_loaded(&group, trusted, settings.format.into(), color);
+        let strict = match load(false) {
+            Ok(s) => s,
+            Err(exit) => return exit,
+        };
+        let trusted = match load(true) {
+            Ok(t) => t,
+            Err(exit) => return exit,
+        };
+        if strict.names.is_empty() {
+            continue;
+        }
+        let serde = serde_rate(&corpus, settings.passes);
+        let s = measure(&strict, &corpus, settings.passes, 1);
+        let t = measure(&trusted, &corpus, settings.passes, 1);
+        if s.errors > 0 {
+            output::error(&format!(
+                "{} of {} events are invalid (rejected in every pass; `evrule match` says why)",
+                s.errors, s.events
+            ));
+        }
+        let quamina = quamina_rate(&strict, &s.matches, &corpus, settings.passes);
+        rows.push(Row {
+            family,
+            rules: strict.names.len(),
+            serde,
+            strict: s.per_sec(s.events),
+            trusted: t.per_sec(t.events),
+            quamina,
+        });
+    }
+    output::finish(write_rows(settings.format, corpus.events.len(), &rows).map(|()| Exit::Success))
+}
+
+/// The median of `passes` timed runs of `pass` (after one warm-up), as
+/// events per second.
+fn rate(events: usize, passes: usize, mut pass: impl FnMut() -> u64) -> f64 {
+    let expected = pass();
+    let mut times: Vec<Duration> = (0..passes)
+        .map(|_| {
+            let start = Instant::now();
+            let n = pass();
+            let t = start.elapsed();
+            assert_eq!(n, expected, "every pass gives the same answer");
+            t
+        })
+        .collect();
+    times.sort_unstable();
+    let secs = times[times.len() / 2].as_secs_f64();
+    if secs > 0.0 {
+        events as f64 / secs
+    } else {
+        0.0
+    }
+}
+
+/// serde_json reading each event into `IgnoredAny`: parsing, no matching.
+fn serde_rate(corpus: &Corpus, passes: usize) -> f64 {
+    rate(corpus.events.len(), passes, || {
+        corpus
+            .events
+            .iter()
+            .map(|r| {
+                let parsed =
+                    serde_json::from_slice::<serde::de::IgnoredAny>(&corpus.bytes[r.clone()]);
+                u64::from(parsed.is_ok())
+            })
+            .sum()
+    })
+}
+
+/// The quamina crate on the same rules and events, once its count for
+/// every rule equals evrule's (`matches`, in `rules.names` order).
+fn quamina_rate(
+    rules: &RuleSet,
+    matches: &[u64],
+    corpus: &Corpus,
+    passes: usize,
+) -> Result<f64, String> {
+    let mut q = quamina::Quamina::<usize>::new();
+    for (slot, name) in rules.names.iter().enumerate() {
+        let id = rules.matcher.rule_id(name).expect("a loaded rule");
+        q.add_pattern(slot, rules.matcher.pattern_text(id))
+            .map_err(|e| format!("refuses {name}: {e}"))?;
+    }
+    let mut counts = vec![0u64; rules.names.len()];
+    for r in &corpus.events {
+        // An event quamina cannot read counts as matching nothing.
+        for slot in q
+            .matches_for_event(&corpus.bytes[r.clone()])
+            .unwrap_or_default()
+        {
+            counts[slot] += 1;
+        }
+    }
+    if let Some(i) = (0..counts.len()).find(|&i| counts[i] != matches[i]) {
+        return Err(format!(
+            "disagrees on {}: {} matches, evrule {}",
+            rules.names[i], counts[i], matches[i]
+        ));
+    }
+    Ok(rate(corpus.events.len(), passes, || {
+        corpus
+            .events
+            .iter()
+            .map(|r| {
+                q.matches_for_event(&corpus.bytes[r.clone()])
+                    .map_or(0, |m| m.len() as u64)
+            })
+            .sum()
+    }))
+}
+
+fn write_rows(format: MatchFormat, events: usize, rows: &[Row]) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    match format {
+        MatchFormat::Json => {
+            write!(out, "{{\"events\": {events}, \"rows\": [")?;
+            for (i, r) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b", ")?;
+                }
+                write!(
+                    out,
+                    "{{\"family\": {}, \"rules\": {}, \"strict\": {:.1}, \"trusted\": {:.1}, \"serde\": {:.1}, ",
+                    json_str(&r.family),
+                    r.rules,
+                    r.strict,
+                    r.trusted,
+                    r.serde
+                )?;
+                match &r.quamina {
+                    Ok(q) => write!(out, "\"quamina\": {q:.1}}}")?,
+                    Err(why) => write!(
+                        out,
+                        "\"quamina\": null, \"quamina_left_out\": {}}}",
+                        json_str(why)
+                    )?,
+                }
+            }
+            out.write_all(b"]}\n")?;
+        }
+        MatchFormat::Human => {
+            let k = |x: f64| {
+                if x >= 1e6 {
+                    format!("{:.2}M", x / 1e6)
+                } else {
+                    format!("{:.0}k", x / 1e3)
+                }
+            };
+            writeln!(
+                out,
+                "{events} events; events per second, one thread, median of the passes"
+            )?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "| family | strict | trusted | {QUAMINA} | strict / serde | trusted / quamina | serde IgnoredAny |"
+            )?;
+            writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
+            for r in rows {
+                let (q, tq) = match r.quamina {
+                    Ok(q) => (k(q), format!("{:.2}", ratio(r.trusted, q))),
+                    Err(_) => ("—".to_string(), "—".to_string()),
+                };
+                writeln!(
+                    out,
+                    "| {} | {} | {} | {q} | {:.2} | {tq} | {} |",
+                    r.family,
+                    k(r.strict),
+                    k(r.trusted),
+                    ratio(r.strict, r.serde),
+                    k(r.serde)
+                )?;
+            }
+            let left_out: Vec<_> = rows
+                .iter()
+                .filter_map(|r| r.quamina.as_ref().err().map(|why| (&r.family, why)))
+                .collect();
+            if !left_out.is_empty() {
+                writeln!(out)?;
+                for (family, why) in left_out {
+                    writeln!(out, "{QUAMINA} left out of {family}: it {why}")?;
+                }
+            }
+        }
+    }
+    out.flush()
 }

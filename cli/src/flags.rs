@@ -185,10 +185,10 @@ Loads every event into memory, runs one warm-up pass and N timed passes and
 reports the median pass.
 
 --compare makes one row per rule file (and one for all of them) and
-measures, one after the other on one thread: serde_json parsing each event
-into IgnoredAny (no matching), evrule strict, evrule trusted and the quamina
-crate. quamina is left out of a row when it refuses a pattern or its
-matches differ from evrule's for any rule.
+measures on one thread, taking turns pass by pass: serde_json parsing each
+event into IgnoredAny (no matching), evrule strict, evrule trusted and the
+quamina crate. quamina is left out of a row when it refuses a pattern or
+its matches differ from evrule's for any rule.
 
 Exit codes: 0 success, 2 error.";
 

@@ -10,8 +10,9 @@
 //!
 //! `--compare` measures, per rule file and for all of them, serde_json
 //! parsing the events into `IgnoredAny`, evrule strict, evrule trusted and
-//! the quamina crate, each as above (warm-up, median of N passes) and one
-//! right after the other, so their ratios come from the same conditions.
+//! the quamina crate: a warm-up pass each, then N rounds in which each
+//! takes one timed pass in turn, and each one's median pass. Taking turns
+//! gives their ratios the same conditions on a machine whose speed drifts.
 //! quamina's per-rule counts must equal evrule's, or its cell stays empty.
 
 use std::io::{self, Write};
@@ -384,73 +385,101 @@ fn compare(settings: &Settings, color: bool) -> Exit {
         if strict.names.is_empty() {
             continue;
         }
-        let serde = serde_rate(&corpus, settings.passes);
-        let s = measure(&strict, &corpus, settings.passes, 1);
-        let t = measure(&trusted, &corpus, settings.passes, 1);
-        if s.errors > 0 {
+        // Per-rule counts (and invalid events) from one pass.
+        let counted = measure(&strict, &corpus, 1, 1);
+        if counted.errors > 0 {
             output::error(&format!(
                 "{} of {} events are invalid (rejected in every pass; `evrule match` says why)",
-                s.errors, s.events
+                counted.errors, counted.events
             ));
         }
-        let quamina = quamina_rate(&strict, &s.matches, &corpus, settings.passes);
+        let quamina = quamina_for(&strict, &counted.matches, &corpus);
+        // The engines take turns, pass by pass, so that a machine that
+        // speeds up or slows down meanwhile affects them alike.
+        let bytes = &corpus.bytes;
+        let mut serde_pass = || {
+            corpus
+                .events
+                .iter()
+                .map(|r| {
+                    u64::from(
+                        serde_json::from_slice::<serde::de::IgnoredAny>(&bytes[r.clone()]).is_ok(),
+                    )
+                })
+                .sum()
+        };
+        let mut strict_cache = strict.matcher.create_cache();
+        let mut strict_pass =
+            || find_all(&strict.matcher, bytes, &corpus.events, &mut strict_cache);
+        let mut trusted_cache = trusted.matcher.create_cache();
+        let mut trusted_pass =
+            || find_all(&trusted.matcher, bytes, &corpus.events, &mut trusted_cache);
+        let q = quamina.as_ref().ok();
+        let mut quamina_pass = || {
+            q.map_or(0, |q| {
+                corpus
+                    .events
+                    .iter()
+                    .map(|r| {
+                        q.matches_for_event(&bytes[r.clone()])
+                            .map_or(0, |m| m.len() as u64)
+                    })
+                    .sum()
+            })
+        };
+        let mut engines: Vec<&mut dyn FnMut() -> u64> =
+            vec![&mut serde_pass, &mut strict_pass, &mut trusted_pass];
+        if q.is_some() {
+            engines.push(&mut quamina_pass);
+        }
+        let rates = take_turns(corpus.events.len(), settings.passes, &mut engines);
         rows.push(Row {
             family,
             rules: strict.names.len(),
-            serde,
-            strict: s.per_sec(s.events),
-            trusted: t.per_sec(t.events),
-            quamina,
+            serde: rates[0],
+            strict: rates[1],
+            trusted: rates[2],
+            quamina: quamina.map(|_| rates[3]),
         });
     }
     output::finish(write_rows(settings.format, corpus.events.len(), &rows).map(|()| Exit::Success))
 }
 
-/// The median of `passes` timed runs of `pass` (after one warm-up), as
-/// events per second.
-fn rate(events: usize, passes: usize, mut pass: impl FnMut() -> u64) -> f64 {
-    let expected = pass();
-    let mut times: Vec<Duration> = (0..passes)
-        .map(|_| {
+/// Each engine's pass once (warm-up), then `passes` rounds in which every
+/// engine runs one timed pass in turn; each engine's median, in events per
+/// second.
+fn take_turns(events: usize, passes: usize, engines: &mut [&mut dyn FnMut() -> u64]) -> Vec<f64> {
+    let expected: Vec<u64> = engines.iter_mut().map(|pass| pass()).collect();
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(passes); engines.len()];
+    for _ in 0..passes {
+        for (i, pass) in engines.iter_mut().enumerate() {
             let start = Instant::now();
             let n = pass();
-            let t = start.elapsed();
-            assert_eq!(n, expected, "every pass gives the same answer");
-            t
-        })
-        .collect();
-    times.sort_unstable();
-    let secs = times[times.len() / 2].as_secs_f64();
-    if secs > 0.0 {
-        events as f64 / secs
-    } else {
-        0.0
+            times[i].push(start.elapsed());
+            assert_eq!(n, expected[i], "every pass gives the same answer");
+        }
     }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_unstable();
+            let secs = t[t.len() / 2].as_secs_f64();
+            if secs > 0.0 {
+                events as f64 / secs
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
-/// serde_json reading each event into `IgnoredAny`: parsing, no matching.
-fn serde_rate(corpus: &Corpus, passes: usize) -> f64 {
-    rate(corpus.events.len(), passes, || {
-        corpus
-            .events
-            .iter()
-            .map(|r| {
-                let parsed =
-                    serde_json::from_slice::<serde::de::IgnoredAny>(&corpus.bytes[r.clone()]);
-                u64::from(parsed.is_ok())
-            })
-            .sum()
-    })
-}
-
-/// The quamina crate on the same rules and events, once its count for
-/// every rule equals evrule's (`matches`, in `rules.names` order).
-fn quamina_rate(
+/// The quamina crate holding the same rules, once its count for every rule
+/// over the events equals evrule's (`matches`, in `rules.names` order).
+fn quamina_for(
     rules: &RuleSet,
     matches: &[u64],
     corpus: &Corpus,
-    passes: usize,
-) -> Result<f64, String> {
+) -> Result<quamina::Quamina<usize>, String> {
     let mut q = quamina::Quamina::<usize>::new();
     for (slot, name) in rules.names.iter().enumerate() {
         let id = rules.matcher.rule_id(name).expect("a loaded rule");
@@ -473,16 +502,7 @@ fn quamina_rate(
             rules.names[i], counts[i], matches[i]
         ));
     }
-    Ok(rate(corpus.events.len(), passes, || {
-        corpus
-            .events
-            .iter()
-            .map(|r| {
-                q.matches_for_event(&corpus.bytes[r.clone()])
-                    .map_or(0, |m| m.len() as u64)
-            })
-            .sum()
-    }))
+    Ok(q)
 }
 
 fn write_rows(format: MatchFormat, events: usize, rows: &[Row]) -> io::Result<()> {

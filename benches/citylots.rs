@@ -319,20 +319,25 @@ fn bench_quamina(c: &mut Criterion) {
     let mut group = c.benchmark_group("quamina");
     group.sample_size(10);
     group.throughput(Throughput::Elements(sample.len() as u64));
-    let mut table = vec![];
-    for (fam, rules) in families() {
+    // A row of the table without quamina: (name, strict, trusted,
+    // quamina, serde), serde measured just before.
+    let row = |name: &str, rules: &[(String, String)]| {
         let serde = rate(&sample, |e| {
             usize::from(serde_json::from_slice::<serde::de::IgnoredAny>(e).is_ok())
         });
         let ours: Vec<f64> = [false, true]
             .into_iter()
             .map(|trusted| {
-                let m = build(&rules, trusted);
+                let m = build(rules, trusted);
                 let mut cache = m.create_cache();
                 rate(&sample, |e| m.find(e, &mut cache).unwrap().len())
             })
             .collect();
-        table.push((fam.clone(), ours[0], ours[1], None, serde));
+        (name.to_string(), ours[0], ours[1], None::<f64>, serde)
+    };
+    let mut table = vec![];
+    for (fam, rules) in families() {
+        table.push(row(&fam, &rules));
         if !supported.contains(&fam.as_str()) {
             continue;
         }
@@ -380,18 +385,7 @@ fn bench_quamina(c: &mut Criterion) {
     group.finish();
     // All 70 rules at once (quamina lacks some of the families).
     let all: Vec<(String, String)> = families().into_iter().flat_map(|(_, r)| r).collect();
-    let serde = rate(&sample, |e| {
-        usize::from(serde_json::from_slice::<serde::de::IgnoredAny>(e).is_ok())
-    });
-    let ours: Vec<f64> = [false, true]
-        .into_iter()
-        .map(|trusted| {
-            let m = build(&all, trusted);
-            let mut cache = m.create_cache();
-            rate(&sample, |e| m.find(e, &mut cache).unwrap().len())
-        })
-        .collect();
-    table.push(("all 70".to_string(), ours[0], ours[1], None, serde));
+    table.push(row("all 70", &all));
     let k = |x: f64| format!("{:.0}k", x / 1e3);
     eprintln!("\n| family | strict | trusted | quamina 0.7 | strict / serde | trusted / quamina | serde IgnoredAny |");
     eprintln!("|---|---:|---:|---:|---:|---:|---:|");

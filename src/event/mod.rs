@@ -58,6 +58,15 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The closing quote of the string whose opening quote is at `i`, when it
+/// holds no backslash or control character and is valid UTF-8; None
+/// otherwise (escapes and faults are for the careful readers).
+#[inline(always)]
+fn plain_string_end(b: &[u8], i: usize) -> Option<usize> {
+    let (k, high) = string_stop(b, i + 1);
+    (b.get(k) == Some(&b'"') && !(high && std::str::from_utf8(&b[i + 1..k]).is_err())).then_some(k)
+}
+
 /// End of the well-formed JSON number at `i`, or None (the careful
 /// [`Scan::number`] then says what is wrong).
 #[inline(always)]
@@ -419,12 +428,9 @@ impl<'a> Scan<'a> {
         if b.get(at) != Some(&b'"') {
             return Ok(None);
         }
-        let (key_end, high) = string_stop(b, at + 1);
-        if b.get(key_end) != Some(&b'"')
-            || (high && std::str::from_utf8(&b[at + 1..key_end]).is_err())
-        {
+        let Some(key_end) = plain_string_end(b, at) else {
             return Ok(None);
-        }
+        };
         let mut i = skip_ws(b, key_end + 1);
         if b.get(i) != Some(&b':') {
             return Ok(None);
@@ -432,13 +438,10 @@ impl<'a> Scan<'a> {
         i = skip_ws(b, i + 1);
         let start = i;
         let (kind, end, shape) = match b.get(i) {
-            Some(b'"') => {
-                let (e, high) = string_stop(b, i + 1);
-                if b.get(e) != Some(&b'"') || (high && std::str::from_utf8(&b[i + 1..e]).is_err()) {
-                    return Ok(None);
-                }
-                (LeafKind::String, e + 1, [255, 255])
-            }
+            Some(b'"') => match plain_string_end(b, i) {
+                Some(e) => (LeafKind::String, e + 1, [255, 255]),
+                None => return Ok(None),
+            },
             Some(b'-' | b'0'..=b'9') => {
                 self.i = i;
                 let shape = match self.number() {
@@ -762,15 +765,10 @@ impl<'a> Scan<'a> {
     /// End (after the closing quote) of the well-formed string at `i`.
     #[inline(always)]
     fn string_end(&mut self, i: usize) -> Option<usize> {
-        let b = self.b;
-        let (k, high) = string_stop(b, i + 1);
-        if b.get(k) == Some(&b'"') {
-            if high && std::str::from_utf8(&b[i + 1..k]).is_err() {
-                return None;
-            }
+        if let Some(k) = plain_string_end(self.b, i) {
             return Some(k + 1);
         }
-        // Escapes: the careful path.
+        // Escapes (or a fault): the careful path.
         self.i = i;
         self.string_value_inner(false).ok()?;
         Some(self.i)
